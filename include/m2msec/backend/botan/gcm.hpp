@@ -1,0 +1,105 @@
+// m2msec: AES-GCM (NIST SP 800-38D) on Botan 2's AES and GHASH. Botan's own
+// GCM_Mode allocates per message; this adapter does not, and it checks the
+// tag before it decrypts anything.
+#pragma once
+
+#include <botan/ghash.h>
+
+#include "m2msec/backend/botan/block_cipher.hpp"
+#include "m2msec/crypto/concepts.hpp"
+
+namespace m2msec::crypto {
+
+template <std::size_t KeyBytes>
+class aead<aes_gcm<KeyBytes>, backend::botan> {
+  using alg = aes_gcm<KeyBytes>;
+
+ public:
+  static constexpr std::size_t key_size = alg::key_size, nonce_size = alg::nonce_size, tag_size = alg::tag_size;
+  // SP 800-38D §5.2.1.1: at most 2^39 - 256 bits of plaintext.
+  static constexpr std::uint64_t max_message = (std::uint64_t{1} << 36) - 32;
+  [[nodiscard]] static constexpr std::size_t sealed_size(std::size_t n) noexcept { return n + tag_size; }
+  [[nodiscard]] static bool available() noexcept { return true; }
+
+  [[nodiscard]] static result<aead> create(bytes_view key) {
+    if (key.size() != key_size) return fail(errc::invalid_key_size);
+    return backend::botan_detail::guard([&]() -> result<aead> {
+      aead a(backend::botan_detail::make_aes(key), std::make_unique<Botan::GHASH>());
+      byte h[16] = {};
+      a.aes_->encrypt(h);  // H = E(K, 0^128)
+      a.ghash_->set_key(h, sizeof h);
+      ct::wipe(h, sizeof h);
+      byte nonce[nonce_size] = {}, scratch[tag_size];
+      (void)a.seal(scratch, nonce, {}, {});  // sizes Botan's internal buffers once
+      return a;
+    });
+  }
+
+  [[nodiscard]] result<std::size_t> seal(mutable_bytes out, bytes_view nonce, bytes_view ad,
+                                         bytes_view plaintext) noexcept {
+    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
+    if (plaintext.size() > max_message) return fail(errc::message_too_long);
+    if (out.size() < sealed_size(plaintext.size())) return fail(errc::buffer_too_small);
+    const std::size_t n = plaintext.size();
+    return backend::botan_detail::guard([&]() -> result<std::size_t> {
+      crypt(out.data(), plaintext.data(), n, nonce);
+      tag(out.data() + n, nonce, ad, {out.data(), n});
+      return n + tag_size;
+    });
+  }
+
+  [[nodiscard]] result<std::size_t> open(mutable_bytes out, bytes_view nonce, bytes_view ad,
+                                         bytes_view sealed) noexcept {
+    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
+    if (sealed.size() < tag_size) return fail(errc::auth_failed);
+    const std::size_t n = sealed.size() - tag_size;
+    if (n > max_message) return fail(errc::auth_failed);
+    if (out.size() < n) return fail(errc::buffer_too_small);
+    return backend::botan_detail::guard([&]() -> result<std::size_t> {
+      byte expected[tag_size];
+      tag(expected, nonce, ad, sealed.first(n));
+      const bool ok = ct::equal(expected, sealed.subspan(n));
+      ct::wipe(expected, sizeof expected);
+      if (!ok) {
+        ct::wipe(out.first(n));
+        return fail(errc::auth_failed);
+      }
+      crypt(out.data(), sealed.data(), n, nonce);
+      return n;
+    });
+  }
+
+ private:
+  aead(std::unique_ptr<Botan::BlockCipher> aes, std::unique_ptr<Botan::GHASH> ghash) noexcept
+      : aes_(std::move(aes)), ghash_(std::move(ghash)) {}
+
+  // J0 = nonce || 0^31 || 1 for a 96-bit nonce; data uses counters from 2.
+  static void counter_block(byte* b, bytes_view nonce, std::uint64_t i) noexcept {
+    std::memcpy(b, nonce.data(), nonce_size);
+    backend::botan_detail::store_be(b + nonce_size, i, 4);
+  }
+  void crypt(byte* out, const byte* in, std::size_t n, bytes_view nonce) const noexcept {
+    backend::botan_detail::ctr_xor(*aes_, out, in, n, 2,
+                                   [&](byte* b, std::uint64_t i) { counter_block(b, nonce, i); });
+  }
+  // T = GHASH_H(A, C) XOR E(K, J0)
+  void tag(byte* out, bytes_view nonce, bytes_view ad, bytes_view ciphertext) {
+    byte ekj0[16];
+    counter_block(ekj0, nonce, 1);
+    aes_->encrypt(ekj0);
+    ghash_->set_associated_data(ad.data(), ad.size());
+    ghash_->start(ekj0, sizeof ekj0);
+    ghash_->update(ciphertext.data(), ciphertext.size());
+    ghash_->final(out, tag_size);
+    ct::wipe(ekj0, sizeof ekj0);
+  }
+
+  std::unique_ptr<Botan::BlockCipher> aes_;
+  std::unique_ptr<Botan::GHASH> ghash_;
+};
+
+static_assert(aead_policy<aead<aes128_gcm, backend::botan>>);
+static_assert(aead_policy<aead<aes192_gcm, backend::botan>>);
+static_assert(aead_policy<aead<aes256_gcm, backend::botan>>);
+
+}  // namespace m2msec::crypto

@@ -1,0 +1,19 @@
+// m2msec: random bytes from Botan 2's System_RNG (getrandom).
+#pragma once
+
+#include "m2msec/backend/botan/common.hpp"
+#include "m2msec/crypto/concepts.hpp"
+
+namespace m2msec::crypto {
+
+template <> struct random<backend::botan> {
+  [[nodiscard]] static result<void> fill(mutable_bytes out) noexcept {
+    return backend::botan_detail::guard([&]() -> result<void> {
+      backend::botan_detail::rng().randomize(out.data(), out.size());
+      return {};
+    });
+  }
+};
+static_assert(random_policy<random<backend::botan>>);
+
+}  // namespace m2msec::crypto

@@ -1,0 +1,135 @@
+// m2msec: AEADs on libsodium: ChaCha20-Poly1305 (IETF), XChaCha20-Poly1305,
+// and AES-256-GCM where the CPU has AES-NI and PCLMUL.
+#pragma once
+
+#include "m2msec/backend/sodium/init.hpp"
+#include "m2msec/core/ct.hpp"
+#include "m2msec/crypto/concepts.hpp"
+
+namespace m2msec::backend::sodium_detail {
+
+// One row per algorithm: libsodium's detached-tag-free calls, keyed by `key`
+// (a secret holding the raw key, or the precomputed AES-GCM state).
+template <class Alg> struct aead_calls {
+  static constexpr bool defined = false;
+};
+
+template <> struct aead_calls<crypto::chacha20_poly1305> {
+  static constexpr bool defined = true;
+  static constexpr std::size_t state_size = crypto_aead_chacha20poly1305_ietf_KEYBYTES;
+  static constexpr unsigned long long max_message = crypto_aead_chacha20poly1305_ietf_MESSAGEBYTES_MAX;
+  static bool available() noexcept { return ready(); }
+  static int init(byte* state, const byte* key) noexcept {
+    std::memcpy(state, key, state_size);
+    return 0;
+  }
+  static int seal(byte* c, unsigned long long* clen, const byte* m, unsigned long long mlen, const byte* ad,
+                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
+    return crypto_aead_chacha20poly1305_ietf_encrypt(c, clen, m, mlen, ad, adlen, nullptr, n, state);
+  }
+  static int open(byte* m, unsigned long long* mlen, const byte* c, unsigned long long clen, const byte* ad,
+                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
+    return crypto_aead_chacha20poly1305_ietf_decrypt(m, mlen, nullptr, c, clen, ad, adlen, n, state);
+  }
+};
+
+template <> struct aead_calls<crypto::xchacha20_poly1305> {
+  static constexpr bool defined = true;
+  static constexpr std::size_t state_size = crypto_aead_xchacha20poly1305_ietf_KEYBYTES;
+  static constexpr unsigned long long max_message = crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX;
+  static bool available() noexcept { return ready(); }
+  static int init(byte* state, const byte* key) noexcept {
+    std::memcpy(state, key, state_size);
+    return 0;
+  }
+  static int seal(byte* c, unsigned long long* clen, const byte* m, unsigned long long mlen, const byte* ad,
+                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
+    return crypto_aead_xchacha20poly1305_ietf_encrypt(c, clen, m, mlen, ad, adlen, nullptr, n, state);
+  }
+  static int open(byte* m, unsigned long long* mlen, const byte* c, unsigned long long clen, const byte* ad,
+                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
+    return crypto_aead_xchacha20poly1305_ietf_decrypt(m, mlen, nullptr, c, clen, ad, adlen, n, state);
+  }
+};
+
+template <> struct aead_calls<crypto::aes256_gcm> {
+  static constexpr bool defined = true;
+  // The expanded key schedule and GHASH key, computed once per key.
+  static constexpr std::size_t state_size = sizeof(crypto_aead_aes256gcm_state);
+  static constexpr unsigned long long max_message = crypto_aead_aes256gcm_MESSAGEBYTES_MAX;
+  static bool available() noexcept { return ready() && crypto_aead_aes256gcm_is_available() == 1; }
+  static int init(byte* state, const byte* key) noexcept {
+    return crypto_aead_aes256gcm_beforenm(reinterpret_cast<crypto_aead_aes256gcm_state*>(state), key);
+  }
+  static int seal(byte* c, unsigned long long* clen, const byte* m, unsigned long long mlen, const byte* ad,
+                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
+    return crypto_aead_aes256gcm_encrypt_afternm(c, clen, m, mlen, ad, adlen, nullptr, n,
+                                                 reinterpret_cast<const crypto_aead_aes256gcm_state*>(state));
+  }
+  static int open(byte* m, unsigned long long* mlen, const byte* c, unsigned long long clen, const byte* ad,
+                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
+    return crypto_aead_aes256gcm_decrypt_afternm(m, mlen, nullptr, c, clen, ad, adlen, n,
+                                                 reinterpret_cast<const crypto_aead_aes256gcm_state*>(state));
+  }
+};
+
+}  // namespace m2msec::backend::sodium_detail
+
+namespace m2msec::crypto {
+
+template <class Alg>
+  requires backend::sodium_detail::aead_calls<Alg>::defined
+class aead<Alg, backend::sodium> {
+  using calls = backend::sodium_detail::aead_calls<Alg>;
+ public:
+  static constexpr std::size_t key_size = Alg::key_size, nonce_size = Alg::nonce_size, tag_size = Alg::tag_size;
+  [[nodiscard]] static constexpr std::size_t sealed_size(std::size_t n) noexcept { return n + tag_size; }
+  [[nodiscard]] static bool available() noexcept { return calls::available(); }
+
+  [[nodiscard]] static result<aead> create(bytes_view key) {
+    if (!available()) return fail(errc::unsupported);
+    if (key.size() != key_size) return fail(errc::invalid_key_size);
+    auto state = secret::allocate(calls::state_size);  // page-aligned, as the AES-GCM state needs
+    if (!state) return fail(state.error());
+    if (calls::init(state->expose().data(), key.data()) != 0) return fail(errc::backend_failure);
+    return aead(std::move(*state));
+  }
+
+  [[nodiscard]] result<std::size_t> seal(mutable_bytes out, bytes_view nonce, bytes_view ad,
+                                         bytes_view plaintext) noexcept {
+    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
+    if (plaintext.size() > calls::max_message) return fail(errc::message_too_long);
+    if (out.size() < sealed_size(plaintext.size())) return fail(errc::buffer_too_small);
+    unsigned long long n = 0;
+    if (calls::seal(out.data(), &n, plaintext.data(), plaintext.size(), ad.data(), ad.size(), nonce.data(),
+                    state_.expose().data()) != 0)
+      return fail(errc::backend_failure);
+    return static_cast<std::size_t>(n);
+  }
+
+  [[nodiscard]] result<std::size_t> open(mutable_bytes out, bytes_view nonce, bytes_view ad,
+                                         bytes_view sealed) noexcept {
+    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
+    if (sealed.size() < tag_size) return fail(errc::auth_failed);
+    const std::size_t n = sealed.size() - tag_size;
+    if (out.size() < n) return fail(errc::buffer_too_small);
+    unsigned long long m = 0;
+    // On a bad tag no plaintext is handed out: out is zeroed.
+    if (calls::open(out.data(), &m, sealed.data(), sealed.size(), ad.data(), ad.size(), nonce.data(),
+                    state_.expose().data()) != 0) {
+      ct::wipe(out.first(n));
+      return fail(errc::auth_failed);
+    }
+    return static_cast<std::size_t>(m);
+  }
+
+ private:
+  explicit aead(secret state) noexcept : state_(std::move(state)) {}
+  secret state_;
+};
+
+static_assert(aead_policy<aead<chacha20_poly1305, backend::sodium>>);
+static_assert(aead_policy<aead<xchacha20_poly1305, backend::sodium>>);
+static_assert(aead_policy<aead<aes256_gcm, backend::sodium>>);
+
+}  // namespace m2msec::crypto

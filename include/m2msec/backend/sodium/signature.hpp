@@ -1,0 +1,58 @@
+// m2msec: Ed25519 on libsodium. The private key is the 32-byte seed.
+#pragma once
+
+#include "m2msec/backend/sodium/init.hpp"
+#include "m2msec/core/ct.hpp"
+#include "m2msec/crypto/concepts.hpp"
+
+namespace m2msec::crypto {
+
+template <> struct signature<ed25519, backend::sodium> {
+  static constexpr std::size_t private_key_size = 32, public_key_size = 32, max_signature_size = 64;
+
+  [[nodiscard]] static result<keypair> generate() {
+    if (!backend::sodium_detail::ready()) return fail(errc::backend_failure);
+    auto seed = secret::allocate(private_key_size);
+    if (!seed) return fail(seed.error());
+    ::randombytes_buf(seed->expose().data(), private_key_size);
+    byte_vector pk(public_key_size);
+    if (auto r = public_key(seed->expose(), pk); !r) return fail(r.error());
+    return keypair{std::move(*seed), std::move(pk)};
+  }
+
+  [[nodiscard]] static result<void> public_key(bytes_view seed, mutable_bytes out) noexcept {
+    if (seed.size() != private_key_size) return fail(errc::invalid_key_size);
+    if (out.size() < public_key_size) return fail(errc::buffer_too_small);
+    if (!backend::sodium_detail::ready()) return fail(errc::backend_failure);
+    byte sk[crypto_sign_SECRETKEYBYTES];
+    const int rc = ::crypto_sign_seed_keypair(out.data(), sk, seed.data());
+    ct::wipe(sk, sizeof sk);
+    if (rc != 0) return fail(errc::backend_failure);
+    return {};
+  }
+
+  [[nodiscard]] static result<std::size_t> sign(bytes_view seed, bytes_view msg, mutable_bytes sig) noexcept {
+    if (seed.size() != private_key_size) return fail(errc::invalid_key_size);
+    if (sig.size() < max_signature_size) return fail(errc::buffer_too_small);
+    if (!backend::sodium_detail::ready()) return fail(errc::backend_failure);
+    byte pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    int rc = ::crypto_sign_seed_keypair(pk, sk, seed.data());
+    if (rc == 0) rc = ::crypto_sign_detached(sig.data(), nullptr, msg.data(), msg.size(), sk);
+    ct::wipe(sk, sizeof sk);
+    if (rc != 0) return fail(errc::backend_failure);
+    return max_signature_size;
+  }
+
+  // libsodium rejects S >= L, small-order and non-canonical R and A.
+  [[nodiscard]] static result<void> verify(bytes_view public_key, bytes_view msg, bytes_view sig) noexcept {
+    if (public_key.size() != public_key_size) return fail(errc::invalid_key);
+    if (sig.size() != max_signature_size) return fail(errc::auth_failed);
+    if (!backend::sodium_detail::ready()) return fail(errc::backend_failure);
+    if (::crypto_sign_verify_detached(sig.data(), msg.data(), msg.size(), public_key.data()) != 0)
+      return fail(errc::auth_failed);
+    return {};
+  }
+};
+static_assert(signature_policy<signature<ed25519, backend::sodium>>);
+
+}  // namespace m2msec::crypto

@@ -1,0 +1,107 @@
+// m2msec: the concepts that name each primitive role. Every concrete policy is
+// followed by a static_assert of its concept.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+
+#include "m2msec/core/bytes.hpp"
+#include "m2msec/core/result.hpp"
+#include "m2msec/core/secret.hpp"
+#include "m2msec/crypto/algorithms.hpp"
+
+namespace m2msec::crypto {
+
+// A private key (wiped) and its public key (public bytes).
+struct keypair {
+  secret private_key;
+  byte_vector public_key;
+};
+
+// Authenticated encryption with associated data. A keyed object: create() does
+// the key setup once; seal() and open() write into the caller's span and do not
+// allocate. seal() writes ciphertext || tag; open() checks the tag before any
+// plaintext is released and zeroes `out` on failure. out may alias the input.
+template <class P>
+concept aead_policy = requires(P& p, mutable_bytes out, bytes_view in, std::size_t n) {
+  requires std::same_as<decltype(P::key_size), const std::size_t>;
+  requires std::same_as<decltype(P::nonce_size), const std::size_t>;
+  requires std::same_as<decltype(P::tag_size), const std::size_t>;
+  { P::sealed_size(n) } noexcept -> std::same_as<std::size_t>;
+  { P::available() } noexcept -> std::same_as<bool>;
+  { P::create(in) } -> std::same_as<result<P>>;
+  { p.seal(out, in, in, in) } noexcept -> std::same_as<result<std::size_t>>;  // out, nonce, ad, plaintext
+  { p.open(out, in, in, in) } noexcept -> std::same_as<result<std::size_t>>;  // out, nonce, ad, sealed
+};
+
+// A keyed MAC: update()/finish() incrementally, compute() and verify() in one go.
+// verify() compares in constant time and needs the full tag.
+template <class P>
+concept mac_policy = requires(P& p, mutable_bytes out, bytes_view in) {
+  requires std::same_as<decltype(P::tag_size), const std::size_t>;
+  { P::create(in) } -> std::same_as<result<P>>;
+  { p.update(in) } noexcept -> std::same_as<result<void>>;
+  { p.finish(out) } noexcept -> std::same_as<result<void>>;
+  { p.compute(in, out) } noexcept -> std::same_as<result<void>>;
+  { p.verify(in, in) } noexcept -> std::same_as<result<void>>;
+};
+
+// HKDF (RFC 5869): extract(salt, ikm) -> prk, expand(prk, info) -> okm, and both.
+// An empty salt means HashLen zero bytes.
+template <class P>
+concept kdf_policy = requires(mutable_bytes out, bytes_view in) {
+  requires std::same_as<decltype(P::prk_size), const std::size_t>;
+  requires std::same_as<decltype(P::max_output), const std::size_t>;
+  { P::extract(in, in, out) } noexcept -> std::same_as<result<void>>;
+  { P::expand(in, in, out) } noexcept -> std::same_as<result<void>>;
+  { P::derive(in, in, in, out) } noexcept -> std::same_as<result<void>>;  // salt, ikm, info, okm
+};
+
+// Key wrap: wrap(out, key data) and unwrap(out, wrapped), sizes differ by overhead.
+template <class P>
+concept keywrap_policy = requires(P& p, mutable_bytes out, bytes_view in) {
+  requires std::same_as<decltype(P::key_size), const std::size_t>;
+  requires std::same_as<decltype(P::overhead), const std::size_t>;
+  { P::create(in) } -> std::same_as<result<P>>;
+  { p.wrap(out, in) } noexcept -> std::same_as<result<std::size_t>>;
+  { p.unwrap(out, in) } noexcept -> std::same_as<result<std::size_t>>;
+};
+
+// Static Diffie-Hellman: agree(private, peer public, shared). A peer key that is
+// not on the curve, or an all-zero result, is an error.
+template <class P>
+concept key_agreement_policy = requires(mutable_bytes out, bytes_view in) {
+  requires std::same_as<decltype(P::private_key_size), const std::size_t>;
+  requires std::same_as<decltype(P::public_key_size), const std::size_t>;
+  requires std::same_as<decltype(P::shared_size), const std::size_t>;
+  { P::generate() } -> std::same_as<result<keypair>>;
+  { P::public_key(in, out) } noexcept -> std::same_as<result<void>>;
+  { P::agree(in, in, out) } noexcept -> std::same_as<result<void>>;
+};
+
+// Signatures: sign(private, message, sig) returns the signature length.
+template <class P>
+concept signature_policy = requires(mutable_bytes out, bytes_view in) {
+  requires std::same_as<decltype(P::max_signature_size), const std::size_t>;
+  { P::generate() } -> std::same_as<result<keypair>>;
+  { P::sign(in, in, out) } noexcept -> std::same_as<result<std::size_t>>;
+  { P::verify(in, in, in) } noexcept -> std::same_as<result<void>>;
+};
+
+// Public-key encryption of a key: encrypt(public, label, plaintext, out) and
+// decrypt(private, label, ciphertext, out) return the output length.
+template <class P>
+concept key_encryption_policy = requires(mutable_bytes out, bytes_view in) {
+  requires std::same_as<decltype(P::max_ciphertext_size), const std::size_t>;
+  { P::generate() } -> std::same_as<result<keypair>>;
+  { P::encrypt(in, in, in, out) } noexcept -> std::same_as<result<std::size_t>>;
+  { P::decrypt(in, in, in, out) } noexcept -> std::same_as<result<std::size_t>>;
+};
+
+// Cryptographically secure random bytes.
+template <class P>
+concept random_policy = requires(mutable_bytes out) {
+  { P::fill(out) } noexcept -> std::same_as<result<void>>;
+};
+
+}  // namespace m2msec::crypto

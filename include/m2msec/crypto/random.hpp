@@ -1,0 +1,6 @@
+// m2msec: random bytes. random<> is libsodium's; random<backend::botan> is Botan's System_RNG.
+#pragma once
+
+#include "m2msec/backend/botan/random.hpp"
+#include "m2msec/backend/sodium/random.hpp"
+#include "m2msec/crypto/concepts.hpp"
