@@ -166,6 +166,10 @@ inline constexpr std::size_t default_modulus_bits = 2048;
   if (key == nullptr || key->algo_name() != "RSA") throw Botan::Decoding_Error("not an RSA private key");
   return key;
 }
+// k, the modulus length in bytes. RFC 8017 §8.2.2 step 1 and §7.1.2 step 1:
+// a signature or ciphertext of any other length is invalid. Botan 2 accepts
+// leading zero bytes, which Wycheproof flags.
+[[nodiscard]] inline std::size_t modulus_bytes(const Botan::Public_Key& key) { return (key.key_length() + 7) / 8; }
 }  // namespace rsa_detail
 
 template <class Hash, rsa_padding Padding>
@@ -199,6 +203,7 @@ struct signature<rsa_signature<Hash, Padding>, backend::botan> {
       return r;
     return backend::botan_detail::guard(
         [&]() -> result<void> {
+          if (sig.size() != rsa_detail::modulus_bytes(*key)) return fail(errc::auth_failed);
           Botan::PK_Verifier verifier(*key, emsa());
           if (!verifier.verify_message(msg.data(), msg.size(), sig.data(), sig.size())) return fail(errc::auth_failed);
           return {};
@@ -254,6 +259,7 @@ struct key_encryption<rsa_oaep<Hash>, backend::botan> {
       return fail(r.error());
     return backend::botan_detail::guard(
         [&]() -> result<std::size_t> {
+          if (ciphertext.size() != rsa_detail::modulus_bytes(*key)) return fail(errc::auth_failed);
           Botan::PK_Decryptor_EME dec(*key, backend::botan_detail::rng(), *spec);
           const auto pt = dec.decrypt(ciphertext.data(), ciphertext.size());
           return backend::botan_detail::copy_out(pt, out);
