@@ -193,7 +193,7 @@ template <class Alg, class Backend = default_backend_t<Alg>> class keywrap {};
 template <class Alg, class Backend = default_backend_t<Alg>> struct key_agreement {};
 template <class Alg, class Backend = default_backend_t<Alg>> struct signature {};
 template <class Alg, class Backend = default_backend_t<Alg>> struct key_encryption {};
-template <class Backend = backend::sodium> struct random {};
+template <class Backend = backend::sodium> struct rng {};
 
 }  // namespace crypto
 }  // namespace m2msec

@@ -12,6 +12,7 @@ namespace m2msec::crypto {
 template <class Hash, class Backend>
   requires mac_policy<mac<hmac<Hash>, Backend>>
 struct kdf<hkdf<Hash>, Backend> {
+  using hash = Hash;
   using hmac_type = mac<hmac<Hash>, Backend>;
   static constexpr std::size_t prk_size = Hash::size, max_output = 255 * Hash::size;
 

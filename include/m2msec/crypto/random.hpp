@@ -1,4 +1,4 @@
-// m2msec: random bytes. random<> is libsodium's; random<backend::botan> is Botan's System_RNG.
+// m2msec: random bytes. rng<> is libsodium's; rng<backend::botan> is Botan's System_RNG.
 #pragma once
 
 #include "m2msec/backend/botan/random.hpp"

@@ -110,7 +110,7 @@ template <class Curve>
       [&]() -> result<byte_vector> {
         std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(std::vector<byte>(der.begin(), der.end())));
         const auto* ec = dynamic_cast<const Botan::EC_PublicKey*>(key.get());
-        if (ec == nullptr || ec->algo_name() != "ECDH" && ec->algo_name() != "ECDSA") return fail(errc::invalid_key);
+        if (ec == nullptr || (ec->algo_name() != "ECDH" && ec->algo_name() != "ECDSA")) return fail(errc::invalid_key);
         if (ec->domain() != backend::botan_detail::group<Curve>()) return fail(errc::invalid_key);
         if (!ec->public_point().on_the_curve() || ec->public_point().is_zero()) return fail(errc::invalid_key);
         byte_vector out(Curve::public_key_size);

@@ -6,7 +6,7 @@
 
 namespace m2msec::crypto {
 
-template <> struct random<backend::botan> {
+template <> struct rng<backend::botan> {
   [[nodiscard]] static result<void> fill(mutable_bytes out) noexcept {
     return backend::botan_detail::guard([&]() -> result<void> {
       backend::botan_detail::rng().randomize(out.data(), out.size());
@@ -14,6 +14,6 @@ template <> struct random<backend::botan> {
     });
   }
 };
-static_assert(random_policy<random<backend::botan>>);
+static_assert(random_policy<rng<backend::botan>>);
 
 }  // namespace m2msec::crypto

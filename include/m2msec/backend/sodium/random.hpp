@@ -6,13 +6,13 @@
 
 namespace m2msec::crypto {
 
-template <> struct random<backend::sodium> {
+template <> struct rng<backend::sodium> {
   [[nodiscard]] static result<void> fill(mutable_bytes out) noexcept {
     if (!backend::sodium_detail::ready()) return fail(errc::backend_failure);
     ::randombytes_buf(out.data(), out.size());
     return {};
   }
 };
-static_assert(random_policy<random<backend::sodium>>);
+static_assert(random_policy<rng<backend::sodium>>);
 
 }  // namespace m2msec::crypto

@@ -1,0 +1,167 @@
+// Core types: errc, secret, ct, clock and validity.
+#include "m2msec/core/errc.hpp"
+#include "m2msec/core/secret.hpp"
+#include "m2msec/core/validity.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+#include <type_traits>
+
+using namespace m2msec;
+using namespace std::chrono_literals;
+
+TEST_CASE("errc: unique values, each with its own text", "[core][errc]") {
+  std::set<std::uint16_t> values;
+  std::set<std::string_view> texts;
+  for (errc e : all_errc) {
+    values.insert(static_cast<std::uint16_t>(e));
+    texts.insert(to_string(e));
+    CHECK(to_string(e) != "unknown error");
+  }
+  CHECK(values.size() == std::size(all_errc));
+  CHECK(texts.size() == std::size(all_errc));
+  CHECK(to_string(static_cast<errc>(0xFFFF)) == "unknown error");
+  result<int> r = fail(errc::auth_failed);
+  CHECK(r.error() == errc::auth_failed);
+}
+
+// Storage that remembers what the bytes held when they were handed back.
+struct observed_storage {
+  static inline std::string last_released;
+  static inline bool all_zero_at_release = false;
+  static void* allocate(std::size_t n, bool& locked) noexcept {
+    locked = false;
+    return std::calloc(n, 1);
+  }
+  static void deallocate(void* p, std::size_t n) noexcept {
+    all_zero_at_release = ct::is_zero({static_cast<const byte*>(p), n});
+    last_released.assign(static_cast<const char*>(p), n);
+    std::free(p);
+  }
+};
+static_assert(secret_storage<observed_storage>);
+
+TEST_CASE("secret: move-only, wiped before release, compared in constant time", "[core][secret]") {
+  STATIC_REQUIRE(!std::is_copy_constructible_v<secret>);
+  STATIC_REQUIRE(!std::is_copy_assignable_v<secret>);
+  STATIC_REQUIRE(std::is_nothrow_move_constructible_v<secret>);
+  STATIC_REQUIRE(std::is_nothrow_move_assignable_v<secret>);
+  STATIC_REQUIRE(!std::is_convertible_v<secret, bytes_view>);
+
+  using observed = basic_secret<observed_storage>;
+  {
+    auto s = observed::copy_of(as_bytes("top secret key!!"));
+    REQUIRE(s);
+    REQUIRE(s->size() == 16);
+    observed_storage::all_zero_at_release = false;
+  }
+  CHECK(observed_storage::all_zero_at_release);
+  CHECK(observed_storage::last_released == std::string(16, '\0'));
+
+  {  // move assignment releases (and wipes) the old bytes
+    auto a = observed::copy_of(as_bytes("aaaa"));
+    auto b = observed::copy_of(as_bytes("bbbbbbbb"));
+    observed_storage::all_zero_at_release = false;
+    *a = std::move(*b);
+    CHECK(observed_storage::all_zero_at_release);
+    CHECK(observed_storage::last_released.size() == 4);
+    CHECK(a->size() == 8);
+    CHECK(b->empty());  // NOLINT: the moved-from secret is empty by contract
+  }
+
+  auto k = secret::copy_of(as_bytes("0123456789abcdef"));
+  REQUIRE(k);
+  auto c = k->clone();
+  REQUIRE(c);
+  CHECK(*k == *c);
+  c->expose()[3] ^= 1;
+  CHECK(!(*k == *c));
+  auto z = secret::allocate(32);
+  REQUIRE(z);
+  CHECK(ct::is_zero(z->expose()));
+  INFO("mlock refused here (RLIMIT_MEMLOCK) is allowed; locked = " << z->locked());
+  auto empty = secret::allocate(0);
+  REQUIRE(empty);
+  CHECK(empty->empty());
+}
+
+TEST_CASE("ct: equal and wipe", "[core][ct]") {
+  const byte a[] = {1, 2, 3}, b[] = {1, 2, 4};
+  CHECK(ct::equal(a, a));
+  CHECK(!ct::equal(a, b));
+  CHECK(!ct::equal(a, bytes_view(a).first(2)));
+  CHECK(ct::equal({}, {}));
+  byte w[] = {9, 9, 9};
+  ct::wipe(w);
+  CHECK(ct::is_zero(w));
+}
+
+TEST_CASE("clock: manual clock moves only when told", "[core][clock]") {
+  STATIC_REQUIRE(m2msec::clock<manual_clock>);
+  STATIC_REQUIRE(m2msec::clock<system_clock>);
+  manual_clock c(time_point{} + 100s);
+  CHECK(c.now() == time_point{} + 100s);
+  c.advance(5s);
+  CHECK(c.now() == time_point{} + 105s);
+  c.set(time_point{});
+  CHECK(c.now() == time_point{});
+  CHECK(system_clock{}.now() > time_point{});
+}
+
+TEST_CASE("validity: contains, check, intersect, cap strictly below", "[core][validity]") {
+  const time_point t0{};
+  CHECK(validity::make(t0 + 10s, t0).error() == errc::invalid_validity);
+  auto v = *validity::make(t0 + 10s, t0 + 20s);
+  CHECK(v.contains(t0 + 10s));
+  CHECK(v.contains(t0 + 20s));
+  CHECK(!v.contains(t0 + 21s));
+  CHECK(v.check(t0 + 9s).error() == errc::not_yet_valid);
+  CHECK(v.check(t0 + 21s).error() == errc::expired);
+  CHECK(v.check(t0 + 15s));
+  manual_clock c(t0 + 15s);
+  CHECK(v.check(c));
+
+  auto w = *validity::make(t0 + 15s, t0 + 30s);
+  CHECK(*v.intersect(w) == *validity::make(t0 + 15s, t0 + 20s));
+  CHECK(v.intersect(*validity::make(t0 + 21s, t0 + 30s)).error() == errc::invalid_validity);
+
+  // A request longer than the credential is cut to end strictly before it.
+  auto credential = *validity::make(t0 + 10s, t0 + 20s);
+  auto requested = *validity::make(t0, t0 + 100s);
+  auto capped = *requested.cap_strictly_below(credential);
+  CHECK(capped.not_before() == t0 + 10s);
+  CHECK(capped.not_after() < credential.not_after());
+  CHECK(capped.not_after() == credential.not_after() - duration{1});
+  // A shorter request is never extended.
+  auto shorter = *validity::make(t0 + 12s, t0 + 14s);
+  CHECK(*shorter.cap_strictly_below(credential) == shorter);
+  // Nothing left: the request lies after the credential.
+  CHECK(validity::make(t0 + 20s, t0 + 30s)->cap_strictly_below(credential).error() == errc::invalid_validity);
+  // A credential of one instant leaves nothing strictly inside it.
+  auto instant = *validity::make(t0 + 5s, t0 + 5s);
+  CHECK(requested.cap_strictly_below(instant).error() == errc::invalid_validity);
+}
+
+TEST_CASE("validity: capping never outlives or precedes the outer interval (property)", "[core][validity][property]") {
+  std::uint64_t state = 0x9E3779B97F4A7C15u;
+  auto next = [&] {  // xorshift64*, deterministic
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return static_cast<std::int64_t>((state * 0x2545F4914F6CDD1Du) % 1000);
+  };
+  for (int i = 0; i < 100000; ++i) {
+    const time_point t0{};
+    auto a = next(), b = next(), c = next(), d = next();
+    auto outer = validity::make(t0 + std::chrono::seconds(std::min(a, b)), t0 + std::chrono::seconds(std::max(a, b)));
+    auto req = validity::make(t0 + std::chrono::seconds(std::min(c, d)), t0 + std::chrono::seconds(std::max(c, d)));
+    auto capped = req->cap_strictly_below(*outer);
+    if (!capped) continue;
+    REQUIRE(capped->not_after() < outer->not_after());
+    REQUIRE(capped->not_before() >= outer->not_before());
+    REQUIRE(capped->not_after() <= req->not_after());
+    REQUIRE(capped->not_before() >= req->not_before());
+  }
+}

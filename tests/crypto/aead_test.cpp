@@ -1,0 +1,153 @@
+// AEAD conformance, run over every AEAD policy of every backend, and a
+// differential test where both backends have the algorithm.
+#include "m2msec/crypto/aead.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "support/policies.hpp"
+
+using namespace m2msec;
+using policies::random_bytes;
+
+TEMPLATE_LIST_TEST_CASE("aead: sizes are static and consistent", "[aead][conformance]", policies::aeads) {
+  STATIC_REQUIRE(crypto::aead_policy<TestType>);
+  STATIC_REQUIRE(TestType::sealed_size(10) == 10 + TestType::tag_size);
+  STATIC_REQUIRE(TestType::tag_size >= 8);
+  REQUIRE(TestType::available());
+}
+
+TEMPLATE_LIST_TEST_CASE("aead: round trip for every size 0..300 and a large one", "[aead][property]",
+                        policies::aeads) {
+  auto a = TestType::create(random_bytes(TestType::key_size));
+  REQUIRE(a);
+  const auto ad = random_bytes(13);
+  std::vector<std::size_t> sizes;
+  for (std::size_t n = 0; n <= 300; ++n) sizes.push_back(n);
+  sizes.push_back(60000);
+  for (std::size_t n : sizes) {
+    INFO("size " << n);
+    const auto pt = random_bytes(n), nonce = random_bytes(TestType::nonce_size);
+    byte_vector sealed(TestType::sealed_size(n)), opened(n);
+    REQUIRE(a->seal(sealed, nonce, ad, pt) == TestType::sealed_size(n));
+    REQUIRE(a->open(opened, nonce, ad, sealed) == n);
+    REQUIRE(opened == pt);
+  }
+}
+
+TEMPLATE_LIST_TEST_CASE("aead: every single-bit flip is rejected and the output zeroed", "[aead][property]",
+                        policies::aeads) {
+  auto a = TestType::create(random_bytes(TestType::key_size));
+  REQUIRE(a);
+  const auto pt = random_bytes(37), nonce = random_bytes(TestType::nonce_size), ad = random_bytes(11);
+  byte_vector sealed(TestType::sealed_size(pt.size()));
+  REQUIRE(a->seal(sealed, nonce, ad, pt));
+
+  auto rejects = [&](bytes_view n, bytes_view d, bytes_view s) {
+    byte_vector out(s.size() >= TestType::tag_size ? s.size() - TestType::tag_size : 0, 0xAA);
+    auto r = a->open(out, n, d, s);
+    const bool zeroed = ct::is_zero(out);
+    return !r && r.error() == errc::auth_failed && zeroed;
+  };
+  // ciphertext and tag
+  for (std::size_t bit = 0; bit < sealed.size() * 8; ++bit) {
+    auto s = sealed;
+    s[bit / 8] ^= static_cast<byte>(1u << (bit % 8));
+    INFO("sealed bit " << bit);
+    REQUIRE(rejects(nonce, ad, s));
+  }
+  for (std::size_t bit = 0; bit < nonce.size() * 8; ++bit) {
+    auto n = nonce;
+    n[bit / 8] ^= static_cast<byte>(1u << (bit % 8));
+    INFO("nonce bit " << bit);
+    REQUIRE(rejects(n, ad, sealed));
+  }
+  for (std::size_t bit = 0; bit < ad.size() * 8; ++bit) {
+    auto d = ad;
+    d[bit / 8] ^= static_cast<byte>(1u << (bit % 8));
+    INFO("ad bit " << bit);
+    REQUIRE(rejects(nonce, d, sealed));
+  }
+  // truncation and extension of the sealed message, and of the AD
+  for (std::size_t len = 0; len < sealed.size(); ++len) {
+    INFO("truncated to " << len);
+    REQUIRE(rejects(nonce, ad, bytes_view(sealed).first(len)));
+  }
+  auto longer = sealed;
+  longer.push_back(0);
+  REQUIRE(rejects(nonce, ad, longer));
+  REQUIRE(rejects(nonce, bytes_view(ad).first(ad.size() - 1), sealed));
+  // and the untouched message still opens
+  byte_vector out(pt.size());
+  REQUIRE(a->open(out, nonce, ad, sealed));
+  REQUIRE(out == pt);
+}
+
+TEMPLATE_LIST_TEST_CASE("aead: bad arguments are errors, not crashes", "[aead][conformance]", policies::aeads) {
+  REQUIRE(TestType::create(random_bytes(TestType::key_size + 1)).error() == errc::invalid_key_size);
+  REQUIRE(TestType::create({}).error() == errc::invalid_key_size);
+  auto a = TestType::create(random_bytes(TestType::key_size));
+  REQUIRE(a);
+  const auto pt = random_bytes(20), nonce = random_bytes(TestType::nonce_size);
+  byte_vector sealed(TestType::sealed_size(pt.size()));
+  REQUIRE(a->seal(mutable_bytes(sealed).first(sealed.size() - 1), nonce, {}, pt).error() == errc::buffer_too_small);
+  REQUIRE(a->seal(sealed, random_bytes(TestType::nonce_size - 1), {}, pt).error() == errc::invalid_nonce_size);
+  REQUIRE(a->seal(sealed, nonce, {}, pt));
+  byte_vector out(pt.size() - 1);
+  REQUIRE(a->open(out, nonce, {}, sealed).error() == errc::buffer_too_small);
+  REQUIRE(a->open(out, random_bytes(TestType::nonce_size + 1), {}, sealed).error() == errc::invalid_nonce_size);
+}
+
+TEMPLATE_LIST_TEST_CASE("aead: sealing and opening in place", "[aead][conformance]", policies::aeads) {
+  auto a = TestType::create(random_bytes(TestType::key_size));
+  REQUIRE(a);
+  const auto pt = random_bytes(100), nonce = random_bytes(TestType::nonce_size);
+  byte_vector expected(TestType::sealed_size(pt.size()));
+  REQUIRE(a->seal(expected, nonce, {}, pt));
+  byte_vector buf(TestType::sealed_size(pt.size()));
+  std::copy(pt.begin(), pt.end(), buf.begin());
+  REQUIRE(a->seal(buf, nonce, {}, bytes_view(buf).first(pt.size())));
+  REQUIRE(buf == expected);
+  REQUIRE(a->open(buf, nonce, {}, buf) == pt.size());
+  REQUIRE(std::equal(pt.begin(), pt.end(), buf.begin()));
+}
+
+TEMPLATE_LIST_TEST_CASE("aead: both backends give identical bytes", "[aead][differential]", policies::aead_pairs) {
+  using A = typename TestType::first;
+  using B = typename TestType::second;
+  STATIC_REQUIRE(A::key_size == B::key_size);
+  for (int round = 0; round < 200; ++round) {
+    const auto key = random_bytes(A::key_size), nonce = random_bytes(A::nonce_size);
+    const auto ad = random_bytes(static_cast<std::size_t>(round % 40));
+    const auto pt = random_bytes(static_cast<std::size_t>(round * 7 % 1500));
+    auto a = A::create(key);
+    auto b = B::create(key);
+    REQUIRE(a);
+    REQUIRE(b);
+    byte_vector sa(A::sealed_size(pt.size())), sb(B::sealed_size(pt.size())), back(pt.size());
+    REQUIRE(a->seal(sa, nonce, ad, pt));
+    REQUIRE(b->seal(sb, nonce, ad, pt));
+    REQUIRE(sa == sb);
+    REQUIRE(b->open(back, nonce, ad, sa));
+    REQUIRE(back == pt);
+    REQUIRE(a->open(back, nonce, ad, sb));
+    REQUIRE(back == pt);
+  }
+}
+
+TEST_CASE("aead: default backends", "[aead]") {
+  STATIC_REQUIRE(std::is_same_v<crypto::aead<crypto::chacha20_poly1305>,
+                                crypto::aead<crypto::chacha20_poly1305, backend::sodium>>);
+  STATIC_REQUIRE(std::is_same_v<crypto::aead<crypto::aes128_gcm>, crypto::aead<crypto::aes128_gcm, backend::botan>>);
+  // Tags that no policy is for are not AEADs.
+  STATIC_REQUIRE(!crypto::aead_policy<crypto::aead<crypto::aes128_gcm, backend::sodium>>);
+}
+
+TEST_CASE("aead: CCM length limits follow L", "[aead]") {
+  using ccm13 = crypto::aead<crypto::aes_ccm<16, 8, 13>, backend::botan>;  // L = 2
+  auto a = ccm13::create(random_bytes(16));
+  REQUIRE(a);
+  const auto nonce = random_bytes(13);
+  byte_vector big(65536), sealed(ccm13::sealed_size(big.size()));
+  REQUIRE(a->seal(sealed, nonce, {}, big).error() == errc::message_too_long);
+  REQUIRE(a->seal(sealed, nonce, {}, bytes_view(big).first(65535)));
+}

@@ -1,0 +1,70 @@
+// seal/open and MAC compute/verify allocate nothing, for any message size, once
+// the policy object exists. operator new is counted for the whole program.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "support/policies.hpp"
+
+namespace {
+std::atomic<std::size_t> allocations{0};
+}
+
+void* operator new(std::size_t n) {
+  ++allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace m2msec;
+
+TEMPLATE_LIST_TEST_CASE("aead: seal and open allocate nothing", "[aead][alloc]", policies::aeads) {
+  auto a = TestType::create(policies::random_bytes(TestType::key_size));
+  REQUIRE(a);
+  const auto nonce = policies::random_bytes(TestType::nonce_size), ad = policies::random_bytes(300);
+  const auto big = policies::random_bytes(60000);
+  byte_vector sealed(TestType::sealed_size(big.size())), opened(big.size());
+  const std::size_t before = allocations.load();
+  bool ok = true;
+  for (std::size_t n : {0u, 1u, 64u, 1000u, 1024u, 60000u})
+    for (std::size_t d : {0u, 13u, 300u}) {  // AD longer than any before
+      const auto pt = bytes_view(big).first(n);
+      ok = ok && a->seal(sealed, nonce, bytes_view(ad).first(d), pt).has_value();
+      ok = ok && a->open(opened, nonce, bytes_view(ad).first(d), bytes_view(sealed).first(n + TestType::tag_size));
+      sealed[0] ^= 1;  // and the failure path
+      ok = ok && !a->open(opened, nonce, bytes_view(ad).first(d), bytes_view(sealed).first(n + TestType::tag_size));
+    }
+  const std::size_t after = allocations.load();
+  REQUIRE(ok);
+  CHECK(after - before == 0);
+}
+
+TEMPLATE_LIST_TEST_CASE("mac: compute and verify allocate nothing", "[mac][alloc]", policies::macs) {
+  auto m = TestType::create(policies::random_bytes(32));
+  REQUIRE(m);
+  const auto msg = policies::random_bytes(5000);
+  byte_vector tag(TestType::tag_size);
+  const std::size_t before = allocations.load();
+  bool ok = true;
+  for (std::size_t n : {0u, 64u, 1024u, 5000u}) {
+    ok = ok && m->compute(bytes_view(msg).first(n), tag).has_value();
+    ok = ok && m->verify(bytes_view(msg).first(n), tag).has_value();
+  }
+  const std::size_t after = allocations.load();
+  REQUIRE(ok);
+  CHECK(after - before == 0);
+}
+
+TEST_CASE("the allocation counter counts", "[alloc]") {
+  const std::size_t before = allocations.load();
+  int* volatile p = new int(3);  // volatile: the compiler may not elide the pair
+  delete p;
+  CHECK(allocations.load() - before == 1);
+}

@@ -1,0 +1,153 @@
+// Key agreement, signatures, RSA-OAEP and random bytes: conformance over every
+// backend, and cross-backend checks where both have the algorithm.
+#include "m2msec/crypto/key_agreement.hpp"
+#include "m2msec/crypto/random.hpp"
+#include "m2msec/crypto/signature.hpp"
+#include "m2msec/core/encoding.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "support/policies.hpp"
+
+using namespace m2msec;
+using policies::random_bytes;
+
+TEMPLATE_LIST_TEST_CASE("key agreement: both sides agree; bad keys are errors", "[ka][conformance]",
+                        policies::key_agreements) {
+  STATIC_REQUIRE(crypto::key_agreement_policy<TestType>);
+  auto a = TestType::generate();
+  auto b = TestType::generate();
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE(a->public_key.size() == TestType::public_key_size);
+  REQUIRE(a->private_key.size() == TestType::private_key_size);
+  byte_vector sa(TestType::shared_size), sb(TestType::shared_size), pk(TestType::public_key_size);
+  REQUIRE(TestType::agree(a->private_key.expose(), b->public_key, sa));
+  REQUIRE(TestType::agree(b->private_key.expose(), a->public_key, sb));
+  REQUIRE(sa == sb);
+  REQUIRE(!ct::is_zero(sa));
+  REQUIRE(TestType::public_key(a->private_key.expose(), pk));
+  REQUIRE(pk == a->public_key);
+
+  auto bad = b->public_key;
+  bad.pop_back();
+  REQUIRE(TestType::agree(a->private_key.expose(), bad, sa).error() == errc::invalid_key);
+  byte_vector small(TestType::shared_size - 1);
+  REQUIRE(TestType::agree(a->private_key.expose(), b->public_key, small).error() == errc::buffer_too_small);
+  if constexpr (TestType::public_key_size != 32) {  // NIST curves: a point off the curve
+    bad = b->public_key;
+    bad.back() ^= 1;
+    REQUIRE(TestType::agree(a->private_key.expose(), bad, sa).error() == errc::invalid_key);
+    const byte_vector zero(TestType::private_key_size, 0);
+    REQUIRE(TestType::agree(zero, b->public_key, sa).error() == errc::invalid_key);
+  } else {  // X25519: a low-order point gives an all-zero secret
+    byte_vector order1(32, 0);
+    order1[0] = 1;
+    REQUIRE(TestType::agree(a->private_key.expose(), order1, sa).error() == errc::weak_shared_secret);
+  }
+}
+
+TEST_CASE("key agreement: X25519 on libsodium and Botan give the same keys and secrets", "[ka][differential]") {
+  using S = crypto::key_agreement<crypto::x25519, backend::sodium>;
+  using B = crypto::key_agreement<crypto::x25519, backend::botan>;
+  for (int i = 0; i < 100; ++i) {
+    auto a = S::generate();
+    auto b = B::generate();
+    byte_vector pa(32), pb(32), s1(32), s2(32);
+    REQUIRE(B::public_key(a->private_key.expose(), pa));
+    REQUIRE(S::public_key(b->private_key.expose(), pb));
+    REQUIRE(pa == a->public_key);
+    REQUIRE(pb == b->public_key);
+    REQUIRE(S::agree(a->private_key.expose(), b->public_key, s1));
+    REQUIRE(B::agree(a->private_key.expose(), b->public_key, s2));
+    REQUIRE(s1 == s2);
+  }
+}
+
+TEST_CASE("key agreement: SubjectPublicKeyInfo import checks the curve", "[ka]") {
+  // A P-256 SPKI (Wycheproof ecdh_secp256r1 tcId 1)
+  const auto der = *hex_decode(
+      "3059301306072a8648ce3d020106082a8648ce3d0301070342000462d5bd3372af75fe85a040715d0f502428e07046868b0"
+      "bfdfa61d731afe44f26ac333a93a9e70a81cd5a95b5bf8d13990eb741c8c38872b4a07d275a014e30cf");
+  auto p = crypto::ec_public_key_from_spki<crypto::ecdh_p256>(der);
+  REQUIRE(p);
+  REQUIRE(p->size() == 65);
+  REQUIRE(crypto::ec_public_key_from_spki<crypto::ecdh_p384>(der).error() == errc::invalid_key);
+  REQUIRE(!crypto::ec_public_key_from_spki<crypto::ecdh_p256>(bytes_view(der).first(40)));
+}
+
+TEMPLATE_LIST_TEST_CASE("signature: sign and verify; any change is rejected", "[sig][conformance]",
+                        policies::signatures) {
+  STATIC_REQUIRE(crypto::signature_policy<TestType>);
+  static auto keys = TestType::generate();  // RSA key generation is slow: once per policy
+  REQUIRE(keys);
+  for (std::size_t n : {0u, 1u, 100u, 5000u}) {
+    const auto msg = random_bytes(n);
+    byte_vector sig(TestType::max_signature_size);
+    auto len = TestType::sign(keys->private_key.expose(), msg, sig);
+    REQUIRE(len);
+    sig.resize(*len);
+    REQUIRE(TestType::verify(keys->public_key, msg, sig));
+    for (std::size_t bit = 0; bit < sig.size() * 8; bit += 7) {
+      auto s = sig;
+      s[bit / 8] ^= static_cast<byte>(1u << (bit % 8));
+      INFO("signature bit " << bit);
+      REQUIRE(TestType::verify(keys->public_key, msg, s).error() == errc::auth_failed);
+    }
+    auto m = msg;
+    m.push_back(0);
+    REQUIRE(!TestType::verify(keys->public_key, m, sig));
+    REQUIRE(!TestType::verify(keys->public_key, msg, bytes_view(sig).first(sig.size() - 1)));
+  }
+  REQUIRE(!TestType::verify(bytes_view(keys->public_key).first(10), {}, byte_vector(10)));
+  byte_vector small(4);
+  REQUIRE(!TestType::sign(keys->private_key.expose(), {}, small));
+}
+
+TEST_CASE("signature: Ed25519 on libsodium and Botan are the same function", "[sig][differential]") {
+  using S = crypto::signature<crypto::ed25519, backend::sodium>;
+  using B = crypto::signature<crypto::ed25519, backend::botan>;
+  for (int i = 0; i < 50; ++i) {
+    auto k = (i % 2 == 0) ? S::generate() : B::generate();
+    REQUIRE(k);
+    const auto msg = random_bytes(static_cast<std::size_t>(i * 31));
+    byte_vector s1(64), s2(64), pk(32);
+    REQUIRE(S::sign(k->private_key.expose(), msg, s1));
+    REQUIRE(B::sign(k->private_key.expose(), msg, s2));
+    REQUIRE(s1 == s2);  // Ed25519 is deterministic
+    REQUIRE(B::public_key(k->private_key.expose(), pk));
+    REQUIRE(pk == k->public_key);
+    REQUIRE(S::verify(k->public_key, msg, s2));
+    REQUIRE(B::verify(k->public_key, msg, s1));
+  }
+}
+
+TEST_CASE("key encryption: RSA-OAEP-256 round trip, labels, tampering", "[kem][conformance]") {
+  using E = crypto::key_encryption<crypto::rsa_oaep_sha256, backend::botan>;
+  STATIC_REQUIRE(crypto::key_encryption_policy<E>);
+  auto k = E::generate();
+  REQUIRE(k);
+  const auto cek = random_bytes(32);
+  const auto label = as_bytes("oneM2M");
+  byte_vector ct(E::max_ciphertext_size), pt(E::max_ciphertext_size);
+  auto n = E::encrypt(k->public_key, label, cek, ct);
+  REQUIRE(n == 256);
+  ct.resize(*n);
+  REQUIRE(E::decrypt(k->private_key.expose(), label, ct, pt) == cek.size());
+  REQUIRE(std::equal(cek.begin(), cek.end(), pt.begin()));
+  REQUIRE(E::decrypt(k->private_key.expose(), {}, ct, pt).error() == errc::auth_failed);
+  ct[100] ^= 1;
+  REQUIRE(E::decrypt(k->private_key.expose(), label, ct, pt).error() == errc::auth_failed);
+  REQUIRE(E::encrypt(k->public_key, as_bytes("a,b"), cek, ct).error() == errc::unsupported);
+  REQUIRE(E::encrypt(k->public_key, {}, random_bytes(300), ct).error() == errc::message_too_long);
+}
+
+TEMPLATE_LIST_TEST_CASE("random: fills the whole span with fresh bytes", "[random]", policies::rngs) {
+  STATIC_REQUIRE(crypto::random_policy<TestType>);
+  byte_vector a(64), b(64);
+  REQUIRE(TestType::fill(a));
+  REQUIRE(TestType::fill(b));
+  REQUIRE(a != b);
+  REQUIRE(!ct::is_zero(bytes_view(a).last(8)));
+  REQUIRE(TestType::fill({}));
+}
