@@ -170,14 +170,14 @@ struct rsa_oaep {  // RSAES-OAEP, MGF1 with the same hash
 using rsa_oaep_sha256 = rsa_oaep<sha256>;
 
 // ---- default backend ------------------------------------------------------------------
-// The fastest backend measured on x86-64 with AES-NI (bench/primitives_bench.cpp;
-// docs/decisions.md, "Default backends") among those that have the algorithm.
+// The fastest backend measured on x86-64 with AES-NI and SHA-NI
+// (bench/primitives_bench.cpp; docs/benchmarks.md) among those that have the
+// algorithm. Botan's SHA-256 uses SHA-NI, libsodium's does not; neither has
+// SHA-512 in hardware and libsodium's is faster.
 template <class Alg> struct default_backend { using type = backend::botan; };
 template <> struct default_backend<chacha20_poly1305> { using type = backend::sodium; };
 template <> struct default_backend<xchacha20_poly1305> { using type = backend::sodium; };
-template <> struct default_backend<hmac_sha256> { using type = backend::sodium; };
 template <> struct default_backend<hmac_sha512> { using type = backend::sodium; };
-template <> struct default_backend<hkdf_sha256> { using type = backend::sodium; };
 template <> struct default_backend<hkdf_sha512> { using type = backend::sodium; };
 template <> struct default_backend<x25519> { using type = backend::sodium; };
 template <> struct default_backend<ed25519> { using type = backend::sodium; };

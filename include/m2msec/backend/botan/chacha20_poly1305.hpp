@@ -1,7 +1,9 @@
 // m2msec: ChaCha20-Poly1305 (RFC 8439) and XChaCha20-Poly1305 on Botan 2's
 // ChaCha20 and Poly1305. Botan's own ChaCha20Poly1305 mode copies the AD and
 // allocates per message; this composition feeds everything straight through,
-// and checks the tag before it decrypts.
+// and checks the tag before it decrypts. One allocation remains for XChaCha:
+// Botan's ChaCha::set_iv() takes a 32-byte secure buffer (from Botan's locked
+// pool when it has one) to derive the HChaCha20 subkey (docs/decisions.md).
 #pragma once
 
 #include <botan/mac.h>
@@ -13,46 +15,11 @@
 #include "m2msec/core/ct.hpp"
 #include "m2msec/crypto/concepts.hpp"
 
-namespace m2msec::backend::botan_detail {
-
-inline std::uint32_t load_le32(const byte* p) noexcept {
-  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[3]} << 24;
-}
-inline void store_le32(byte* p, std::uint32_t v) noexcept {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<byte>(v >> (8 * i));
-}
-
-// draft-irtf-cfrg-xchacha §2.2: HChaCha20(key, nonce[0..16]) -> 32-byte subkey.
-// Botan's ChaCha does this inside set_iv() for 24-byte nonces, but allocates.
-inline void hchacha20(byte out[32], const byte key[32], const byte nonce[16]) noexcept {
-  std::uint32_t x[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
-  for (int i = 0; i < 8; ++i) x[4 + i] = load_le32(key + 4 * i);
-  for (int i = 0; i < 4; ++i) x[12 + i] = load_le32(nonce + 4 * i);
-  auto rotl = [](std::uint32_t v, int c) { return (v << c) | (v >> (32 - c)); };
-  auto qr = [&](int a, int b, int c, int d) {
-    x[a] += x[b]; x[d] = rotl(x[d] ^ x[a], 16);
-    x[c] += x[d]; x[b] = rotl(x[b] ^ x[c], 12);
-    x[a] += x[b]; x[d] = rotl(x[d] ^ x[a], 8);
-    x[c] += x[d]; x[b] = rotl(x[b] ^ x[c], 7);
-  };
-  for (int round = 0; round < 10; ++round) {
-    qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15);
-    qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14);
-  }
-  for (int i = 0; i < 4; ++i) store_le32(out + 4 * i, x[i]);
-  for (int i = 0; i < 4; ++i) store_le32(out + 16 + 4 * i, x[12 + i]);
-  ct::wipe(x, sizeof x);
-}
-
-}  // namespace m2msec::backend::botan_detail
-
 namespace m2msec::crypto {
 
 template <class Alg>
   requires std::same_as<Alg, chacha20_poly1305> || std::same_as<Alg, xchacha20_poly1305>
 class aead<Alg, backend::botan> {
-  static constexpr bool extended = std::same_as<Alg, xchacha20_poly1305>;
-
  public:
   static constexpr std::size_t key_size = Alg::key_size, nonce_size = Alg::nonce_size, tag_size = Alg::tag_size;
   // RFC 8439 §2.8: the 32-bit block counter bounds a message to 2^32 - 1 blocks after block 0.
@@ -63,9 +30,7 @@ class aead<Alg, backend::botan> {
   [[nodiscard]] static result<aead> create(bytes_view key) {
     if (key.size() != key_size) return fail(errc::invalid_key_size);
     return backend::botan_detail::guard([&]() -> result<aead> {
-      auto k = secret::copy_of(key);
-      if (!k) return fail(k.error());
-      aead a(std::move(*k), Botan::StreamCipher::create_or_throw("ChaCha(20)"),
+      aead a(Botan::StreamCipher::create_or_throw("ChaCha(20)"),
              Botan::MessageAuthenticationCode::create_or_throw("Poly1305"));
       a.chacha_->set_key(key.data(), key.size());
       byte nonce[nonce_size] = {}, scratch[tag_size];
@@ -111,22 +76,13 @@ class aead<Alg, backend::botan> {
   }
 
  private:
-  aead(secret key, std::unique_ptr<Botan::StreamCipher> chacha,
-       std::unique_ptr<Botan::MessageAuthenticationCode> poly) noexcept
-      : key_(std::move(key)), chacha_(std::move(chacha)), poly_(std::move(poly)) {}
+  aead(std::unique_ptr<Botan::StreamCipher> chacha, std::unique_ptr<Botan::MessageAuthenticationCode> poly) noexcept
+      : chacha_(std::move(chacha)), poly_(std::move(poly)) {}
 
   // RFC 8439 §2.6: the Poly1305 key is the first 32 bytes of block 0; data starts at block 1.
+  // A 24-byte nonce makes Botan's ChaCha run XChaCha20 (HChaCha20 subkey, then ChaCha20).
   void start(bytes_view nonce) {
-    if constexpr (extended) {
-      byte subkey[32], n12[12] = {};
-      backend::botan_detail::hchacha20(subkey, key_.expose().data(), nonce.data());
-      std::memcpy(n12 + 4, nonce.data() + 16, 8);
-      chacha_->set_key(subkey, sizeof subkey);
-      chacha_->set_iv(n12, sizeof n12);
-      ct::wipe(subkey, sizeof subkey);
-    } else {
-      chacha_->set_iv(nonce.data(), nonce.size());
-    }
+    chacha_->set_iv(nonce.data(), nonce.size());
     byte block0[64];
     chacha_->write_keystream(block0, sizeof block0);
     poly_->set_key(block0, 32);
@@ -149,7 +105,6 @@ class aead<Alg, backend::botan> {
     poly_->final(out);
   }
 
-  secret key_;  // kept for XChaCha's per-nonce subkey
   std::unique_ptr<Botan::StreamCipher> chacha_;
   std::unique_ptr<Botan::MessageAuthenticationCode> poly_;
 };

@@ -1,0 +1,147 @@
+// The operations the primitive benchmarks time: for each AEAD and MAC, the raw
+// backend call and the m2msec call on the same bytes. Shared by the Google
+// Benchmark program and the callgrind instruction counter.
+#pragma once
+
+#include <botan/aead.h>
+#include <botan/mac.h>
+#include <sodium.h>
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "m2msec/crypto/aead.hpp"
+#include "m2msec/crypto/mac.hpp"
+
+namespace bench {
+
+using namespace m2msec;
+
+// One message size, one algorithm: raw() and lib() each process `size` bytes once.
+struct pair_case {
+  std::string name;  // "AES-128-GCM seal [Botan 2]"
+  std::size_t size;
+  std::function<void()> raw, lib;
+};
+
+struct buffers {
+  explicit buffers(std::size_t n) : in(n, 0x5a), out(n + 64), ad(13, 0x11), key(64, 0x42), nonce(24, 0x24) {}
+  byte_vector in, out, ad, key, nonce;
+  Botan::secure_vector<byte> botan_buf;
+  unsigned long long len = 0;
+};
+
+// Botan's AEAD_Mode the way its documentation uses it (the raw call).
+inline std::function<void()> botan_raw_seal(std::shared_ptr<buffers> b, const std::string& mode, std::size_t key_size,
+                                            std::size_t nonce_size) {
+  std::shared_ptr<Botan::AEAD_Mode> enc = Botan::AEAD_Mode::create_or_throw(mode, Botan::ENCRYPTION);
+  enc->set_key(b->key.data(), key_size);
+  return [b, enc, nonce_size] {
+    b->botan_buf.assign(b->in.begin(), b->in.end());
+    enc->set_associated_data(b->ad.data(), b->ad.size());
+    enc->start(b->nonce.data(), nonce_size);
+    enc->finish(b->botan_buf);
+  };
+}
+
+template <class P>
+std::function<void()> lib_seal(std::shared_ptr<buffers> b) {
+  auto p = std::make_shared<P>(*P::create(bytes_view(b->key).first(P::key_size)));
+  return [b, p] {
+    (void)p->seal(b->out, bytes_view(b->nonce).first(P::nonce_size), b->ad, b->in);
+  };
+}
+
+template <class P>
+std::function<void()> lib_mac(std::shared_ptr<buffers> b) {
+  auto p = std::make_shared<P>(*P::create(bytes_view(b->key).first(32)));
+  return [b, p] { (void)p->compute(b->in, b->out); };
+}
+
+inline std::vector<pair_case> cases(std::size_t n) {
+  using namespace m2msec::crypto;
+  using m2msec::backend::botan;
+  using m2msec::backend::sodium;
+  if (sodium_init() < 0) throw std::runtime_error("sodium_init failed");
+  std::vector<pair_case> v;
+  auto add = [&](std::string name, auto raw, auto lib) { v.push_back({std::move(name), n, raw, lib}); };
+  auto fresh = [&] { return std::make_shared<buffers>(n); };
+
+  {
+    auto b = fresh();
+    add("ChaCha20-Poly1305 seal [libsodium]", [b] {
+          crypto_aead_chacha20poly1305_ietf_encrypt(b->out.data(), &b->len, b->in.data(), b->in.size(), b->ad.data(),
+                                                    b->ad.size(), nullptr, b->nonce.data(), b->key.data());
+        }, lib_seal<aead<chacha20_poly1305, sodium>>(b));
+  }
+  {
+    auto b = fresh();
+    add("XChaCha20-Poly1305 seal [libsodium]", [b] {
+          crypto_aead_xchacha20poly1305_ietf_encrypt(b->out.data(), &b->len, b->in.data(), b->in.size(), b->ad.data(),
+                                                     b->ad.size(), nullptr, b->nonce.data(), b->key.data());
+        }, lib_seal<aead<xchacha20_poly1305, sodium>>(b));
+  }
+  if (crypto_aead_aes256gcm_is_available()) {
+    auto b = fresh();
+    auto st = std::shared_ptr<crypto_aead_aes256gcm_state>(
+        static_cast<crypto_aead_aes256gcm_state*>(sodium_malloc(sizeof(crypto_aead_aes256gcm_state))), sodium_free);
+    crypto_aead_aes256gcm_beforenm(st.get(), b->key.data());
+    add("AES-256-GCM seal [libsodium]", [b, st] {
+          crypto_aead_aes256gcm_encrypt_afternm(b->out.data(), &b->len, b->in.data(), b->in.size(), b->ad.data(),
+                                                b->ad.size(), nullptr, b->nonce.data(), st.get());
+        }, lib_seal<aead<aes256_gcm, sodium>>(b));
+  }
+  {
+    auto b = fresh();
+    add("AES-128-GCM seal [Botan 2]", botan_raw_seal(b, "AES-128/GCM", 16, 12), lib_seal<aead<aes128_gcm, botan>>(b));
+  }
+  {
+    auto b = fresh();
+    add("AES-256-GCM seal [Botan 2]", botan_raw_seal(b, "AES-256/GCM", 32, 12), lib_seal<aead<aes256_gcm, botan>>(b));
+  }
+  if (n < 65536 * 256) {
+    auto b = fresh();
+    add("AES-128-CCM-8 seal [Botan 2]", botan_raw_seal(b, "AES-128/CCM(8,3)", 16, 12),
+        lib_seal<aead<aes128_ccm8, botan>>(b));
+  }
+  {
+    auto b = fresh();
+    add("ChaCha20-Poly1305 seal [Botan 2]", botan_raw_seal(b, "ChaCha20Poly1305", 32, 12),
+        lib_seal<aead<chacha20_poly1305, botan>>(b));
+  }
+  {
+    auto b = fresh();
+    add("XChaCha20-Poly1305 seal [Botan 2]", botan_raw_seal(b, "ChaCha20Poly1305", 32, 24),
+        lib_seal<aead<xchacha20_poly1305, botan>>(b));
+  }
+  {
+    auto b = fresh();
+    add("HMAC-SHA-256 [libsodium]",
+        [b] { crypto_auth_hmacsha256(b->out.data(), b->in.data(), b->in.size(), b->key.data()); },
+        lib_mac<mac<hmac_sha256, sodium>>(b));
+  }
+  {
+    auto b = fresh();
+    add("HMAC-SHA-512 [libsodium]",
+        [b] { crypto_auth_hmacsha512(b->out.data(), b->in.data(), b->in.size(), b->key.data()); },
+        lib_mac<mac<hmac_sha512, sodium>>(b));
+  }
+  for (std::string h : {"SHA-256", "SHA-384", "SHA-512"}) {
+    auto b = fresh();
+    std::shared_ptr<Botan::MessageAuthenticationCode> m = Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + h + ")");
+    m->set_key(b->key.data(), 32);
+    std::function<void()> lib = h == "SHA-256"   ? lib_mac<mac<hmac_sha256, botan>>(b)
+                                : h == "SHA-384" ? lib_mac<mac<hmac_sha384, botan>>(b)
+                                                 : lib_mac<mac<hmac_sha512, botan>>(b);
+    add("HMAC-" + h + " [Botan 2]", [b, m] {
+          m->update(b->in.data(), b->in.size());
+          m->final(b->out.data());
+        }, lib);
+  }
+  return v;
+}
+
+}  // namespace bench

@@ -1,0 +1,61 @@
+#!/usr/bin/python3
+"""Writes the seed corpora under fuzz/corpus/. AEAD seeds are sealed by Python's
+`cryptography` (an implementation independent of m2msec) under the fuzz
+target's fixed key, so the fuzzer starts from messages that open.
+Run with Debian's /usr/bin/python3 (python3-cryptography)."""
+import os
+import pathlib
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM, ChaCha20Poly1305
+
+here = pathlib.Path(__file__).resolve().parent
+key = bytes(range(32))
+
+
+def write(target, name, data):
+    d = here / "corpus" / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data)
+
+
+def xchacha_seal(nonce, pt, ad):
+    # XChaCha20-Poly1305 = ChaCha20-Poly1305 under the HChaCha20 subkey.
+    def rotl(v, c):
+        return ((v << c) | (v >> (32 - c))) & 0xFFFFFFFF
+    x = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574]
+    x += [int.from_bytes(key[4 * i:4 * i + 4], "little") for i in range(8)]
+    x += [int.from_bytes(nonce[4 * i:4 * i + 4], "little") for i in range(4)]
+    def qr(a, b, c, d):
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF; x[d] = rotl(x[d] ^ x[a], 16)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF; x[b] = rotl(x[b] ^ x[c], 12)
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF; x[d] = rotl(x[d] ^ x[a], 8)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF; x[b] = rotl(x[b] ^ x[c], 7)
+    for _ in range(10):
+        qr(0, 4, 8, 12); qr(1, 5, 9, 13); qr(2, 6, 10, 14); qr(3, 7, 11, 15)
+        qr(0, 5, 10, 15); qr(1, 6, 11, 12); qr(2, 7, 8, 13); qr(3, 4, 9, 14)
+    sub = b"".join(w.to_bytes(4, "little") for w in x[0:4] + x[12:16])
+    return ChaCha20Poly1305(sub).encrypt(b"\0\0\0\0" + nonce[16:], pt, ad)
+
+
+algs = [  # selector, nonce size, seal(nonce, pt, ad)
+    (0, 12, lambda n, p, a: ChaCha20Poly1305(key).encrypt(n, p, a)),
+    (1, 24, xchacha_seal),
+    (2, 12, lambda n, p, a: AESGCM(key).encrypt(n, p, a)),
+    (3, 12, lambda n, p, a: AESGCM(key[:16]).encrypt(n, p, a)),
+    (4, 12, lambda n, p, a: AESCCM(key[:16], tag_length=8).encrypt(n, p, a)),
+    (5, 13, lambda n, p, a: AESCCM(key[:16], tag_length=8).encrypt(n, p, a)),
+]
+rnd = __import__("random").Random(1)
+for sel, nlen, seal in algs:
+    for i, (plen, alen) in enumerate([(0, 0), (1, 3), (16, 0), (33, 17), (200, 63)]):
+        nonce = bytes(rnd.randrange(256) for _ in range(nlen))
+        ad = bytes(rnd.randrange(256) for _ in range(alen))
+        pt = bytes(rnd.randrange(256) for _ in range(plen))
+        sealed = seal(nonce, pt, ad)
+        blob = bytes([sel, alen]) + nonce + ad + sealed
+        write("aead_open", f"alg{sel}_valid{i}", blob)
+        bad = bytearray(blob); bad[-1] ^= 1
+        write("aead_open", f"alg{sel}_badtag{i}", bytes(bad))
+
+for i, s in enumerate(["", "Zg", "Zm8", "Zm9v", "Zm9vYmFy", "-_-_", "Zh", "Zg==", "Zm9v YmFy",
+                       "AAECAwQFBgcICQoLDA0ODw", "00ff", "ABCDEF", "0g", "f"]):
+    write("encoding", f"seed{i}", s.encode())
