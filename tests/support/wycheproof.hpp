@@ -86,11 +86,16 @@ class tally {
       if (o.what == outcome::not_run) ++invalid_refused_;
     } else {
       ++acceptable_;
+      std::string flags;
+      for (const auto& f : test.value("flags", json::array())) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
+      auto& [accepted, rejected] = acceptable_by_flags_[flags];
       if (o.what == outcome::accepted) {
         CHECK(o.output_matches);
         ++acceptable_accepted_;
+        ++accepted;
       } else {
         ++acceptable_rejected_;
+        ++rejected;
       }
     }
   }
@@ -108,6 +113,8 @@ class tally {
                 << " rejected)";
     std::cout << "\n";
     for (const auto& [why, n] : not_run_) std::cout << "    not run: " << n << " valid vectors: " << why << "\n";
+    for (const auto& [flags, n] : acceptable_by_flags_)
+      std::cout << "    acceptable [" << flags << "]: " << n.first << " accepted, " << n.second << " rejected\n";
     CHECK(seen_ == file.at("numberOfTests").get<std::size_t>());
     CHECK(valid_passed_ + not_run == valid_);
     CHECK(invalid_rejected_ + invalid_refused_ == invalid_);
@@ -122,6 +129,7 @@ class tally {
   std::size_t seen_ = 0, valid_ = 0, valid_passed_ = 0, invalid_ = 0, invalid_rejected_ = 0, invalid_refused_ = 0,
               acceptable_ = 0, acceptable_accepted_ = 0, acceptable_rejected_ = 0;
   std::map<std::string, std::size_t> not_run_;
+  std::map<std::string, std::pair<std::size_t, std::size_t>> acceptable_by_flags_;
 };
 
 }  // namespace wycheproof

@@ -1,6 +1,9 @@
 // m2msec: ECDH on P-256/384/521 and X25519 on Botan 2.
 #pragma once
 
+#include <botan/alg_id.h>
+#include <botan/asn1_oid.h>
+#include <botan/ber_dec.h>
 #include <botan/bigint.h>
 #include <botan/curve25519.h>
 #include <botan/ec_group.h>
@@ -104,15 +107,25 @@ struct key_agreement<ecdh<FieldBytes>, backend::botan> {
 
 // The public key inside a DER SubjectPublicKeyInfo (a certificate's key), as an
 // uncompressed point; errc::invalid_key when it is not a valid point of Curve.
+// RFC 5480 §2.1.1: the curve must be named by its OID; explicit parameters are
+// refused, and so is any encoding other than the one DER form with an
+// uncompressed point (the key must re-encode to exactly the input bytes).
 template <class Curve>
 [[nodiscard]] inline result<byte_vector> ec_public_key_from_spki(bytes_view der) noexcept {
   return backend::botan_detail::guard(
       [&]() -> result<byte_vector> {
-        std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(std::vector<byte>(der.begin(), der.end())));
+        const std::vector<byte> spki(der.begin(), der.end());
+        Botan::AlgorithmIdentifier alg;
+        Botan::BER_Decoder(spki).start_cons(Botan::SEQUENCE).decode(alg);
+        Botan::OID named;
+        Botan::BER_Decoder(alg.get_parameters()).decode(named).verify_end();
+        if (named != backend::botan_detail::group<Curve>().get_curve_oid()) return fail(errc::invalid_key);
+        std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(spki));
         const auto* ec = dynamic_cast<const Botan::EC_PublicKey*>(key.get());
         if (ec == nullptr || (ec->algo_name() != "ECDH" && ec->algo_name() != "ECDSA")) return fail(errc::invalid_key);
         if (ec->domain() != backend::botan_detail::group<Curve>()) return fail(errc::invalid_key);
         if (!ec->public_point().on_the_curve() || ec->public_point().is_zero()) return fail(errc::invalid_key);
+        if (Botan::X509::BER_encode(*key) != spki) return fail(errc::invalid_encoding);
         byte_vector out(Curve::public_key_size);
         backend::botan_detail::encode_point<Curve>(ec->public_point(), out);
         return out;
