@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   bool ascii = true;
   for (std::size_t i = 0; i < size; ++i) ascii = ascii && data[i] < 0x80;
-  m2msec::byte_vector ref(size);
+  m2msec::byte_vector ref(size + 1);  // never empty: libsodium takes no null pointers
   std::size_t ref_len = 0;
   const char* end = nullptr;
   const bool ref_ok = sodium_base642bin(ref.data(), ref.size(), text.data(), size, nullptr, &ref_len, &end,

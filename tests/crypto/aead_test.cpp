@@ -166,6 +166,7 @@ TEST_CASE("aead: messages sealed by Python's cryptography open on every backend"
   std::size_t opened = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
+    if (name.rfind("alg", 0) != 0) continue;  // only the seeds make_seeds.py wrote
     std::ifstream in(e.path(), std::ios::binary);
     const byte_vector blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const bool valid = name.find("_valid") != std::string::npos;

@@ -104,6 +104,29 @@ TEMPLATE_LIST_TEST_CASE("signature: sign and verify; any change is rejected", "[
   REQUIRE(!TestType::sign(keys->private_key.expose(), {}, small));
 }
 
+TEMPLATE_LIST_TEST_CASE("signature: a signer and a verifier made once serve many messages", "[sig][conformance]",
+                        policies::signatures) {
+  static auto keys = TestType::generate();
+  REQUIRE(keys);
+  auto signer = TestType::signer::create(keys->private_key.expose());
+  const auto verifier = TestType::verifier::create(keys->public_key);
+  REQUIRE(signer);
+  REQUIRE(verifier);
+  for (int i = 0; i < 20; ++i) {
+    const auto msg = random_bytes(static_cast<std::size_t>(i * 17));
+    byte_vector sig(TestType::max_signature_size);
+    auto n = signer->sign(msg, sig);
+    REQUIRE(n);
+    sig.resize(*n);
+    REQUIRE(verifier->verify(msg, sig));
+    REQUIRE(TestType::verify(keys->public_key, msg, sig));  // the one-shot form agrees
+    sig[0] ^= 0x40;
+    REQUIRE(verifier->verify(msg, sig).error() == errc::auth_failed);
+  }
+  REQUIRE(!TestType::signer::create(bytes_view(keys->private_key.expose()).first(5)));
+  REQUIRE(TestType::verifier::create(bytes_view(keys->public_key).first(5)).error() == errc::invalid_key);
+}
+
 TEST_CASE("signature: Ed25519 on libsodium and Botan are the same function", "[sig][differential]") {
   using S = crypto::signature<crypto::ed25519, backend::sodium>;
   using B = crypto::signature<crypto::ed25519, backend::botan>;

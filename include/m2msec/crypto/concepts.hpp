@@ -79,13 +79,35 @@ concept key_agreement_policy = requires(mutable_bytes out, bytes_view in) {
   { P::agree(in, in, out) } noexcept -> std::same_as<result<void>>;
 };
 
-// Signatures: sign(private, message, sig) returns the signature length.
+// Signatures. A signer is made from a private key and a verifier from a public
+// key once (the key is parsed and checked there); sign() returns the signature
+// length. sign() and verify() on the policy itself do both steps per call.
 template <class P>
-concept signature_policy = requires(mutable_bytes out, bytes_view in) {
+concept signature_policy = requires(typename P::signer& s, const typename P::verifier& v, mutable_bytes out,
+                                    bytes_view in) {
   requires std::same_as<decltype(P::max_signature_size), const std::size_t>;
   { P::generate() } -> std::same_as<result<keypair>>;
+  { P::signer::create(in) } noexcept -> std::same_as<result<typename P::signer>>;
+  { P::verifier::create(in) } noexcept -> std::same_as<result<typename P::verifier>>;
+  { s.sign(in, out) } noexcept -> std::same_as<result<std::size_t>>;
+  { v.verify(in, in) } noexcept -> std::same_as<result<void>>;
   { P::sign(in, in, out) } noexcept -> std::same_as<result<std::size_t>>;
   { P::verify(in, in, in) } noexcept -> std::same_as<result<void>>;
+};
+
+// sign() and verify() in one call each, for any policy with signer and verifier types.
+template <class P>
+struct one_shot_signature {
+  [[nodiscard]] static result<std::size_t> sign(bytes_view private_key, bytes_view msg, mutable_bytes sig) noexcept {
+    auto s = P::signer::create(private_key);
+    if (!s) return fail(s.error());
+    return s->sign(msg, sig);
+  }
+  [[nodiscard]] static result<void> verify(bytes_view public_key, bytes_view msg, bytes_view sig) noexcept {
+    auto v = P::verifier::create(public_key);
+    if (!v) return fail(v.error());
+    return v->verify(msg, sig);
+  }
 };
 
 // Public-key encryption of a key: encrypt(public, label, plaintext, out) and

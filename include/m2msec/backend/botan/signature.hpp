@@ -27,7 +27,7 @@ namespace m2msec::backend::botan_detail {
 template <class Out>
 [[nodiscard]] inline result<std::size_t> copy_out(const Out& sig, mutable_bytes out) {
   if (out.size() < sig.size()) return fail(errc::buffer_too_small);
-  std::memcpy(out.data(), sig.data(), sig.size());
+  if (!sig.empty()) std::memcpy(out.data(), sig.data(), sig.size());
   return sig.size();
 }
 
@@ -47,11 +47,180 @@ template <class Out>
 
 }  // namespace m2msec::backend::botan_detail
 
+namespace m2msec::backend::botan_detail {
+
+// A Botan key with its PK_Signer or PK_Verifier, built once. Traits say how to
+// load the key, which EMSA and signature format to use, and what to check before
+// Botan sees a signature.
+// Botan 2's PK_Verifier keeps the message hashed so far when a DER signature
+// fails to decode (it returns false before finishing the hash) and would mix it
+// into the next message; a PK_Signer that throws may do the same. So after any
+// failure the operation is built again from the key.
+template <class Traits>
+class signer {
+ public:
+  [[nodiscard]] static result<signer> create(bytes_view private_key) noexcept {
+    return guard(
+        [&]() -> result<signer> {
+          auto key = Traits::load_private(private_key);
+          if (!key) return fail(key.error());
+          signer s(std::move(*key));
+          s.rebuild();
+          return s;
+        },
+        errc::invalid_key);
+  }
+  [[nodiscard]] result<std::size_t> sign(bytes_view msg, mutable_bytes sig) noexcept {
+    if (!op_) return fail(errc::backend_failure);
+    auto r = guard([&]() -> result<std::size_t> { return copy_out(op_->sign_message(msg.data(), msg.size(), rng()), sig); });
+    if (!r) (void)guard([&]() -> result<void> { rebuild(); return {}; });
+    return r;
+  }
+
+ private:
+  explicit signer(std::unique_ptr<Botan::Private_Key> key) noexcept : key_(std::move(key)) {}
+  void rebuild() {
+    op_.reset();
+    op_ = std::make_unique<Botan::PK_Signer>(*key_, rng(), Traits::emsa(), Traits::format());
+  }
+  std::unique_ptr<Botan::Private_Key> key_;
+  std::unique_ptr<Botan::PK_Signer> op_;
+};
+
+template <class Traits>
+class verifier {
+ public:
+  [[nodiscard]] static result<verifier> create(bytes_view public_key) noexcept {
+    return guard(
+        [&]() -> result<verifier> {
+          auto key = Traits::load_public(public_key);
+          if (!key) return fail(key.error());
+          verifier v(std::move(*key));
+          v.rebuild();
+          return v;
+        },
+        errc::invalid_key);
+  }
+  // Any signature that fails to decode is errc::auth_failed, like a wrong one.
+  [[nodiscard]] result<void> verify(bytes_view msg, bytes_view sig) const noexcept {
+    if (!op_) return fail(errc::backend_failure);
+    if (!Traits::precheck(*key_, sig)) return fail(errc::auth_failed);
+    auto r = guard(
+        [&]() -> result<void> {
+          if (!op_->verify_message(msg.data(), msg.size(), sig.data(), sig.size())) return fail(errc::auth_failed);
+          return {};
+        },
+        errc::auth_failed);
+    if (!r) (void)guard([&]() -> result<void> { rebuild(); return {}; });
+    return r;
+  }
+
+ private:
+  explicit verifier(std::unique_ptr<Botan::Public_Key> key) noexcept : key_(std::move(key)) {}
+  void rebuild() const {
+    op_.reset();
+    op_ = std::make_unique<Botan::PK_Verifier>(*key_, Traits::emsa(), Traits::format());
+  }
+  std::unique_ptr<Botan::Public_Key> key_;
+  mutable std::unique_ptr<Botan::PK_Verifier> op_;  // rebuilt after a throw
+};
+
+template <class Curve, class Hash, crypto::ecdsa_format Format>
+struct ecdsa_traits {
+  static result<std::unique_ptr<Botan::Private_Key>> load_private(bytes_view private_key) {
+    auto x = scalar<Curve>(private_key);
+    if (!x) return fail(x.error());
+    return std::unique_ptr<Botan::Private_Key>(std::make_unique<Botan::ECDSA_PrivateKey>(rng(), group<Curve>(), *x));
+  }
+  static result<std::unique_ptr<Botan::Public_Key>> load_public(bytes_view public_key) {
+    auto q = point<Curve>(public_key);
+    if (!q) return fail(q.error());
+    return std::unique_ptr<Botan::Public_Key>(std::make_unique<Botan::ECDSA_PublicKey>(group<Curve>(), *q));
+  }
+  static std::string emsa() { return "EMSA1(" + std::string(Hash::name) + ")"; }
+  static Botan::Signature_Format format() noexcept {
+    return Format == crypto::ecdsa_format::der ? Botan::DER_SEQUENCE : Botan::IEEE_1363;
+  }
+  // DER must be the canonical encoding and P1363 exactly 2 * field bytes: Botan checks both.
+  static bool precheck(const Botan::Public_Key&, bytes_view) noexcept { return true; }
+};
+
+struct ed25519_traits {
+  static result<std::unique_ptr<Botan::Private_Key>> load_private(bytes_view seed) {
+    if (seed.size() != 32) return fail(errc::invalid_key_size);
+    return std::unique_ptr<Botan::Private_Key>(
+        std::make_unique<Botan::Ed25519_PrivateKey>(Botan::secure_vector<byte>(seed.begin(), seed.end())));
+  }
+  static result<std::unique_ptr<Botan::Public_Key>> load_public(bytes_view public_key) {
+    if (public_key.size() != 32) return fail(errc::invalid_key);
+    return std::unique_ptr<Botan::Public_Key>(
+        std::make_unique<Botan::Ed25519_PublicKey>(std::vector<byte>(public_key.begin(), public_key.end())));
+  }
+  static std::string emsa() { return "Pure"; }
+  static Botan::Signature_Format format() noexcept { return Botan::IEEE_1363; }
+  static bool precheck(const Botan::Public_Key&, bytes_view sig) noexcept {
+    return sig.size() == 64 && ed25519_s_is_canonical(sig.data() + 32);
+  }
+};
+
+// RSA keys: public as DER SubjectPublicKeyInfo, private as DER PKCS#8.
+namespace rsa_detail {
+inline constexpr std::size_t default_modulus_bits = 2048;
+
+[[nodiscard]] inline result<crypto::keypair> generate(std::size_t bits) {
+  return guard([&]() -> result<crypto::keypair> {
+    const Botan::RSA_PrivateKey key(rng(), bits);
+    const auto der = Botan::PKCS8::BER_encode(key);
+    auto sk = secret::copy_of(der);
+    if (!sk) return fail(sk.error());
+    return crypto::keypair{std::move(*sk), Botan::X509::BER_encode(key)};
+  });
+}
+[[nodiscard]] inline std::unique_ptr<Botan::Public_Key> rsa_public(bytes_view spki) {
+  auto key = load_spki(spki);
+  if (key == nullptr || key->algo_name() != "RSA") throw Botan::Decoding_Error("not an RSA public key");
+  return key;
+}
+[[nodiscard]] inline std::unique_ptr<Botan::Private_Key> rsa_private(bytes_view pkcs8) {
+  auto key = load_pkcs8(pkcs8);
+  if (key == nullptr || key->algo_name() != "RSA") throw Botan::Decoding_Error("not an RSA private key");
+  return key;
+}
+// k, the modulus length in bytes. RFC 8017 §8.2.2 step 1 and §7.1.2 step 1:
+// a signature or ciphertext of any other length is invalid. Botan 2 accepts
+// leading zero bytes, which Wycheproof flags.
+[[nodiscard]] inline std::size_t modulus_bytes(const Botan::Public_Key& key) { return (key.key_length() + 7) / 8; }
+}  // namespace rsa_detail
+
+template <class Hash, crypto::rsa_padding Padding>
+struct rsa_traits {
+  static result<std::unique_ptr<Botan::Private_Key>> load_private(bytes_view pkcs8) {
+    return rsa_detail::rsa_private(pkcs8);
+  }
+  static result<std::unique_ptr<Botan::Public_Key>> load_public(bytes_view spki) { return rsa_detail::rsa_public(spki); }
+  // PSS: MGF1 with the same hash, salt as long as the hash (RFC 7518 §3.5).
+  static std::string emsa() {
+    const std::string h(Hash::name);
+    return Padding == crypto::rsa_padding::pss ? "PSSR(" + h + ",MGF1," + std::to_string(Hash::size) + ")"
+                                               : "EMSA3(" + h + ")";
+  }
+  static Botan::Signature_Format format() noexcept { return Botan::IEEE_1363; }
+  static bool precheck(const Botan::Public_Key& key, bytes_view sig) noexcept {
+    return sig.size() == rsa_detail::modulus_bytes(key);
+  }
+};
+
+}  // namespace m2msec::backend::botan_detail
+
 namespace m2msec::crypto {
 
 template <class Curve, class Hash, ecdsa_format Format>
-struct signature<ecdsa<Curve, Hash, Format>, backend::botan> {
+struct signature<ecdsa<Curve, Hash, Format>, backend::botan>
+    : one_shot_signature<signature<ecdsa<Curve, Hash, Format>, backend::botan>> {
   using alg = ecdsa<Curve, Hash, Format>;
+  using traits = backend::botan_detail::ecdsa_traits<Curve, Hash, Format>;
+  using signer = backend::botan_detail::signer<traits>;
+  using verifier = backend::botan_detail::verifier<traits>;
   static constexpr std::size_t private_key_size = alg::private_key_size, public_key_size = alg::public_key_size,
                                max_signature_size = alg::max_signature_size;
 
@@ -59,41 +228,12 @@ struct signature<ecdsa<Curve, Hash, Format>, backend::botan> {
   [[nodiscard]] static result<void> public_key(bytes_view private_key, mutable_bytes out) noexcept {
     return key_agreement<Curve, backend::botan>::public_key(private_key, out);
   }
-
-  [[nodiscard]] static result<std::size_t> sign(bytes_view private_key, bytes_view msg, mutable_bytes sig) noexcept {
-    return backend::botan_detail::guard([&]() -> result<std::size_t> {
-      auto x = backend::botan_detail::scalar<Curve>(private_key);
-      if (!x) return fail(x.error());
-      Botan::ECDSA_PrivateKey key(backend::botan_detail::rng(), backend::botan_detail::group<Curve>(), *x);
-      Botan::PK_Signer signer(key, backend::botan_detail::rng(), emsa(), format());
-      return backend::botan_detail::copy_out(signer.sign_message(msg.data(), msg.size(), backend::botan_detail::rng()),
-                                             sig);
-    });
-  }
-
-  // DER signatures must be the canonical encoding; P1363 ones exactly 2 * field bytes.
-  [[nodiscard]] static result<void> verify(bytes_view public_key, bytes_view msg, bytes_view sig) noexcept {
-    return backend::botan_detail::guard(
-        [&]() -> result<void> {
-          auto q = backend::botan_detail::point<Curve>(public_key);
-          if (!q) return fail(q.error());
-          Botan::ECDSA_PublicKey key(backend::botan_detail::group<Curve>(), *q);
-          Botan::PK_Verifier verifier(key, emsa(), format());
-          if (!verifier.verify_message(msg.data(), msg.size(), sig.data(), sig.size())) return fail(errc::auth_failed);
-          return {};
-        },
-        errc::auth_failed);
-  }
-
- private:
-  static std::string emsa() { return "EMSA1(" + std::string(Hash::name) + ")"; }
-  static Botan::Signature_Format format() noexcept {
-    return Format == ecdsa_format::der ? Botan::DER_SEQUENCE : Botan::IEEE_1363;
-  }
 };
 
 template <>
-struct signature<ed25519, backend::botan> {
+struct signature<ed25519, backend::botan> : one_shot_signature<signature<ed25519, backend::botan>> {
+  using signer = backend::botan_detail::signer<backend::botan_detail::ed25519_traits>;
+  using verifier = backend::botan_detail::verifier<backend::botan_detail::ed25519_traits>;
   static constexpr std::size_t private_key_size = 32, public_key_size = 32, max_signature_size = 64;
 
   [[nodiscard]] static result<keypair> generate() {
@@ -117,106 +257,19 @@ struct signature<ed25519, backend::botan> {
       return {};
     });
   }
-
-  [[nodiscard]] static result<std::size_t> sign(bytes_view seed, bytes_view msg, mutable_bytes sig) noexcept {
-    if (seed.size() != private_key_size) return fail(errc::invalid_key_size);
-    return backend::botan_detail::guard([&]() -> result<std::size_t> {
-      const Botan::Ed25519_PrivateKey key(Botan::secure_vector<byte>(seed.begin(), seed.end()));
-      Botan::PK_Signer signer(key, backend::botan_detail::rng(), "Pure");
-      return backend::botan_detail::copy_out(signer.sign_message(msg.data(), msg.size(), backend::botan_detail::rng()),
-                                             sig);
-    });
-  }
-
-  [[nodiscard]] static result<void> verify(bytes_view public_key, bytes_view msg, bytes_view sig) noexcept {
-    if (public_key.size() != public_key_size) return fail(errc::invalid_key);
-    if (sig.size() != max_signature_size) return fail(errc::auth_failed);
-    if (!backend::botan_detail::ed25519_s_is_canonical(sig.data() + 32)) return fail(errc::auth_failed);
-    return backend::botan_detail::guard(
-        [&]() -> result<void> {
-          const Botan::Ed25519_PublicKey key(std::vector<byte>(public_key.begin(), public_key.end()));
-          Botan::PK_Verifier verifier(key, "Pure");
-          if (!verifier.verify_message(msg.data(), msg.size(), sig.data(), sig.size())) return fail(errc::auth_failed);
-          return {};
-        },
-        errc::auth_failed);
-  }
 };
 
-// RSA keys: public as DER SubjectPublicKeyInfo, private as DER PKCS#8.
-namespace rsa_detail {
-inline constexpr std::size_t default_modulus_bits = 2048;
-
-[[nodiscard]] inline result<keypair> generate(std::size_t bits) {
-  return backend::botan_detail::guard([&]() -> result<keypair> {
-    const Botan::RSA_PrivateKey key(backend::botan_detail::rng(), bits);
-    const auto der = Botan::PKCS8::BER_encode(key);
-    auto sk = secret::copy_of(der);
-    if (!sk) return fail(sk.error());
-    return keypair{std::move(*sk), Botan::X509::BER_encode(key)};
-  });
-}
-[[nodiscard]] inline std::unique_ptr<Botan::Public_Key> rsa_public(bytes_view spki) {
-  auto key = backend::botan_detail::load_spki(spki);
-  if (key == nullptr || key->algo_name() != "RSA") throw Botan::Decoding_Error("not an RSA public key");
-  return key;
-}
-[[nodiscard]] inline std::unique_ptr<Botan::Private_Key> rsa_private(bytes_view pkcs8) {
-  auto key = backend::botan_detail::load_pkcs8(pkcs8);
-  if (key == nullptr || key->algo_name() != "RSA") throw Botan::Decoding_Error("not an RSA private key");
-  return key;
-}
-// k, the modulus length in bytes. RFC 8017 §8.2.2 step 1 and §7.1.2 step 1:
-// a signature or ciphertext of any other length is invalid. Botan 2 accepts
-// leading zero bytes, which Wycheproof flags.
-[[nodiscard]] inline std::size_t modulus_bytes(const Botan::Public_Key& key) { return (key.key_length() + 7) / 8; }
-}  // namespace rsa_detail
-
 template <class Hash, rsa_padding Padding>
-struct signature<rsa_signature<Hash, Padding>, backend::botan> {
+struct signature<rsa_signature<Hash, Padding>, backend::botan>
+    : one_shot_signature<signature<rsa_signature<Hash, Padding>, backend::botan>> {
+  using traits = backend::botan_detail::rsa_traits<Hash, Padding>;
+  using signer = backend::botan_detail::signer<traits>;
+  using verifier = backend::botan_detail::verifier<traits>;
   static constexpr std::size_t max_signature_size = rsa_max_modulus_bytes;
 
-  [[nodiscard]] static result<keypair> generate(std::size_t bits = rsa_detail::default_modulus_bits) {
-    return rsa_detail::generate(bits);
-  }
-
-  [[nodiscard]] static result<std::size_t> sign(bytes_view private_key, bytes_view msg, mutable_bytes sig) noexcept {
-    return backend::botan_detail::guard(
-        [&]() -> result<std::size_t> {
-          const auto key = rsa_detail::rsa_private(private_key);
-          Botan::PK_Signer signer(*key, backend::botan_detail::rng(), emsa());
-          return backend::botan_detail::copy_out(
-              signer.sign_message(msg.data(), msg.size(), backend::botan_detail::rng()), sig);
-        },
-        errc::invalid_key);
-  }
-
-  [[nodiscard]] static result<void> verify(bytes_view public_key, bytes_view msg, bytes_view sig) noexcept {
-    std::unique_ptr<Botan::Public_Key> key;
-    if (auto r = backend::botan_detail::guard(
-            [&]() -> result<void> {
-              key = rsa_detail::rsa_public(public_key);
-              return {};
-            },
-            errc::invalid_key);
-        !r)
-      return r;
-    return backend::botan_detail::guard(
-        [&]() -> result<void> {
-          if (sig.size() != rsa_detail::modulus_bytes(*key)) return fail(errc::auth_failed);
-          Botan::PK_Verifier verifier(*key, emsa());
-          if (!verifier.verify_message(msg.data(), msg.size(), sig.data(), sig.size())) return fail(errc::auth_failed);
-          return {};
-        },
-        errc::auth_failed);
-  }
-
- private:
-  // PSS: MGF1 with the same hash, salt as long as the hash (RFC 7518 §3.5).
-  static std::string emsa() {
-    const std::string h(Hash::name);
-    return Padding == rsa_padding::pss ? "PSSR(" + h + ",MGF1," + std::to_string(Hash::size) + ")"
-                                       : "EMSA3(" + h + ")";
+  [[nodiscard]] static result<keypair> generate(
+      std::size_t bits = backend::botan_detail::rsa_detail::default_modulus_bits) {
+    return backend::botan_detail::rsa_detail::generate(bits);
   }
 };
 
@@ -224,8 +277,9 @@ template <class Hash>
 struct key_encryption<rsa_oaep<Hash>, backend::botan> {
   static constexpr std::size_t max_ciphertext_size = rsa_max_modulus_bytes;
 
-  [[nodiscard]] static result<keypair> generate(std::size_t bits = rsa_detail::default_modulus_bits) {
-    return rsa_detail::generate(bits);
+  [[nodiscard]] static result<keypair> generate(
+      std::size_t bits = backend::botan_detail::rsa_detail::default_modulus_bits) {
+    return backend::botan_detail::rsa_detail::generate(bits);
   }
 
   [[nodiscard]] static result<std::size_t> encrypt(bytes_view public_key, bytes_view label, bytes_view plaintext,
@@ -234,7 +288,7 @@ struct key_encryption<rsa_oaep<Hash>, backend::botan> {
     if (!spec) return fail(spec.error());
     return backend::botan_detail::guard(
         [&]() -> result<std::size_t> {
-          const auto key = rsa_detail::rsa_public(public_key);
+          const auto key = backend::botan_detail::rsa_detail::rsa_public(public_key);
           Botan::PK_Encryptor_EME enc(*key, backend::botan_detail::rng(), *spec);
           if (plaintext.size() > enc.maximum_input_size()) return fail(errc::message_too_long);
           return backend::botan_detail::copy_out(
@@ -251,7 +305,7 @@ struct key_encryption<rsa_oaep<Hash>, backend::botan> {
     std::unique_ptr<Botan::Private_Key> key;
     if (auto r = backend::botan_detail::guard(
             [&]() -> result<void> {
-              key = rsa_detail::rsa_private(private_key);
+              key = backend::botan_detail::rsa_detail::rsa_private(private_key);
               return {};
             },
             errc::invalid_key);
@@ -259,7 +313,7 @@ struct key_encryption<rsa_oaep<Hash>, backend::botan> {
       return fail(r.error());
     return backend::botan_detail::guard(
         [&]() -> result<std::size_t> {
-          if (ciphertext.size() != rsa_detail::modulus_bytes(*key)) return fail(errc::auth_failed);
+          if (ciphertext.size() != backend::botan_detail::rsa_detail::modulus_bytes(*key)) return fail(errc::auth_failed);
           Botan::PK_Decryptor_EME dec(*key, backend::botan_detail::rng(), *spec);
           const auto pt = dec.decrypt(ciphertext.data(), ciphertext.size());
           return backend::botan_detail::copy_out(pt, out);

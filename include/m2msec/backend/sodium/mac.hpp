@@ -45,7 +45,8 @@ class mac<Alg, backend::sodium> {
     auto s = secret::allocate(2 * sizeof(state));  // [keyed | running]
     if (!s) return fail(s.error());
     mac m(std::move(*s));
-    calls::init(m.keyed(), key.data(), key.size());
+    static constexpr byte no_key = 0;  // libsodium takes no null pointer, even for an empty key
+    calls::init(m.keyed(), key.empty() ? &no_key : key.data(), key.size());
     std::memcpy(m.running(), m.keyed(), sizeof(state));
     return m;
   }

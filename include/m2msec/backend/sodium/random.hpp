@@ -9,7 +9,7 @@ namespace m2msec::crypto {
 template <> struct rng<backend::sodium> {
   [[nodiscard]] static result<void> fill(mutable_bytes out) noexcept {
     if (!backend::sodium_detail::ready()) return fail(errc::backend_failure);
-    ::randombytes_buf(out.data(), out.size());
+    if (!out.empty()) ::randombytes_buf(out.data(), out.size());
     return {};
   }
 };
