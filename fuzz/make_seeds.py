@@ -56,6 +56,34 @@ for sel, nlen, seal in algs:
         bad = bytearray(blob); bad[-1] ^= 1
         write("aead_open", f"alg{sel}_badtag{i}", bytes(bad))
 
+# Public-key material: SubjectPublicKeyInfo of each curve and RSA, points, and
+# DER/P1363 signatures, behind the selector byte of pk_parse_fuzz.cpp.
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+raw = serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+for name, curve, h in [("p256", ec.SECP256R1(), hashes.SHA256()), ("p384", ec.SECP384R1(), hashes.SHA384()),
+                       ("p521", ec.SECP521R1(), hashes.SHA512())]:
+    key = ec.generate_private_key(curve)
+    write("pk_parse", f"spki_{name}", bytes([0]) + key.public_key().public_bytes(*spki))
+    der = key.sign(b"m2msec fuzz message", ec.ECDSA(h))
+    write("pk_parse", f"der_sig_{name}", bytes([1]) + der)
+    r, s_ = decode_dss_signature(der)
+    n = (curve.key_size + 7) // 8
+    write("pk_parse", f"p1363_sig_{name}", bytes([2]) + r.to_bytes(n, "big") + s_.to_bytes(n, "big"))
+    write("pk_parse", f"point_{name}", bytes([4]) + key.public_key().public_bytes(*raw))
+    write("pk_parse", f"ecdh_point_{name}", bytes([6]) + key.public_key().public_bytes(*raw))
+rk = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+write("pk_parse", "spki_rsa", bytes([4]) + rk.public_key().public_bytes(*spki))
+write("pk_parse", "rsa_sig", bytes([3]) + rk.sign(b"m2msec fuzz message", __import__("cryptography.hazmat.primitives.asymmetric.padding", fromlist=["PKCS1v15"]).PKCS1v15(), hashes.SHA256()))
+write("pk_parse", "oaep_ct", bytes([7]) + bytes(256))
+write("pk_parse", "ed25519_sig", bytes([2]) + ed25519.Ed25519PrivateKey.generate().sign(b"m2msec fuzz message"))
+xa, xb = x25519.X25519PrivateKey.generate(), x25519.X25519PrivateKey.generate()
+write("pk_parse", "x25519", bytes([5]) + xa.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                                       serialization.NoEncryption())
+      + xb.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
 for i, s in enumerate(["", "Zg", "Zm8", "Zm9v", "Zm9vYmFy", "-_-_", "Zh", "Zg==", "Zm9v YmFy",
                        "AAECAwQFBgcICQoLDA0ODw", "00ff", "ABCDEF", "0g", "f"]):
     write("encoding", f"seed{i}", s.encode())
