@@ -5,8 +5,12 @@
 #include "primitive_ops.hpp"
 
 int main() {
-  for (std::size_t n : {64u, 1024u, 65536u})
-    for (auto& c : bench::cases(n)) {
+  std::vector<std::vector<bench::pair_case>> all;
+  for (std::size_t n : {64u, 1024u, 65536u}) all.push_back(bench::cases(n));
+  all.push_back(bench::key_cases());
+  for (auto& cs : all)
+    for (auto& c : cs) {
+      const std::size_t n = c.size;
       c.raw();  // warm: lazy binding, CPU dispatch, first-use buffers
       c.lib();
       const std::string id = c.name + "/" + std::to_string(n), raw = "raw/" + id, lib = "lib/" + id;

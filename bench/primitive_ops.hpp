@@ -14,12 +14,21 @@
 #include <string>
 #include <vector>
 
-#include "m2msec/crypto/aead.hpp"
-#include "m2msec/crypto/mac.hpp"
+#include <botan/ecdh.h>
+#include <botan/ecdsa.h>
+#include <botan/kdf.h>
+#include <botan/pkcs8.h>
+#include <botan/pubkey.h>
+#include <botan/rfc3394.h>
+
+#include "m2msec/crypto.hpp"
 
 namespace bench {
 
 using namespace m2msec;
+
+// Keeps a result alive so the optimiser cannot drop the call that made it.
+inline void benchmark_sink(const void* p) { __asm__ __volatile__("" : : "r"(p) : "memory"); }
 
 // One message size, one algorithm: raw() and lib() each process `size` bytes once.
 struct pair_case {
@@ -222,6 +231,119 @@ inline std::vector<pair_case> cases(std::size_t n) {
           m->update(b->in.data(), b->in.size());
           m->final(b->out.data());
         }, lib);
+  }
+  return v;
+}
+
+// The other crypto paths, once each (their cost does not depend on a message size):
+// key derivation, key wrap, key agreement, signatures and RSA-OAEP.
+inline std::vector<pair_case> key_cases() {
+  using namespace m2msec::crypto;
+  using m2msec::backend::botan;
+  using m2msec::backend::sodium;
+  if (sodium_init() < 0) throw std::runtime_error("sodium_init failed");
+  auto& rng = Botan::system_rng();
+  std::vector<pair_case> v;
+  auto add = [&](std::string name, std::function<void()> raw, std::function<void()> lib) {
+    v.push_back({std::move(name), 0, std::move(raw), std::move(lib)});
+  };
+  auto b = std::make_shared<buffers>(64);
+
+  {
+    std::shared_ptr<Botan::KDF> raw_kdf = Botan::KDF::create_or_throw("HKDF(SHA-256)");
+    add("HKDF-SHA-256 derive 32 B [Botan 2]", [b, raw_kdf] {
+          auto k = raw_kdf->derive_key(32, b->key.data(), 32, b->nonce.data(), 16, b->ad.data(), b->ad.size());
+          benchmark_sink(k.data());
+        }, [b] {
+          (void)kdf<hkdf_sha256, botan>::derive(bytes_view(b->nonce).first(16), bytes_view(b->key).first(32), b->ad,
+                                                 mutable_bytes(b->out).first(32));
+        });
+  }
+  {
+    auto w = std::make_shared<keywrap<aes128_kw, botan>>(*keywrap<aes128_kw, botan>::create(bytes_view(b->key).first(16)));
+    add("AES-128-KW wrap 32 B [Botan 2]", [b] {
+          auto r = Botan::rfc3394_keywrap(Botan::secure_vector<byte>(b->in.begin(), b->in.begin() + 32),
+                                          Botan::SymmetricKey(b->key.data(), 16));
+          benchmark_sink(r.data());
+        }, [b, w] { (void)w->wrap(b->out, bytes_view(b->in).first(32)); });
+  }
+  {
+    auto a = std::make_shared<keypair>(*key_agreement<x25519, sodium>::generate());
+    auto peer = std::make_shared<keypair>(*key_agreement<x25519, sodium>::generate());
+    add("X25519 agree [libsodium]", [b, a, peer] {
+          if (crypto_scalarmult(b->out.data(), a->private_key.expose().data(), peer->public_key.data()) != 0) std::abort();
+        }, [b, a, peer] { (void)key_agreement<x25519, sodium>::agree(a->private_key.expose(), peer->public_key, b->out); });
+  }
+  {
+    auto a = std::make_shared<keypair>(*key_agreement<ecdh_p256, botan>::generate());
+    auto peer = std::make_shared<keypair>(*key_agreement<ecdh_p256, botan>::generate());
+    auto key = std::make_shared<Botan::ECDH_PrivateKey>(
+        rng, Botan::EC_Group("secp256r1"), Botan::BigInt(a->private_key.expose().data(), 32));
+    auto ka = std::make_shared<Botan::PK_Key_Agreement>(*key, rng, "Raw");
+    add("ECDH P-256 agree [Botan 2]", [ka, peer, key] {
+          auto k = ka->derive_key(32, peer->public_key.data(), peer->public_key.size());
+          benchmark_sink(k.begin());
+        }, [b, a, peer] { (void)key_agreement<ecdh_p256, botan>::agree(a->private_key.expose(), peer->public_key, b->out); });
+  }
+  {
+    using S = signature<ed25519, sodium>;
+    auto k = std::make_shared<keypair>(*S::generate());
+    auto sk = std::make_shared<byte_vector>(64);
+    byte pk[32];
+    crypto_sign_seed_keypair(pk, sk->data(), k->private_key.expose().data());
+    auto signer = std::make_shared<S::signer>(*S::signer::create(k->private_key.expose()));
+    auto verifier = std::make_shared<S::verifier>(*S::verifier::create(k->public_key));
+    add("Ed25519 sign 64 B [libsodium]", [b, sk] { crypto_sign_detached(b->out.data(), nullptr, b->in.data(), 64, sk->data()); },
+        [b, signer] { (void)signer->sign(b->in, b->out); });
+    auto sig = std::make_shared<byte_vector>(64);
+    (void)signer->sign(b->in, *sig);
+    add("Ed25519 verify 64 B [libsodium]", [b, k, sig] {
+          if (crypto_sign_verify_detached(sig->data(), b->in.data(), 64, k->public_key.data()) != 0) std::abort();
+        }, [b, verifier, sig] { if (!verifier->verify(b->in, *sig)) std::abort(); });
+  }
+  {
+    using S = signature<ecdsa_p256_sha256, botan>;
+    auto k = std::make_shared<keypair>(*S::generate());
+    auto key = std::make_shared<Botan::ECDSA_PrivateKey>(rng, Botan::EC_Group("secp256r1"),
+                                                         Botan::BigInt(k->private_key.expose().data(), 32));
+    auto raw_signer = std::make_shared<Botan::PK_Signer>(*key, rng, "EMSA1(SHA-256)");
+    auto raw_verifier = std::make_shared<Botan::PK_Verifier>(*key, "EMSA1(SHA-256)");
+    auto signer = std::make_shared<S::signer>(*S::signer::create(k->private_key.expose()));
+    auto verifier = std::make_shared<S::verifier>(*S::verifier::create(k->public_key));
+    add("ECDSA P-256 sign 64 B [Botan 2]", [b, raw_signer, key] {
+          auto s = raw_signer->sign_message(b->in.data(), 64, Botan::system_rng());
+          benchmark_sink(s.data());
+        }, [b, signer] { (void)signer->sign(b->in, b->out); });
+    auto sig = std::make_shared<byte_vector>(64);
+    (void)signer->sign(b->in, *sig);
+    add("ECDSA P-256 verify 64 B [Botan 2]", [b, raw_verifier, sig] {
+          if (!raw_verifier->verify_message(b->in.data(), 64, sig->data(), sig->size())) std::abort();
+        }, [b, verifier, sig] { if (!verifier->verify(b->in, *sig)) std::abort(); });
+  }
+  {
+    using S = signature<rsa_pkcs1_sha256, botan>;
+    auto k = std::make_shared<keypair>(*S::generate());
+    Botan::DataSource_Memory src(k->private_key.expose().data(), k->private_key.size());
+    std::shared_ptr<Botan::Private_Key> key = Botan::PKCS8::load_key(src);
+    std::shared_ptr<Botan::Public_Key> pub(Botan::X509::load_key(k->public_key));
+    auto raw_verifier = std::make_shared<Botan::PK_Verifier>(*pub, "EMSA3(SHA-256)");
+    auto verifier = std::make_shared<S::verifier>(*S::verifier::create(k->public_key));
+    auto signer = std::make_shared<S::signer>(*S::signer::create(k->private_key.expose()));
+    auto sig = std::make_shared<byte_vector>(256);
+    (void)signer->sign(b->in, *sig);
+    add("RSA-2048 PKCS#1 verify 64 B [Botan 2]", [b, raw_verifier, sig, pub] {
+          if (!raw_verifier->verify_message(b->in.data(), 64, sig->data(), sig->size())) std::abort();
+        }, [b, verifier, sig] { if (!verifier->verify(b->in, *sig)) std::abort(); });
+    using E = key_encryption<rsa_oaep_sha256, botan>;
+    auto ct = std::make_shared<byte_vector>(256);
+    (void)E::encrypt(k->public_key, {}, bytes_view(b->in).first(32), *ct);
+    auto raw_dec = std::make_shared<Botan::PK_Decryptor_EME>(*key, rng, "OAEP(SHA-256,MGF1(SHA-256))");
+    add("RSA-2048 OAEP-256 decrypt 32 B [Botan 2]", [raw_dec, ct, key] {
+          auto p = raw_dec->decrypt(ct->data(), ct->size());
+          benchmark_sink(p.data());
+        }, [b, ct, dec = std::make_shared<E::decryptor>(*E::decryptor::create(k->private_key.expose()))] {
+          if (!dec->decrypt(*ct, b->out)) std::abort();
+        });
   }
   return v;
 }

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   std::vector<std::vector<bench::pair_case>> all;
   for (std::size_t n : {64u, 1024u, 65536u}) all.push_back(bench::cases(n));
+  all.push_back(bench::key_cases());
   for (auto& cs : all)
     for (auto& c : cs) {
       const std::string id = c.name + "/" + std::to_string(c.size);
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
         auto& f = std::string(kind) == "raw/" ? c.raw : c.lib;
         benchmark::RegisterBenchmark((kind + id).c_str(), [&f, n = c.size](benchmark::State& st) {
           for (auto _ : st) f();
-          st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * n));
+          if (n != 0) st.SetBytesProcessed(static_cast<int64_t>(st.iterations() * n));
         });
       }
     }
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
   for (const auto& [id, t] : times) {
     if (t.first == 0 || t.second == 0) continue;
     const auto slash = id.rfind('/');
-    std::printf("%-40s %8s %12.1f %12.1f %8.3f\n", id.substr(0, slash).c_str(), id.substr(slash + 1).c_str(), t.first,
+    const std::string bytes = id.substr(slash + 1) == "0" ? "-" : id.substr(slash + 1);
+    std::printf("%-40s %8s %12.1f %12.1f %8.3f\n", id.substr(0, slash).c_str(), bytes.c_str(), t.first,
                 t.second, t.second / t.first);
   }
   benchmark::Shutdown();

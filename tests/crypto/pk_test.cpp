@@ -162,6 +162,21 @@ TEST_CASE("key encryption: RSA-OAEP-256 round trip, labels, tampering", "[kem][c
   ct[100] ^= 1;
   REQUIRE(E::decrypt(k->private_key.expose(), label, ct, pt).error() == errc::auth_failed);
   REQUIRE(E::encrypt(k->public_key, as_bytes("a,b"), cek, ct).error() == errc::unsupported);
+  // made once, used many times
+  auto enc = E::encryptor::create(k->public_key, label);
+  auto dec = E::decryptor::create(k->private_key.expose(), label);
+  REQUIRE(enc);
+  REQUIRE(dec);
+  for (int i = 0; i < 5; ++i) {
+    byte_vector c(E::max_ciphertext_size), p(E::max_ciphertext_size);
+    auto m = enc->encrypt(cek, c);
+    REQUIRE(m == 256);
+    c.resize(*m);
+    REQUIRE(dec->decrypt(c, p) == cek.size());
+    c[i] ^= 1;
+    REQUIRE(dec->decrypt(c, p).error() == errc::auth_failed);
+  }
+  REQUIRE(E::decryptor::create(bytes_view(k->private_key.expose()).first(30)).error() == errc::invalid_key);
   REQUIRE(E::encrypt(k->public_key, {}, random_bytes(300), ct).error() == errc::message_too_long);
 }
 

@@ -110,14 +110,38 @@ struct one_shot_signature {
   }
 };
 
-// Public-key encryption of a key: encrypt(public, label, plaintext, out) and
-// decrypt(private, label, ciphertext, out) return the output length.
+// Public-key encryption of a key. An encryptor (public key, label) and a
+// decryptor (private key, label) are made once; encrypt() and decrypt() return
+// the output length. The policy's encrypt(public, label, plaintext, out) and
+// decrypt(private, label, ciphertext, out) do both steps per call.
 template <class P>
-concept key_encryption_policy = requires(mutable_bytes out, bytes_view in) {
+concept key_encryption_policy = requires(const typename P::encryptor& e, const typename P::decryptor& d,
+                                         mutable_bytes out, bytes_view in) {
   requires std::same_as<decltype(P::max_ciphertext_size), const std::size_t>;
   { P::generate() } -> std::same_as<result<keypair>>;
+  { P::encryptor::create(in, in) } noexcept -> std::same_as<result<typename P::encryptor>>;
+  { P::decryptor::create(in, in) } noexcept -> std::same_as<result<typename P::decryptor>>;
+  { e.encrypt(in, out) } noexcept -> std::same_as<result<std::size_t>>;
+  { d.decrypt(in, out) } noexcept -> std::same_as<result<std::size_t>>;
   { P::encrypt(in, in, in, out) } noexcept -> std::same_as<result<std::size_t>>;
   { P::decrypt(in, in, in, out) } noexcept -> std::same_as<result<std::size_t>>;
+};
+
+// encrypt() and decrypt() in one call each, for any policy with encryptor and decryptor types.
+template <class P>
+struct one_shot_key_encryption {
+  [[nodiscard]] static result<std::size_t> encrypt(bytes_view public_key, bytes_view label, bytes_view plaintext,
+                                                   mutable_bytes out) noexcept {
+    auto e = P::encryptor::create(public_key, label);
+    if (!e) return fail(e.error());
+    return e->encrypt(plaintext, out);
+  }
+  [[nodiscard]] static result<std::size_t> decrypt(bytes_view private_key, bytes_view label, bytes_view ciphertext,
+                                                   mutable_bytes out) noexcept {
+    auto d = P::decryptor::create(private_key, label);
+    if (!d) return fail(d.error());
+    return d->decrypt(ciphertext, out);
+  }
 };
 
 // Cryptographically secure random bytes.

@@ -274,7 +274,7 @@ struct signature<rsa_signature<Hash, Padding>, backend::botan>
 };
 
 template <class Hash>
-struct key_encryption<rsa_oaep<Hash>, backend::botan> {
+struct key_encryption<rsa_oaep<Hash>, backend::botan> : one_shot_key_encryption<key_encryption<rsa_oaep<Hash>, backend::botan>> {
   static constexpr std::size_t max_ciphertext_size = rsa_max_modulus_bytes;
 
   [[nodiscard]] static result<keypair> generate(
@@ -282,44 +282,68 @@ struct key_encryption<rsa_oaep<Hash>, backend::botan> {
     return backend::botan_detail::rsa_detail::generate(bits);
   }
 
-  [[nodiscard]] static result<std::size_t> encrypt(bytes_view public_key, bytes_view label, bytes_view plaintext,
-                                                   mutable_bytes out) noexcept {
-    auto spec = eme(label);
-    if (!spec) return fail(spec.error());
-    return backend::botan_detail::guard(
-        [&]() -> result<std::size_t> {
-          const auto key = backend::botan_detail::rsa_detail::rsa_public(public_key);
-          Botan::PK_Encryptor_EME enc(*key, backend::botan_detail::rng(), *spec);
-          if (plaintext.size() > enc.maximum_input_size()) return fail(errc::message_too_long);
-          return backend::botan_detail::copy_out(
-              enc.encrypt(plaintext.data(), plaintext.size(), backend::botan_detail::rng()), out);
-        },
-        errc::invalid_key);
-  }
+  // A public key and label, made into Botan's PK_Encryptor_EME once.
+  class encryptor {
+   public:
+    [[nodiscard]] static result<encryptor> create(bytes_view public_key, bytes_view label = {}) noexcept {
+      auto spec = eme(label);
+      if (!spec) return fail(spec.error());
+      return backend::botan_detail::guard(
+          [&]() -> result<encryptor> {
+            auto key = backend::botan_detail::rsa_detail::rsa_public(public_key);
+            auto op = std::make_unique<Botan::PK_Encryptor_EME>(*key, backend::botan_detail::rng(), *spec);
+            return encryptor(std::move(key), std::move(op));
+          },
+          errc::invalid_key);
+    }
+    [[nodiscard]] result<std::size_t> encrypt(bytes_view plaintext, mutable_bytes out) const noexcept {
+      if (plaintext.size() > op_->maximum_input_size()) return fail(errc::message_too_long);
+      return backend::botan_detail::guard([&]() -> result<std::size_t> {
+        return backend::botan_detail::copy_out(
+            op_->encrypt(plaintext.data(), plaintext.size(), backend::botan_detail::rng()), out);
+      });
+    }
 
-  // Every decryption failure is errc::auth_failed, whatever the cause (no padding oracle).
-  [[nodiscard]] static result<std::size_t> decrypt(bytes_view private_key, bytes_view label, bytes_view ciphertext,
-                                                   mutable_bytes out) noexcept {
-    auto spec = eme(label);
-    if (!spec) return fail(spec.error());
-    std::unique_ptr<Botan::Private_Key> key;
-    if (auto r = backend::botan_detail::guard(
-            [&]() -> result<void> {
-              key = backend::botan_detail::rsa_detail::rsa_private(private_key);
-              return {};
-            },
-            errc::invalid_key);
-        !r)
-      return fail(r.error());
-    return backend::botan_detail::guard(
-        [&]() -> result<std::size_t> {
-          if (ciphertext.size() != backend::botan_detail::rsa_detail::modulus_bytes(*key)) return fail(errc::auth_failed);
-          Botan::PK_Decryptor_EME dec(*key, backend::botan_detail::rng(), *spec);
-          const auto pt = dec.decrypt(ciphertext.data(), ciphertext.size());
-          return backend::botan_detail::copy_out(pt, out);
-        },
-        errc::auth_failed);
-  }
+   private:
+    encryptor(std::unique_ptr<Botan::Public_Key> key, std::unique_ptr<Botan::PK_Encryptor_EME> op) noexcept
+        : key_(std::move(key)), op_(std::move(op)) {}
+    std::unique_ptr<Botan::Public_Key> key_;
+    std::unique_ptr<Botan::PK_Encryptor_EME> op_;
+  };
+
+  // A private key and label, made into Botan's PK_Decryptor_EME once (the
+  // private-key checks and the blinding set-up are the expensive part).
+  class decryptor {
+   public:
+    [[nodiscard]] static result<decryptor> create(bytes_view private_key, bytes_view label = {}) noexcept {
+      auto spec = eme(label);
+      if (!spec) return fail(spec.error());
+      return backend::botan_detail::guard(
+          [&]() -> result<decryptor> {
+            auto key = backend::botan_detail::rsa_detail::rsa_private(private_key);
+            auto op = std::make_unique<Botan::PK_Decryptor_EME>(*key, backend::botan_detail::rng(), *spec);
+            return decryptor(std::move(key), std::move(op));
+          },
+          errc::invalid_key);
+    }
+    // Every decryption failure is errc::auth_failed, whatever the cause (no padding oracle).
+    [[nodiscard]] result<std::size_t> decrypt(bytes_view ciphertext, mutable_bytes out) const noexcept {
+      return backend::botan_detail::guard(
+          [&]() -> result<std::size_t> {
+            if (ciphertext.size() != backend::botan_detail::rsa_detail::modulus_bytes(*key_))
+              return fail(errc::auth_failed);
+            const auto pt = op_->decrypt(ciphertext.data(), ciphertext.size());
+            return backend::botan_detail::copy_out(pt, out);
+          },
+          errc::auth_failed);
+    }
+
+   private:
+    decryptor(std::unique_ptr<Botan::Private_Key> key, std::unique_ptr<Botan::PK_Decryptor_EME> op) noexcept
+        : key_(std::move(key)), op_(std::move(op)) {}
+    std::unique_ptr<Botan::Private_Key> key_;
+    std::unique_ptr<Botan::PK_Decryptor_EME> op_;
+  };
 
  private:
   // Botan 2 takes the OAEP label inside its algorithm string, so a label with
