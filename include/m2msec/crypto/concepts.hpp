@@ -18,6 +18,18 @@ struct keypair {
   byte_vector public_key;
 };
 
+// A key pair whose private key is private_key_size random bytes from Rng and
+// whose public key P::public_key derives from it (X25519, Ed25519 seeds).
+template <class P, class Rng>
+[[nodiscard]] result<keypair> random_keypair() {
+  auto sk = secret::allocate(P::private_key_size);
+  if (!sk) return fail(sk.error());
+  if (auto r = Rng::fill(sk->expose()); !r) return fail(r.error());
+  byte_vector pk(P::public_key_size);
+  if (auto r = P::public_key(sk->expose(), pk); !r) return fail(r.error());
+  return keypair{std::move(*sk), std::move(pk)};
+}
+
 // Authenticated encryption with associated data. A keyed object: create() does
 // the key setup once; seal() and open() write into the caller's span and do not
 // allocate. seal() writes ciphertext || tag; open() checks the tag before any

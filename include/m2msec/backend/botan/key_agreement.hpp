@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "m2msec/backend/botan/common.hpp"
+#include "m2msec/backend/botan/random.hpp"
 #include "m2msec/core/ct.hpp"
 #include "m2msec/crypto/concepts.hpp"
 
@@ -137,16 +138,7 @@ template <>
 struct key_agreement<x25519, backend::botan> {
   static constexpr std::size_t private_key_size = 32, public_key_size = 32, shared_size = 32;
 
-  [[nodiscard]] static result<keypair> generate() {
-    return backend::botan_detail::guard([&]() -> result<keypair> {
-      auto sk = secret::allocate(private_key_size);
-      if (!sk) return fail(sk.error());
-      backend::botan_detail::rng().randomize(sk->expose().data(), private_key_size);
-      byte_vector pk(public_key_size);
-      if (auto r = public_key(sk->expose(), pk); !r) return fail(r.error());
-      return keypair{std::move(*sk), std::move(pk)};
-    });
-  }
+  [[nodiscard]] static result<keypair> generate() { return random_keypair<key_agreement, rng<backend::botan>>(); }
 
   [[nodiscard]] static result<void> public_key(bytes_view private_key, mutable_bytes out) noexcept {
     if (private_key.size() != private_key_size) return fail(errc::invalid_key_size);

@@ -236,16 +236,7 @@ struct signature<ed25519, backend::botan> : one_shot_signature<signature<ed25519
   using verifier = backend::botan_detail::verifier<backend::botan_detail::ed25519_traits>;
   static constexpr std::size_t private_key_size = 32, public_key_size = 32, max_signature_size = 64;
 
-  [[nodiscard]] static result<keypair> generate() {
-    return backend::botan_detail::guard([&]() -> result<keypair> {
-      auto seed = secret::allocate(private_key_size);
-      if (!seed) return fail(seed.error());
-      backend::botan_detail::rng().randomize(seed->expose().data(), private_key_size);
-      byte_vector pk(public_key_size);
-      if (auto r = public_key(seed->expose(), pk); !r) return fail(r.error());
-      return keypair{std::move(*seed), std::move(pk)};
-    });
-  }
+  [[nodiscard]] static result<keypair> generate() { return random_keypair<signature, rng<backend::botan>>(); }
 
   [[nodiscard]] static result<void> public_key(bytes_view seed, mutable_bytes out) noexcept {
     if (seed.size() != private_key_size) return fail(errc::invalid_key_size);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "m2msec/backend/sodium/init.hpp"
+#include "m2msec/backend/sodium/random.hpp"
 #include "m2msec/crypto/concepts.hpp"
 
 namespace m2msec::crypto {
@@ -10,13 +11,7 @@ template <> struct key_agreement<x25519, backend::sodium> {
   static constexpr std::size_t private_key_size = 32, public_key_size = 32, shared_size = 32;
 
   [[nodiscard]] static result<keypair> generate() {
-    if (!backend::sodium_detail::ready()) return fail(errc::backend_failure);
-    auto sk = secret::allocate(private_key_size);
-    if (!sk) return fail(sk.error());
-    ::randombytes_buf(sk->expose().data(), private_key_size);
-    byte_vector pk(public_key_size);
-    if (auto r = public_key(sk->expose(), pk); !r) return fail(r.error());
-    return keypair{std::move(*sk), std::move(pk)};
+    return random_keypair<key_agreement, rng<backend::sodium>>();
   }
 
   [[nodiscard]] static result<void> public_key(bytes_view private_key, mutable_bytes out) noexcept {

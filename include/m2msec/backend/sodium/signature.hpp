@@ -4,6 +4,7 @@
 #include <array>
 
 #include "m2msec/backend/sodium/init.hpp"
+#include "m2msec/backend/sodium/random.hpp"
 #include "m2msec/core/ct.hpp"
 #include "m2msec/crypto/concepts.hpp"
 
@@ -58,15 +59,7 @@ struct signature<ed25519, backend::sodium> : one_shot_signature<signature<ed2551
     std::array<byte, public_key_size> pk_{};
   };
 
-  [[nodiscard]] static result<keypair> generate() {
-    if (!backend::sodium_detail::ready()) return fail(errc::backend_failure);
-    auto seed = secret::allocate(private_key_size);
-    if (!seed) return fail(seed.error());
-    ::randombytes_buf(seed->expose().data(), private_key_size);
-    byte_vector pk(public_key_size);
-    if (auto r = public_key(seed->expose(), pk); !r) return fail(r.error());
-    return keypair{std::move(*seed), std::move(pk)};
-  }
+  [[nodiscard]] static result<keypair> generate() { return random_keypair<signature, rng<backend::sodium>>(); }
 
   [[nodiscard]] static result<void> public_key(bytes_view seed, mutable_bytes out) noexcept {
     if (seed.size() != private_key_size) return fail(errc::invalid_key_size);
