@@ -39,8 +39,5 @@ template <class F>
 // The operating system's RNG (getrandom): no per-object DRBG state to seed.
 [[nodiscard]] inline Botan::RandomNumberGenerator& rng() noexcept { return Botan::system_rng(); }
 
-template <class Hash>
-inline const std::string hash_name{Hash::name};
-
 
 }  // namespace m2msec::backend::botan_detail
