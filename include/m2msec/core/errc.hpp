@@ -24,6 +24,17 @@ enum class errc : std::uint16_t {
   not_yet_valid = 13,     // used before its not_before
   expired = 14,           // used after its not_after
   out_of_memory = 15,     // secure allocation failed
+  sa_expired = 16,        // the security association's hard limit (time) is reached
+  limit_reached = 17,     // the security association's hard limit (bytes, messages, AEAD use) is reached
+  originator_not_authenticated = 18,  // request `From` differs from the identity bound to the SA
+  security_association_required = 19, // a CSE originator outside any security association
+  not_found = 20,         // no such identifier, credential or association
+  profile_violation = 21, // certificate or key outside the oneM2M profile
+  name_mismatch = 22,     // certificate names do not match the expected identity exactly
+  untrusted = 23,         // no valid path to a configured trust anchor
+  io_error = 24,          // the operating system refused a file operation
+  corrupted = 25,         // stored data failed its integrity check or does not parse
+  revoked = 26,           // the credential or App-ID has been revoked
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc e) noexcept {
@@ -43,6 +54,17 @@ enum class errc : std::uint16_t {
     case errc::not_yet_valid: return "not yet valid";
     case errc::expired: return "expired";
     case errc::out_of_memory: return "out of memory";
+    case errc::sa_expired: return "security association expired";
+    case errc::limit_reached: return "security association limit reached";
+    case errc::originator_not_authenticated: return "originator not authenticated";
+    case errc::security_association_required: return "security association required";
+    case errc::not_found: return "not found";
+    case errc::profile_violation: return "outside the oneM2M profile";
+    case errc::name_mismatch: return "name mismatch";
+    case errc::untrusted: return "untrusted";
+    case errc::io_error: return "I/O error";
+    case errc::corrupted: return "corrupted";
+    case errc::revoked: return "revoked";
   }
   return "unknown error";
 }
@@ -52,7 +74,10 @@ inline constexpr errc all_errc[] = {
     errc::invalid_argument, errc::invalid_key_size, errc::invalid_nonce_size, errc::buffer_too_small,
     errc::auth_failed,      errc::invalid_encoding, errc::invalid_key,        errc::message_too_long,
     errc::unsupported,      errc::backend_failure,  errc::weak_shared_secret, errc::invalid_validity,
-    errc::not_yet_valid,    errc::expired,          errc::out_of_memory,
+    errc::not_yet_valid,    errc::expired,          errc::out_of_memory,      errc::sa_expired,
+    errc::limit_reached,    errc::originator_not_authenticated, errc::security_association_required,
+    errc::not_found,        errc::profile_violation, errc::name_mismatch,     errc::untrusted,
+    errc::io_error,         errc::corrupted,        errc::revoked,
 };
 
 }  // namespace m2msec

@@ -1,0 +1,64 @@
+// m2msec: oneM2M response status codes (TS-0004 §6.6) for the errors m2msec reports.
+#pragma once
+
+#include <cstdint>
+
+#include "m2msec/core/errc.hpp"
+
+namespace m2msec {
+
+// The response status codes a CSE sends for security failures.
+enum class rsc : std::uint16_t {
+  ok = 2000,
+  bad_request = 4000,
+  originator_has_no_privilege = 4103,
+  originator_not_authenticated = 4106,
+  security_association_required = 4107,
+  esprim_unsupported_option = 4111,
+  esprim_unknown_key_id = 4112,
+  esprim_unknown_orig_rand_id = 4113,
+  esprim_unknown_recv_rand_id = 4114,
+  esprim_bad_mac = 4115,
+  esprim_impersonation_error = 4116,
+  internal_server_error = 5000,
+  esprim_decryption_error = 5210,
+  esprim_encryption_error = 5211,
+};
+
+// TS-0004 §7.3.2.1: the code a Receiver sends when an m2msec check fails.
+// Malformed or unusable input is a bad request; a failed authentication, an
+// expired or revoked credential and a broken association all mean the
+// originator is not authenticated; failures of our own making are 5000.
+[[nodiscard]] constexpr rsc to_rsc(errc e) noexcept {
+  switch (e) {
+    case errc::originator_not_authenticated:
+    case errc::auth_failed:
+    case errc::not_yet_valid:
+    case errc::expired:
+    case errc::sa_expired:
+    case errc::limit_reached:
+    case errc::name_mismatch:
+    case errc::untrusted:
+    case errc::revoked:
+    case errc::profile_violation: return rsc::originator_not_authenticated;
+    case errc::security_association_required: return rsc::security_association_required;
+    case errc::invalid_argument:
+    case errc::invalid_key_size:
+    case errc::invalid_nonce_size:
+    case errc::invalid_encoding:
+    case errc::invalid_key:
+    case errc::message_too_long:
+    case errc::weak_shared_secret:
+    case errc::invalid_validity:
+    case errc::not_found:
+    case errc::unsupported: return rsc::bad_request;
+    case errc::buffer_too_small:
+    case errc::backend_failure:
+    case errc::out_of_memory:
+    case errc::io_error:
+    case errc::corrupted: return rsc::internal_server_error;
+  }
+  return rsc::internal_server_error;
+}
+
+}  // namespace m2msec
