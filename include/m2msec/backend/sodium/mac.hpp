@@ -71,6 +71,20 @@ class mac<Alg, backend::sodium> {
     ct::wipe(&s, sizeof s);
     return {};
   }
+  // One message given in parts, keyed for this call only. The state lives on the
+  // stack and is wiped: no allocation (the key schedule's derivations use this).
+  [[nodiscard]] static result<void> compute_once(bytes_view key, std::span<const bytes_view> parts,
+                                                 mutable_bytes tag) noexcept {
+    if (tag.size() < tag_size) return fail(errc::buffer_too_small);
+    if (!backend::sodium_detail::ready()) return fail(errc::backend_failure);
+    static constexpr byte no_key = 0;
+    state s;
+    calls::init(&s, key.empty() ? &no_key : key.data(), key.size());
+    for (bytes_view p : parts) calls::update(&s, p.empty() ? &no_key : p.data(), p.size());
+    calls::final(&s, tag.data());
+    ct::wipe(&s, sizeof s);
+    return {};
+  }
   [[nodiscard]] result<void> verify(bytes_view msg, bytes_view tag) noexcept {
     byte expected[tag_size];
     (void)compute(msg, expected);
