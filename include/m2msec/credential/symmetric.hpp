@@ -1,0 +1,84 @@
+// m2msec: a symmetric credential (Kpm, Ke, Km, Kpsa, Kc, pairwiseESPrimKey, ESData keys).
+#pragma once
+
+#include <utility>
+
+#include "m2msec/core/secret.hpp"
+#include "m2msec/core/validity.hpp"
+#include "m2msec/identity/entity.hpp"
+#include "m2msec/sa/key_schedule.hpp"
+
+namespace m2msec {
+
+// A secret key with its identifier, its usage (SUID), its holder and its
+// lifetime. TS-0001 §11.2.1: provisioned credentials are stored with a lifetime.
+class symmetric_credential {
+ public:
+  static constexpr std::size_t min_key_size = 16;
+
+  [[nodiscard]] static result<symmetric_credential> make(secret key, credential_id id, suid usage, entity_id holder,
+                                                         validity lifetime) {
+    if (key.size() < min_key_size) return fail(errc::invalid_key_size);
+    if (!is_symmetric(usage)) return fail(errc::invalid_argument);
+    return symmetric_credential(std::move(key), std::move(id), usage, std::move(holder), lifetime);
+  }
+
+  [[nodiscard]] const secret& key() const noexcept { return key_; }
+  [[nodiscard]] const credential_id& id() const noexcept { return id_; }
+  [[nodiscard]] suid usage() const noexcept { return usage_; }
+  [[nodiscard]] const entity_id& holder() const noexcept { return holder_; }
+  [[nodiscard]] const validity& lifetime() const noexcept { return lifetime_; }
+
+  [[nodiscard]] result<symmetric_credential> clone() const {
+    auto k = key_.clone();
+    if (!k) return fail(k.error());
+    return symmetric_credential(std::move(*k), id_, usage_, holder_, lifetime_);
+  }
+
+ private:
+  symmetric_credential(secret k, credential_id id, suid u, entity_id h, validity v)
+      : key_(std::move(k)), id_(std::move(id)), usage_(u), holder_(std::move(h)), lifetime_(v) {}
+  secret key_;
+  credential_id id_;
+  suid usage_;
+  entity_id holder_;
+  validity lifetime_;
+};
+
+// TS-0003 §10.7 (Enrolment Expiry): a key derived from Ke never outlives Ke. The
+// requested lifetime is cut to end strictly before Ke's; Ke must be valid at `now`.
+[[nodiscard]] inline result<validity> derived_lifetime(const validity& parent, const validity& requested,
+                                                       time_point now) {
+  if (auto r = parent.check(now); !r) return fail(r.error());
+  return requested.cap_strictly_below(parent);
+}
+
+// TS-0003 §10.3.3: a Kpsa credential derived from an enrolment key Ke, for PSK-SAEF with Enrolee B.
+template <class Id>
+  requires std::same_as<Id, cse_id> || std::same_as<Id, ae_id>
+[[nodiscard]] result<symmetric_credential> derive_kpsa_credential(const symmetric_credential& ke, const Id& enrolee_b,
+                                                                  const kpsa_id& id, entity_id holder,
+                                                                  const validity& requested, time_point now) {
+  auto life = derived_lifetime(ke.lifetime(), requested, now);
+  if (!life) return fail(life.error());
+  auto key = derive_kpsa(ke.key(), enrolee_b);
+  if (!key) return fail(key.error());
+  auto cid = credential_id::make(credential_id_type::kpsa_or_kc_id, id.str());
+  if (!cid) return fail(cid.error());
+  return symmetric_credential::make(std::move(*key), std::move(*cid), suid::rspf_saef, std::move(holder), *life);
+}
+
+// TS-0003 §10.3.2: a Km credential derived from Ke, for the MAF handshake.
+[[nodiscard]] inline result<symmetric_credential> derive_km_credential(const symmetric_credential& ke, const km_id& id,
+                                                                       entity_id holder, const validity& requested,
+                                                                       time_point now) {
+  auto life = derived_lifetime(ke.lifetime(), requested, now);
+  if (!life) return fail(life.error());
+  auto key = derive_km(ke.key(), id.domain());
+  if (!key) return fail(key.error());
+  auto cid = credential_id::make(credential_id_type::km_id, id.str());
+  if (!cid) return fail(cid.error());
+  return symmetric_credential::make(std::move(*key), std::move(*cid), suid::rspf_maf, std::move(holder), *life);
+}
+
+}  // namespace m2msec

@@ -1,0 +1,280 @@
+// Security associations: lifetime capped by the credential, limits, the registry
+// and the Registrar's originator check.
+#include "m2msec/credential/symmetric.hpp"
+#include "m2msec/sa/registry.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+
+using namespace m2msec;
+using namespace std::chrono_literals;
+
+namespace {
+
+const time_point t0 = time_point{} + 24h * 365 * 56;  // about 2026
+
+struct fake_credential {
+  credential_id cid = *credential_id::parse("12-k1@issuer.example.com");
+  validity life;
+  const credential_id& id() const { return cid; }
+  const validity& lifetime() const { return life; }
+};
+static_assert(credential<fake_credential>);
+static_assert(credential<symmetric_credential>);
+
+security_association::parties cse_pair() {
+  return {*cse_id::parse("/in-cse"), *cse_id::parse("//sp.example.com/mn-cse1")};
+}
+fake_credential cred(time_point nb, time_point na) { return {.life = *validity::make(nb, na)}; }
+
+}  // namespace
+
+TEST_CASE("SA: lifetime strictly inside the credential's, never extended", "[sa]") {
+  manual_clock clk(t0);
+  const auto c = cred(t0 - 1h, t0 + 10h);
+  SECTION("a session longer than the credential is cut to end one tick before it") {
+    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(100h), {}, clk);
+    REQUIRE(sa);
+    CHECK(sa->lifetime().not_before() == t0);
+    CHECK(sa->lifetime().not_after() == c.life.not_after() - duration{1});
+    CHECK(sa->lifetime().not_after() < c.life.not_after());
+  }
+  SECTION("a shorter session is kept as asked") {
+    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(2h), {}, clk);
+    REQUIRE(sa);
+    CHECK(sa->lifetime().not_after() == t0 + 2h);
+  }
+  SECTION("data validity and contract periods are intersected, ends strictly before") {
+    auto data = security_association::create(
+        cse_pair(), c, {}, requested_lifetime::data(*validity::make(t0 - 5h, t0 + 20h)), {}, clk);
+    REQUIRE(data);
+    CHECK(data->lifetime().not_before() == c.life.not_before());
+    CHECK(data->lifetime().not_after() == c.life.not_after() - duration{1});
+    auto contract = security_association::create(
+        cse_pair(), c, {}, requested_lifetime::contract(*validity::make(t0 + 1h, t0 + 3h)), {}, clk);
+    REQUIRE(contract);
+    CHECK(contract->lifetime() == *validity::make(t0 + 1h, t0 + 3h));
+    CHECK(contract->use(clk, 1).error() == errc::not_yet_valid);
+  }
+  SECTION("no association from a credential not yet valid or expired") {
+    clk.set(t0 - 2h);
+    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), {}, clk).error() ==
+          errc::not_yet_valid);
+    clk.set(t0 + 10h + 1ns);
+    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), {}, clk).error() ==
+          errc::expired);
+    clk.set(c.life.not_after());  // the credential's last instant leaves nothing strictly shorter
+    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), {}, clk).error() ==
+          errc::expired);
+  }
+  SECTION("data whose validity is over, or outside the credential, gives no association") {
+    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::data(*validity::make(t0 - 1h, t0 - 1s)),
+                                       {}, clk)
+              .error() == errc::expired);
+    CHECK(security_association::create(cse_pair(), c, {},
+                                       requested_lifetime::data(*validity::make(t0 + 11h, t0 + 12h)), {}, clk)
+              .error() == errc::invalid_validity);
+    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(0s), {}, clk).error() ==
+          errc::invalid_validity);
+  }
+}
+
+TEST_CASE("SA: soft and hard limits by time, messages and bytes", "[sa]") {
+  manual_clock clk(t0);
+  const auto c = cred(t0 - 1h, t0 + 10h);
+  SECTION("messages") {
+    usage_limits l{.soft_messages = 3, .hard_messages = 5};
+    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), l, clk);
+    REQUIRE(sa);
+    CHECK(*sa->use(clk, 10) == sa_status::ok);
+    CHECK(*sa->use(clk, 10) == sa_status::ok);
+    CHECK(*sa->use(clk, 10) == sa_status::rekey_due);
+    CHECK(*sa->use(clk, 10) == sa_status::rekey_due);
+    CHECK(*sa->use(clk, 10) == sa_status::rekey_due);
+    CHECK(sa->use(clk, 10).error() == errc::limit_reached);
+    CHECK(sa->messages() == 5);
+    CHECK(sa->use(clk, 0).error() == errc::limit_reached);  // stays dead
+  }
+  SECTION("bytes: the message that would cross the hard limit is refused and not counted") {
+    usage_limits l{.soft_bytes = 100, .hard_bytes = 150};
+    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), l, clk);
+    REQUIRE(sa);
+    CHECK(*sa->use(clk, 99) == sa_status::ok);
+    CHECK(*sa->use(clk, 1) == sa_status::rekey_due);
+    CHECK(sa->use(clk, 51).error() == errc::limit_reached);
+    CHECK(sa->bytes() == 100);
+    CHECK(sa->use(clk, 1).error() == errc::limit_reached);
+  }
+  SECTION("time: rekey before the end, refuse after it, even if the clock goes back") {
+    usage_limits l{.soft_before_end = 10min};
+    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), l, clk);
+    REQUIRE(sa);
+    clk.set(t0 + 49min);
+    CHECK(*sa->use(clk, 1) == sa_status::ok);
+    clk.set(t0 + 50min);
+    CHECK(*sa->use(clk, 1) == sa_status::rekey_due);
+    clk.set(t0 + 1h);
+    CHECK(*sa->use(clk, 1) == sa_status::rekey_due);
+    clk.set(t0 + 1h + 1ns);
+    CHECK(sa->use(clk, 1).error() == errc::sa_expired);
+    clk.set(t0);
+    CHECK(sa->use(clk, 1).error() == errc::sa_expired);
+  }
+  SECTION("close() ends it; inconsistent limits are refused") {
+    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), {}, clk);
+    sa->close();
+    CHECK(sa->use(clk, 1).error() == errc::sa_expired);
+    CHECK_FALSE(sa->usable_at(t0));
+    usage_limits bad{.soft_messages = 10, .hard_messages = 5};
+    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), bad, clk).error() ==
+          errc::invalid_argument);
+  }
+  SECTION("the AEAD usage limit of the algorithm") {
+    auto gcm = with_aead_limit<crypto::aes_gcm<128>>({});
+    CHECK(gcm.hard_messages == (std::uint64_t{1} << 32));
+    CHECK(gcm.soft_messages < gcm.hard_messages);
+    auto tighter = with_aead_limit<crypto::aes_gcm<128>>({.soft_messages = 10, .hard_messages = 20});
+    CHECK(tighter.hard_messages == 20);
+    CHECK(tighter.soft_messages == 10);
+    CHECK(with_aead_limit<crypto::xchacha20_poly1305>({}).hard_messages == usage_limits::none);
+  }
+}
+
+TEST_CASE("SA property: 100,000 random (credential, request, now) triples", "[sa][property]") {
+  std::mt19937_64 rng(20261128);
+  auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+  std::size_t made = 0, refused = 0, uses_refused_after = 0, uses_refused_before = 0, uses_ok = 0;
+  const int triples = 100'000;
+  for (int i = 0; i < triples; ++i) {
+    const time_point nb = t0 + std::chrono::seconds(pick(-1000, 1000));
+    const time_point na = nb + std::chrono::nanoseconds(pick(0, 2'000'000'000'000));
+    const fake_credential c = cred(nb, na);
+    const auto span = (na - nb).count();
+    const time_point now = nb + std::chrono::nanoseconds(pick(-span / 10 - 1, span + span / 10 + 1));
+    manual_clock clk(now);
+    const int kind = static_cast<int>(pick(0, 2));
+    requested_lifetime asked = requested_lifetime::session(std::chrono::nanoseconds(pick(1, 3'000'000'000'000)));
+    if (kind > 0) {
+      const time_point a = now + std::chrono::nanoseconds(pick(-span, span / 2));
+      const auto v = *validity::make(a, a + std::chrono::nanoseconds(pick(0, 2 * span + 1)));
+      asked = kind == 1 ? requested_lifetime::data(v) : requested_lifetime::contract(v);
+    }
+    auto sa = security_association::create(cse_pair(), c, {}, asked, {}, clk);
+    const bool cred_valid = c.life.contains(now);
+    if (!sa) {
+      ++refused;
+      if (!cred_valid) REQUIRE((sa.error() == errc::not_yet_valid || sa.error() == errc::expired));
+      continue;
+    }
+    ++made;
+    REQUIRE(cred_valid);
+    const validity& l = sa->lifetime();
+    // Never outlives, never precedes its credential; never longer than asked.
+    REQUIRE(l.not_after() < c.life.not_after());
+    REQUIRE(l.not_before() >= c.life.not_before());
+    REQUIRE(l.not_after() <= asked.at(now)->not_after());
+    REQUIRE(l.not_after() >= now);
+    // A use inside works; every use after expiry is refused, and stays refused.
+    const auto inside = l.not_before() + (l.not_after() - l.not_before()) / 2;
+    if (sa->use_at(inside, 1)) ++uses_ok;
+    else FAIL("use inside the lifetime refused");
+    if (l.not_before() > now) {
+      REQUIRE(sa->use_at(l.not_before() - duration{1}, 1).error() == errc::not_yet_valid);
+      ++uses_refused_before;
+    }
+    const auto after = l.not_after() + std::chrono::nanoseconds(pick(1, 1'000'000'000'000));
+    REQUIRE(sa->use_at(after, 1).error() == errc::sa_expired);
+    REQUIRE(sa->use_at(inside, 1).error() == errc::sa_expired);
+    REQUIRE(sa->use_at(c.life.not_after(), 1).error() == errc::sa_expired);
+    ++uses_refused_after;
+  }
+  CHECK(made + refused == triples);
+  CHECK(made > 50'000);
+  CHECK(refused > 10'000);
+  WARN("SA property: " << triples << " triples, " << made << " associations made, " << refused << " refused; "
+                       << uses_ok << " uses inside accepted, " << uses_refused_before << " early uses and "
+                       << uses_refused_after << " uses after expiry refused");
+}
+
+TEST_CASE("SA registry and the Registrar's originator check (4106/4107)", "[sa]") {
+  manual_clock clk(t0);
+  const auto c = cred(t0 - 1h, t0 + 10h);
+  sa_registry reg;
+  const bound_identity mn = *cse_id::parse("/mn-cse1");
+  const bound_identity ae = *ae_id::parse("/in-cse/C0042");
+  reg.insert(*security_association::create({*cse_id::parse("/in-cse"), mn}, c, {}, requested_lifetime::session(1h), {}, clk));
+  reg.insert(*security_association::create({*cse_id::parse("/in-cse"), ae}, c, {}, requested_lifetime::session(2h), {}, clk));
+  CHECK(reg.size() == 2);
+
+  // The CSE's own SA: SP-relative and absolute CSE-IDs both match it.
+  CHECK(reg.check_request(mn, "/mn-cse1", t0));
+  CHECK(reg.check_request(mn, "//sp.example.com/mn-cse1", t0));
+  CHECK(reg.check_request(mn, "/mn-cse2", t0).error() == errc::originator_not_authenticated);
+  CHECK(reg.check_request(mn, "C0042", t0).error() == errc::originator_not_authenticated);
+  // The AE's SA: its stem, SP-relative and absolute AE-IDs; nothing else.
+  CHECK(reg.check_request(ae, "C0042", t0));
+  CHECK(reg.check_request(ae, "/in-cse/C0042", t0));
+  CHECK(reg.check_request(ae, "//sp.example.com/in-cse/C0042", t0));
+  CHECK(reg.check_request(ae, "C0043", t0).error() == errc::originator_not_authenticated);
+  CHECK(reg.check_request(ae, "/mn-cse1", t0).error() == errc::originator_not_authenticated);
+  CHECK(reg.check_request(ae, "", t0).error() == errc::originator_not_authenticated);
+  CHECK(originator_rsc(reg.find(ae), "C0043", t0) == rsc::originator_not_authenticated);
+  CHECK(static_cast<int>(originator_rsc(reg.find(ae), "C0043", t0)) == 4106);
+  CHECK(originator_rsc(reg.find(ae), "C0042", t0) == rsc::ok);
+
+  // No SA: a CSE is told 4107; an AE only for CREATE <AE> or when registered.
+  CHECK(static_cast<int>(originator_rsc(nullptr, "/mn-cse9", t0)) == 4107);
+  CHECK(originator_rsc(nullptr, "C0099", t0) == rsc::originator_not_authenticated);
+  CHECK(originator_rsc(nullptr, "C0099", t0, {.create_ae = true}) == rsc::ok);
+  CHECK(originator_rsc(nullptr, "/in-cse/C0099", t0, {.ae_registered = true}) == rsc::ok);
+  CHECK(reg.check_request(*cse_id::parse("/unknown"), "/unknown", t0).error() == errc::security_association_required);
+
+  // An expired SA authenticates nobody; purge() drops it.
+  CHECK(reg.check_request(mn, "/mn-cse1", t0 + 1h + 1s).error() == errc::originator_not_authenticated);
+  CHECK(reg.purge(t0 + 1h + 1s) == 1);
+  CHECK(reg.find(mn) == nullptr);
+  CHECK(reg.check_request(mn, "/mn-cse1", t0).error() == errc::security_association_required);
+
+  // A Credential-ID binding authenticates no From until the Registrar maps it.
+  const bound_identity by_cred = *credential_id::parse("30-abc");
+  auto& sa = reg.insert(*security_association::create({*cse_id::parse("/in-cse"), by_cred}, c, {},
+                                                      requested_lifetime::session(1h), {}, clk));
+  CHECK(reg.check_request(by_cred, "C7", t0).error() == errc::originator_not_authenticated);
+  sa.rebind(std::vector<ae_id>{*ae_id::parse("/in-cse/C7"), *ae_id::parse("/S8")});
+  CHECK(check_originator(&sa, "C7", t0));
+  CHECK(check_originator(&sa, "S8", t0));
+  CHECK(check_originator(&sa, "C9", t0).error() == errc::originator_not_authenticated);
+  // Revoking the credential closes every association made with it.
+  CHECK(reg.close_all(c.cid) == 2);
+  CHECK(reg.check_request(ae, "C0042", t0).error() == errc::originator_not_authenticated);
+}
+
+TEST_CASE("Credentials derived from Ke never outlive Ke (TS-0003 §10.7)", "[sa][credential]") {
+  byte raw[32];
+  for (int i = 0; i < 32; ++i) raw[i] = static_cast<byte>(i);
+  auto ke = symmetric_credential::make(*secret::copy_of(raw), *credential_id::parse("12-AB@mef.example.com"),
+                                       suid::rspf_saef, *cse_id::parse("//sp.example.com/CSE123"),
+                                       *validity::make(t0, t0 + 24h));
+  REQUIRE(ke);
+  const auto asked = *validity::make(t0, t0 + 24h * 30);
+  auto kpsa = derive_kpsa_credential(*ke, *cse_id::parse("//sp.example.com/CSE123"),
+                                     *kpsa_id::parse("k1@mef.example.com"), *cse_id::parse("/CSE123"), asked, t0 + 1h);
+  REQUIRE(kpsa);
+  CHECK(kpsa->lifetime().not_after() < ke->lifetime().not_after());
+  CHECK(hex_encode(kpsa->key().expose()) == "bc303966a973cfd72ccccfb0ceeea0b6187fc350e5af7030716ff78ce84fd717");
+  CHECK(kpsa->id().str() == "12-k1@mef.example.com");
+  auto km = derive_km_credential(*ke, *km_id::parse("c1@maf.example.com"), *cse_id::parse("/CSE123"), asked, t0);
+  REQUIRE(km);
+  CHECK(hex_encode(km->key().expose()) == "3055bf32dd9c95586aaffa2ae2e165dfeffd0803566e16bdd343171457da8a5e");
+  CHECK(km->lifetime().not_after() < ke->lifetime().not_after());
+  // Ke expired: nothing more is derived from it.
+  CHECK(derive_km_credential(*ke, *km_id::parse("c1@maf.example.com"), *cse_id::parse("/CSE123"), asked, t0 + 25h)
+            .error() == errc::expired);
+  // A symmetric credential needs a symmetric SUID and a real key.
+  CHECK(symmetric_credential::make(*secret::copy_of(raw), ke->id(), suid::certificate_saef, ke->holder(), ke->lifetime())
+            .error() == errc::invalid_argument);
+  CHECK(symmetric_credential::make(*secret::copy_of(bytes_view(raw, 8)), ke->id(), suid::rspf_saef, ke->holder(),
+                                   ke->lifetime())
+            .error() == errc::invalid_key_size);
+}
