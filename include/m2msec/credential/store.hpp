@@ -1,0 +1,344 @@
+// m2msec: the credential store. Provisioned credentials are kept with their
+// lifetime (TS-0001 §11.2.1) in one file, encrypted and authenticated with a
+// storage key the caller gives, replaced atomically on every change.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "m2msec/credential/symmetric.hpp"
+#include "m2msec/crypto/aead.hpp"
+#include "m2msec/crypto/random.hpp"
+
+namespace m2msec {
+
+// The system calls of a write, so tests can fail or kill each one.
+struct posix_io {
+  int open(const char* path, int flags, mode_t mode) noexcept { return ::open(path, flags, mode); }
+  ssize_t write(int fd, const void* p, std::size_t n) noexcept { return ::write(fd, p, n); }
+  int fsync(int fd) noexcept { return ::fsync(fd); }
+  int close(int fd) noexcept { return ::close(fd); }
+  int rename(const char* from, const char* to) noexcept { return ::rename(from, to); }
+};
+
+namespace store_format {
+
+// magic | version | AEAD id | nonce | XChaCha20-Poly1305(records), header as AD.
+inline constexpr byte magic[8] = {'M', '2', 'M', 'S', 'E', 'C', 'S', 'T'};
+inline constexpr byte version = 1;
+inline constexpr byte aead_xchacha20_poly1305 = 1;
+using aead = crypto::aead<crypto::xchacha20_poly1305, backend::sodium>;
+inline constexpr std::size_t header_size = sizeof magic + 2 + aead::nonce_size;
+inline constexpr std::size_t max_file_size = 16u << 20;
+inline constexpr std::size_t max_records = 65535;
+
+// One record, big-endian:
+//   u16 len | Credential-ID | u8 SUID | u8 holder kind | u16 len | holder |
+//   i64 not_before | i64 not_after (ns since 1970) | u16 len | key
+class writer {
+ public:
+  explicit writer(mutable_bytes out) noexcept : out_(out) {}
+  void u8(std::uint64_t v) noexcept { put(static_cast<byte>(v)); }
+  void be(std::uint64_t v, int bytes) noexcept {
+    for (int i = bytes - 1; i >= 0; --i) put(static_cast<byte>(v >> (8 * i)));
+  }
+  void text(std::string_view s) noexcept {
+    be(s.size(), 2);
+    for (char c : s) put(static_cast<byte>(c));
+  }
+  void blob(bytes_view b) noexcept {
+    be(b.size(), 2);
+    for (byte c : b) put(c);
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return n_; }
+
+ private:
+  void put(byte b) noexcept {
+    if (n_ < out_.size()) out_[n_] = b;
+    ++n_;
+  }
+  mutable_bytes out_;
+  std::size_t n_ = 0;
+};
+
+class reader {
+ public:
+  explicit reader(bytes_view in) noexcept : in_(in) {}
+  [[nodiscard]] bool be(std::uint64_t& v, int bytes) noexcept {
+    if (in_.size() < static_cast<std::size_t>(bytes)) return false;
+    v = 0;
+    for (int i = 0; i < bytes; ++i) v = (v << 8) | in_[i];
+    in_ = in_.subspan(bytes);
+    return true;
+  }
+  [[nodiscard]] bool chunk(bytes_view& out) noexcept {
+    std::uint64_t n;
+    if (!be(n, 2) || in_.size() < n) return false;
+    out = in_.first(n);
+    in_ = in_.subspan(n);
+    return true;
+  }
+  [[nodiscard]] bool done() const noexcept { return in_.empty(); }
+
+ private:
+  bytes_view in_;
+};
+
+inline std::string_view as_text(bytes_view b) noexcept { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+template <class Map>
+inline std::size_t write_records(const Map& records, mutable_bytes out) noexcept {
+  writer w(out);
+  w.be(records.size(), 4);
+  for (const auto& [key, c] : records) {
+    w.text(key);
+    w.u8(static_cast<std::uint64_t>(c.usage()));
+    w.u8(c.holder().index());
+    w.text(to_string(c.holder()));
+    w.be(static_cast<std::uint64_t>(c.lifetime().not_before().time_since_epoch().count()), 8);
+    w.be(static_cast<std::uint64_t>(c.lifetime().not_after().time_since_epoch().count()), 8);
+    w.blob(c.key().expose());
+  }
+  return w.size();
+}
+
+inline result<entity_id> parse_holder(std::uint64_t kind, std::string_view text) {
+  auto wrap = [](auto r) -> result<entity_id> {
+    if (!r) return fail(errc::corrupted);
+    return entity_id(std::move(*r));
+  };
+  switch (kind) {
+    case 0: return wrap(cse_id::parse(text));
+    case 1: return wrap(ae_id::parse(text));
+    case 2: return wrap(node_id::parse(text));
+    case 3: return wrap(fqdn::parse(text));
+  }
+  return fail(errc::corrupted);
+}
+
+// Reads the plaintext records; any deviation is errc::corrupted.
+inline result<std::vector<symmetric_credential>> parse_records(bytes_view plain) {
+  reader r(plain);
+  std::uint64_t count;
+  if (!r.be(count, 4) || count > max_records) return fail(errc::corrupted);
+  std::vector<symmetric_credential> out;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    bytes_view id_text, holder_text, key;
+    std::uint64_t usage, kind, nb, na;
+    if (!r.chunk(id_text) || !r.be(usage, 1) || !r.be(kind, 1) || !r.chunk(holder_text) || !r.be(nb, 8) ||
+        !r.be(na, 8) || !r.chunk(key))
+      return fail(errc::corrupted);
+    auto id = credential_id::parse(as_text(id_text));
+    auto s = suid_from_int(static_cast<int>(usage));
+    auto holder = parse_holder(kind, as_text(holder_text));
+    auto life = validity::make(time_point(duration(static_cast<duration::rep>(nb))),
+                               time_point(duration(static_cast<duration::rep>(na))));
+    if (!id || !s || !holder || !life) return fail(errc::corrupted);
+    auto k = secret::copy_of(key);
+    if (!k) return fail(k.error());
+    auto c = symmetric_credential::make(std::move(*k), std::move(*id), *s, std::move(*holder), *life);
+    if (!c) return fail(errc::corrupted);
+    out.push_back(std::move(*c));
+  }
+  if (!r.done()) return fail(errc::corrupted);
+  return out;
+}
+
+}  // namespace store_format
+
+// A credential store backed by one file. Every change is written to a temporary
+// file, synced, renamed over the old file, and the folder synced; a crash at any
+// point leaves either the old file or the new one. Not thread-safe.
+template <class Io = posix_io>
+class basic_credential_store {
+ public:
+  // Opens the store in `file` (an absent file is an empty store). A file that does
+  // not parse or fails authentication is errc::corrupted and is left as it is.
+  // Credentials expired at `now` are dropped from memory (and from the file at the
+  // next write).
+  [[nodiscard]] static result<basic_credential_store> open(std::filesystem::path file, secret storage_key,
+                                                           time_point now, Io io = {}) {
+    if (storage_key.size() != store_format::aead::key_size) return fail(errc::invalid_key_size);
+    auto aead = store_format::aead::create(storage_key.expose());
+    if (!aead) return fail(aead.error());
+    basic_credential_store s(std::move(file), std::move(*aead), std::move(io));
+    auto loaded = s.load();
+    if (!loaded) return fail(loaded.error());
+    for (auto& c : *loaded) {
+      if (c.lifetime().not_after() < now) {
+        ++s.purged_;
+        continue;
+      }
+      auto key = c.id().str();
+      s.records_.insert_or_assign(std::move(key), std::move(c));
+    }
+    return s;
+  }
+
+  [[nodiscard]] const symmetric_credential* find(const credential_id& id) const noexcept {
+    auto it = records_.find(id.str());
+    return it == records_.end() ? nullptr : &it->second;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return records_.size(); }
+  [[nodiscard]] std::size_t purged_on_open() const noexcept { return purged_; }
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [k, c] : records_) f(c);
+  }
+
+  // Adds or replaces a credential and writes the file. On failure before the new
+  // file is in place, memory and file both keep the old state; after it (the
+  // folder could not be synced) both hold the new state and the error says so.
+  [[nodiscard]] result<void> put(symmetric_credential c) {
+    auto key = c.id().str();
+    std::optional<symmetric_credential> old;
+    if (auto it = records_.find(key); it != records_.end()) old.emplace(std::move(it->second)), records_.erase(it);
+    records_.insert_or_assign(key, std::move(c));
+    auto r = save();
+    if (!r && !replaced_) {
+      records_.erase(key);
+      if (old) records_.insert_or_assign(key, std::move(*old));
+    }
+    return r;
+  }
+  // Removes a credential (errc::not_found if absent) with the same guarantee.
+  [[nodiscard]] result<void> erase(const credential_id& id) {
+    auto it = records_.find(id.str());
+    if (it == records_.end()) return fail(errc::not_found);
+    auto old = std::move(it->second);
+    records_.erase(it);
+    auto r = save();
+    if (!r && !replaced_) records_.insert_or_assign(id.str(), std::move(old));
+    return r;
+  }
+  // Drops credentials expired at `now` and writes the file if any went.
+  [[nodiscard]] result<std::size_t> purge(time_point now) {
+    std::vector<symmetric_credential> gone;
+    for (auto it = records_.begin(); it != records_.end();) {
+      if (it->second.lifetime().not_after() < now) {
+        gone.push_back(std::move(it->second));
+        it = records_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (gone.empty()) return std::size_t{0};
+    if (auto r = save(); !r) {
+      if (!replaced_)
+        for (auto& c : gone) records_.insert_or_assign(c.id().str(), std::move(c));
+      return fail(r.error());
+    }
+    return gone.size();
+  }
+
+  [[nodiscard]] Io& io() noexcept { return io_; }
+
+ private:
+  basic_credential_store(std::filesystem::path f, store_format::aead a, Io io)
+      : file_(std::move(f)), aead_(std::move(a)), io_(std::move(io)) {}
+
+  result<std::vector<symmetric_credential>> load() {
+    namespace fmt = store_format;
+    const int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return std::vector<symmetric_credential>{};
+      return fail(errc::io_error);
+    }
+    byte_vector bytes;
+    byte buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+      if (bytes.size() + static_cast<std::size_t>(n) > fmt::max_file_size) {
+        ::close(fd);
+        return fail(errc::corrupted);
+      }
+      bytes.insert(bytes.end(), buf, buf + n);
+    }
+    ::close(fd);
+    if (n < 0) return fail(errc::io_error);
+    return decode(bytes);
+  }
+
+ public:
+  // The file's bytes to credentials (exposed for the fuzzer).
+  [[nodiscard]] result<std::vector<symmetric_credential>> decode(bytes_view bytes) {
+    namespace fmt = store_format;
+    if (bytes.size() < fmt::header_size + fmt::aead::tag_size) return fail(errc::corrupted);
+    if (!ct::equal(bytes.first(sizeof fmt::magic), fmt::magic) || bytes[8] != fmt::version ||
+        bytes[9] != fmt::aead_xchacha20_poly1305)
+      return fail(errc::corrupted);
+    const bytes_view header = bytes.first(fmt::header_size);
+    const bytes_view nonce = header.subspan(10);
+    const bytes_view sealed = bytes.subspan(fmt::header_size);
+    auto plain = secret::allocate(sealed.size() - fmt::aead::tag_size);
+    if (!plain) return fail(plain.error());
+    if (auto r = aead_.open(plain->expose(), nonce, header, sealed); !r) return fail(errc::corrupted);
+    return fmt::parse_records(plain->expose());
+  }
+
+ private:
+  result<void> save() {
+    namespace fmt = store_format;
+    replaced_ = false;
+    const std::size_t plain_size = fmt::write_records(records_, {});
+    auto plain = secret::allocate(plain_size);
+    if (!plain) return fail(plain.error());
+    (void)fmt::write_records(records_, plain->expose());
+    byte_vector out(fmt::header_size + fmt::aead::sealed_size(plain_size));
+    std::memcpy(out.data(), fmt::magic, sizeof fmt::magic);
+    out[8] = fmt::version;
+    out[9] = fmt::aead_xchacha20_poly1305;
+    const mutable_bytes nonce = mutable_bytes(out).subspan(10, fmt::aead::nonce_size);
+    if (auto r = crypto::rng<>::fill(nonce); !r) return r;
+    const bytes_view header = bytes_view(out).first(fmt::header_size);
+    if (auto r = aead_.seal(mutable_bytes(out).subspan(fmt::header_size), nonce, header, plain->expose()); !r)
+      return fail(r.error());
+    return replace_file(out);
+  }
+
+  // tmp file, write, fsync, close, rename over the file, fsync the folder.
+  result<void> replace_file(bytes_view data) {
+    const std::filesystem::path tmp = file_.string() + ".tmp";
+    const int fd = io_.open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return fail(errc::io_error);
+    bool ok = true;
+    for (std::size_t done = 0; ok && done < data.size();) {
+      const ssize_t n = io_.write(fd, data.data() + done, data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) ok = false;
+      else done += static_cast<std::size_t>(n);
+    }
+    ok = ok && io_.fsync(fd) == 0;
+    ok = io_.close(fd) == 0 && ok;
+    if (!ok || io_.rename(tmp.c_str(), file_.c_str()) != 0) {
+      (void)::unlink(tmp.c_str());
+      return fail(errc::io_error);
+    }
+    replaced_ = true;  // the new state is in place from here on
+    const auto folder = file_.has_parent_path() ? file_.parent_path() : std::filesystem::path(".");
+    const int dfd = io_.open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (dfd < 0) return fail(errc::io_error);
+    const bool synced = io_.fsync(dfd) == 0;
+    if (io_.close(dfd) != 0 || !synced) return fail(errc::io_error);
+    return {};
+  }
+
+  std::filesystem::path file_;
+  store_format::aead aead_;
+  Io io_;
+  std::map<std::string, symmetric_credential> records_;
+  std::size_t purged_ = 0;
+  bool replaced_ = false;
+};
+
+using credential_store = basic_credential_store<>;
+
+}  // namespace m2msec
