@@ -2,4 +2,13 @@
 #pragma once
 
 #include "m2msec/core.hpp"
+#include "m2msec/core/rsc.hpp"
+#include "m2msec/credential/certificate.hpp"
+#include "m2msec/credential/store.hpp"
+#include "m2msec/credential/symmetric.hpp"
 #include "m2msec/crypto.hpp"
+#include "m2msec/enrolment/records.hpp"
+#include "m2msec/identity.hpp"
+#include "m2msec/sa/key_schedule.hpp"
+#include "m2msec/sa/registry.hpp"
+#include "m2msec/sa/security_association.hpp"

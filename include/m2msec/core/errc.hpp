@@ -35,6 +35,7 @@ enum class errc : std::uint16_t {
   io_error = 24,          // the operating system refused a file operation
   corrupted = 25,         // stored data failed its integrity check or does not parse
   revoked = 26,           // the credential or App-ID has been revoked
+  not_authorized = 27,    // authenticated, but the service or App-ID is not allowed
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc e) noexcept {
@@ -65,6 +66,7 @@ enum class errc : std::uint16_t {
     case errc::io_error: return "I/O error";
     case errc::corrupted: return "corrupted";
     case errc::revoked: return "revoked";
+    case errc::not_authorized: return "not authorized";
   }
   return "unknown error";
 }
@@ -77,7 +79,7 @@ inline constexpr errc all_errc[] = {
     errc::not_yet_valid,    errc::expired,          errc::out_of_memory,      errc::sa_expired,
     errc::limit_reached,    errc::originator_not_authenticated, errc::security_association_required,
     errc::not_found,        errc::profile_violation, errc::name_mismatch,     errc::untrusted,
-    errc::io_error,         errc::corrupted,        errc::revoked,
+    errc::io_error,         errc::corrupted,        errc::revoked,         errc::not_authorized,
 };
 
 }  // namespace m2msec
