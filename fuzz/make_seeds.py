@@ -87,3 +87,39 @@ write("pk_parse", "x25519", bytes([5]) + xa.private_bytes(serialization.Encoding
 for i, s in enumerate(["", "Zg", "Zm8", "Zm9v", "Zm9vYmFy", "-_-_", "Zh", "Zg==", "Zm9v YmFy",
                        "AAECAwQFBgcICQoLDA0ODw", "00ff", "ABCDEF", "0g", "f"]):
     write("encoding", f"seed{i}", s.encode())
+
+# Identifiers: the spec's examples and near misses.
+for i, text in enumerate([
+        "//www.m2mprovider.com", "/CSE090112", "//m2m.thingscompany.com/ab3f124a", "C190XX7T", "S190XX7T",
+        "/CSE090112/C190XX7T", "/S190XX7T", "//m2m.prov.com/CSE3219/C9886", "//m2m.things.com/S98821",
+        "Ra01.com.company.smartcity", "Nk836-t071-fc022", "0.2.481.1.100.3030.10011", "490154203237518",
+        "10-thiskey@mymef.com", "k123@issuer.example.com", "Maf_Rel.1@maf.example.com",
+        "404142434445464748494A4B4C4D4E4F@mef.example.com", "22", "in-cse.sp.example.com", "*.example.com",
+        "/CSE090112/S190XX7T", "10.0.0.1"]):
+    write("identity", f"example{i:02d}", text.encode())
+
+
+# The credential store: the plaintext record format and whole files sealed under
+# the target's key (bytes 0..31), as the store writes them.
+def record(cid, suid, kind, holder, nb, na, key_bytes):
+    be = lambda v, n: v.to_bytes(n, "big", signed=False)  # noqa: E731
+    return (be(len(cid), 2) + cid + bytes([suid, kind]) + be(len(holder), 2) + holder +
+            be(nb % (1 << 64), 8) + be(na % (1 << 64), 8) + be(len(key_bytes), 2) + key_bytes)
+
+
+key = bytes(range(32))  # xchacha_seal seals under the global key
+records = [record(b"12-k1@issuer.example.com", 22, 0, b"/CSE1", 0, 1 << 62, bytes(range(32))),
+           record(b"11-m1@maf.example.com", 21, 3, b"maf.example.com", 5, 1 << 60, bytes(range(16))),
+           record(b"13-e1@x.example.com", 13, 1, b"/in-cse/C0042", 1, 2, bytes(48))]
+for n in range(len(records) + 1):
+    plain = n.to_bytes(4, "big") + b"".join(records[:n])
+    write("store", f"records{n}", b"\x01" + plain)
+    header = b"M2MSECST" + bytes([1, 1]) + bytes([n]) * 24
+    write("store", f"file{n}", b"\x00" + header + xchacha_seal(bytes([n]) * 24, plain, header))
+
+# Certificates: the test certificates (DER) and the raw key.
+from cryptography import x509 as _x509  # noqa: E402
+certs = here.parent / "tests" / "credential" / "certs"
+for pem in sorted(certs.glob("*.pem")):
+    write("certificate", pem.stem, _x509.load_pem_x509_certificate(pem.read_bytes()).public_bytes(serialization.Encoding.DER))
+write("certificate", "raw_key", (certs / "raw_key.der").read_bytes())

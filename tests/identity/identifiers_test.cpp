@@ -64,6 +64,23 @@ TEST_CASE("M2M-SP-ID and CSE-ID: the forms of TS-0001 Table 7.2-1", "[identity]"
                    "/CSE/090112", "/CSE 1", "/CSE%20", "//bad_host.com/CSE1", "/CSE1?x", "/CSE1#"});
 }
 
+TEST_CASE("Identifiers: parts are bounded, and absolute forms of valid parts parse", "[identity]") {
+  const std::string name(255, 'c');
+  auto rel = cse_id::parse("/" + name);
+  REQUIRE(rel);
+  CHECK_FALSE(cse_id::parse("/" + name + "c"));
+  const std::string label(63, 'a');
+  auto sp = sp_id::parse("//" + label + "." + label + "." + label + "." + label.substr(0, 61));
+  REQUIRE(sp);
+  const auto abs = rel->absolute(*sp);
+  CHECK(abs.str().size() > 500);
+  CHECK(cse_id::parse(abs.str()));  // found by the fuzzer: the whole text once had the part's bound
+  auto ae = ae_id::parse("/" + name + "/C" + name.substr(1));
+  REQUIRE(ae);
+  CHECK(ae_id::parse(ae->absolute(*sp).str()));
+  CHECK_FALSE(cse_id::parse(std::string(2000, '/')));
+}
+
 TEST_CASE("AE-ID and AE-ID-Stem: C and S stems, SP-relative and absolute", "[identity]") {
   auto c = ae_id_stem::parse("C190XX7T");
   REQUIRE(c);

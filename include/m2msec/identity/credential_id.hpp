@@ -73,7 +73,7 @@ class credential_id {
     return credential_id(t, std::string(value));
   }
   [[nodiscard]] static result<credential_id> parse(std::string_view s) {
-    if (s.size() < 4 || s.size() > id_detail::max_identifier_size || s[2] != '-') return fail(errc::invalid_encoding);
+    if (s.size() < 4 || s.size() > id_detail::max_text_size || s[2] != '-') return fail(errc::invalid_encoding);
     if (!id_detail::is_digit(s[0]) || !id_detail::is_digit(s[1])) return fail(errc::invalid_encoding);
     const int t = (s[0] - '0') * 10 + (s[1] - '0');
     if (!valid_type(t)) return fail(errc::invalid_encoding);
@@ -91,7 +91,7 @@ class credential_id {
     return (t >= 10 && t <= 16) || (t >= 30 && t <= 34) || (t >= 41 && t <= 45) || (t >= 51 && t <= 55);
   }
   static constexpr bool valid_value(std::string_view v) noexcept {
-    return !v.empty() && v.size() <= id_detail::max_identifier_size - 3 &&
+    return !v.empty() && v.size() <= id_detail::max_text_size - 3 &&
            id_detail::all_of(v, [](char c) { return id_detail::is_key_char(c) || c == '@'; });
   }
   credential_id_type type_;

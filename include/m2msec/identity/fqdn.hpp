@@ -11,8 +11,12 @@ namespace m2msec {
 
 namespace id_detail {
 
-// Every identifier m2msec parses is at most this long: a bound for parsers fed by peers.
+// Bounds for parsers fed by peers: each part of an identifier (a CSE name, a
+// stem, a relative key identifier) is at most max_identifier_size characters, an
+// FQDN at most 253, and a whole identifier at most max_text_size, so that every
+// absolute form built from parts that parsed parses again.
 inline constexpr std::size_t max_identifier_size = 255;
+inline constexpr std::size_t max_text_size = 1024;
 
 constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }

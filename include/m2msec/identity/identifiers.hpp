@@ -34,7 +34,7 @@ namespace id_detail {
 
 // "/" followed by 1+ unreserved characters; returns the part after the slash.
 inline result<std::string_view> segment(std::string_view s) {
-  if (s.size() < 2 || s.front() != '/') return fail(errc::invalid_encoding);
+  if (s.size() < 2 || s.size() > max_identifier_size + 1 || s.front() != '/') return fail(errc::invalid_encoding);
   s.remove_prefix(1);
   if (!all_of(s, is_unreserved)) return fail(errc::invalid_encoding);
   return s;
@@ -42,7 +42,7 @@ inline result<std::string_view> segment(std::string_view s) {
 
 // Splits "//fqdn/rest" into the SP-ID and "/rest"; leaves SP-relative text alone.
 inline result<std::pair<std::optional<sp_id>, std::string_view>> split_sp(std::string_view s) {
-  if (s.size() > max_identifier_size) return fail(errc::invalid_encoding);
+  if (s.size() > max_text_size) return fail(errc::invalid_encoding);
   if (!s.starts_with("//")) return std::pair<std::optional<sp_id>, std::string_view>{std::nullopt, s};
   const std::size_t slash = s.find('/', 2);
   if (slash == std::string_view::npos) return fail(errc::invalid_encoding);

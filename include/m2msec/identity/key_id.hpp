@@ -33,7 +33,7 @@ class basic_key_id {
   using relative_bytes = std::array<byte, relative_bytes_size>;
 
   [[nodiscard]] static result<basic_key_id> parse(std::string_view s) {
-    if (s.size() > id_detail::max_identifier_size) return fail(errc::invalid_encoding);
+    if (s.size() > id_detail::max_text_size) return fail(errc::invalid_encoding);
     const std::size_t at = s.rfind('@');
     if (at == std::string_view::npos) return fail(errc::invalid_encoding);
     const std::string_view rel = s.substr(0, at);
@@ -81,7 +81,8 @@ class basic_key_id {
       return rel.size() == 2 * relative_bytes_size &&
              id_detail::all_of(rel, [](char c) { return id_detail::is_digit(c) || (c >= 'A' && c <= 'F'); });
     } else {
-      return !rel.empty() && id_detail::all_of(rel, id_detail::is_key_char);
+      return !rel.empty() && rel.size() <= id_detail::max_identifier_size &&
+             id_detail::all_of(rel, id_detail::is_key_char);
     }
   }
   std::string relative_;
