@@ -2,12 +2,14 @@
 // each run once warm between client requests. Run it through bench/callgrind.sh.
 #include <valgrind/callgrind.h>
 
-#include "primitive_ops.hpp"
+#include "key_schedule_ops.hpp"
 
 int main() {
   std::vector<std::vector<bench::pair_case>> all;
   for (std::size_t n : {64u, 1024u, 65536u}) all.push_back(bench::cases(n));
   all.push_back(bench::key_cases());
+  all.push_back(bench::key_schedule_cases());
+  all.push_back({bench::sa_check_case()});
   for (auto& cs : all)
     for (auto& c : cs) {
       const std::size_t n = c.size;

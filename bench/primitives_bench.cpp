@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <map>
 
-#include "primitive_ops.hpp"
+#include "key_schedule_ops.hpp"
 
 namespace {
 
@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   std::vector<std::vector<bench::pair_case>> all;
   for (std::size_t n : {64u, 1024u, 65536u}) all.push_back(bench::cases(n));
   all.push_back(bench::key_cases());
+  all.push_back(bench::key_schedule_cases());
+  all.push_back({bench::sa_check_case()});
   for (auto& cs : all)
     for (auto& c : cs) {
       const std::string id = c.name + "/" + std::to_string(c.size);

@@ -105,3 +105,33 @@ TEST_CASE("the allocation counter counts new, malloc and Botan's secure buffers"
   }
   CHECK(allocations.load() - before == 1);
 }
+
+// The security association's per-use check, and the key schedule's derivations
+// on libsodium's HMAC into a caller's span, allocate nothing.
+#include "m2msec/sa/key_schedule.hpp"
+#include "m2msec/sa/security_association.hpp"
+
+TEST_CASE("sa: use() and the span derivations allocate nothing", "[sa][alloc]") {
+  using namespace std::chrono_literals;
+  struct cred {
+    credential_id cid = *credential_id::parse("12-k@issuer.example.com");
+    validity life = *validity::make(time_point{}, time_point{} + 24h);
+    const credential_id& id() const { return cid; }
+    const validity& lifetime() const { return life; }
+  } c;
+  manual_clock clk(time_point{} + 1h);
+  auto sa = security_association::create({*cse_id::parse("/a"), *cse_id::parse("/b")}, c, {},
+                                         requested_lifetime::session(1h), {.soft_bytes = 1 << 20, .hard_bytes = 1 << 30}, clk);
+  REQUIRE(sa);
+  const auto ke = policies::random_bytes(32);
+  byte out[32];
+  const std::size_t before = allocations.load();
+  bool ok = true;
+  for (int i = 0; i < 1000; ++i) ok = ok && sa->use(clk, 64).has_value();
+  ok = ok && derive_km(ke, "maf.example.com", out).has_value();
+  ok = ok && derive_kpsa(ke, "//sp.example.com/CSE123", out).has_value();
+  ok = ok && derive_usage_constrained(ke, suid::rspf_saef, "cse123.in-cse.sp.example.com", out).has_value();
+  const std::size_t after = allocations.load();
+  REQUIRE(ok);
+  CHECK(after - before == 0);
+}

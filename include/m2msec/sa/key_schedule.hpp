@@ -2,6 +2,7 @@
 // span (no allocation on libsodium's HMAC) or returns a secret.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <string>
@@ -179,23 +180,37 @@ struct esprim_rand_object {
 //   u8 n | n key-generation ids | u8 m | m protocol-and-algorithm ids     (big-endian)
 // Expiry is in whole seconds, the resolution of m2m:absRelTimestamp.
 inline constexpr std::string_view esprim_rand_encoding = "m2msec-esprim-rand-v1";
-[[nodiscard]] inline result<byte_vector> encode_rand_object(const esprim_rand_object& o) {
+inline constexpr std::size_t max_rand_object_encoding =
+    2 + id_detail::max_identifier_size + esprim_rand_object::value_size + 8 + 1 + 255 + 1 + 255;
+
+// Writes the encoding into `out` (at least max_rand_object_encoding bytes are
+// always enough); returns its length.
+[[nodiscard]] inline result<std::size_t> encode_rand_object(const esprim_rand_object& o, mutable_bytes out) noexcept {
   if (o.id.empty() || o.id.size() > id_detail::max_identifier_size || o.key_gen_alg_ids.size() > 255 ||
       o.protocol_and_alg_ids.size() > 255)
     return fail(errc::invalid_argument);
-  byte_vector b;
-  b.reserve(2 + o.id.size() + o.value.size() + 8 + 2 + o.key_gen_alg_ids.size() + o.protocol_and_alg_ids.size());
-  b.push_back(static_cast<byte>(o.id.size() >> 8));
-  b.push_back(static_cast<byte>(o.id.size()));
-  b.insert(b.end(), o.id.begin(), o.id.end());
-  b.insert(b.end(), o.value.begin(), o.value.end());
+  const std::size_t n = 2 + o.id.size() + o.value.size() + 8 + 1 + o.key_gen_alg_ids.size() + 1 +
+                        o.protocol_and_alg_ids.size();
+  if (out.size() < n) return fail(errc::buffer_too_small);
+  byte* p = out.data();
+  *p++ = static_cast<byte>(o.id.size() >> 8);
+  *p++ = static_cast<byte>(o.id.size());
+  p = std::copy(o.id.begin(), o.id.end(), p);
+  p = std::copy(o.value.begin(), o.value.end(), p);
   const auto secs = static_cast<std::uint64_t>(
       std::chrono::floor<std::chrono::seconds>(o.expiry.time_since_epoch()).count());
-  for (int shift = 56; shift >= 0; shift -= 8) b.push_back(static_cast<byte>(secs >> shift));
-  b.push_back(static_cast<byte>(o.key_gen_alg_ids.size()));
-  b.insert(b.end(), o.key_gen_alg_ids.begin(), o.key_gen_alg_ids.end());
-  b.push_back(static_cast<byte>(o.protocol_and_alg_ids.size()));
-  b.insert(b.end(), o.protocol_and_alg_ids.begin(), o.protocol_and_alg_ids.end());
+  for (int shift = 56; shift >= 0; shift -= 8) *p++ = static_cast<byte>(secs >> shift);
+  *p++ = static_cast<byte>(o.key_gen_alg_ids.size());
+  p = std::copy(o.key_gen_alg_ids.begin(), o.key_gen_alg_ids.end(), p);
+  *p++ = static_cast<byte>(o.protocol_and_alg_ids.size());
+  p = std::copy(o.protocol_and_alg_ids.begin(), o.protocol_and_alg_ids.end(), p);
+  return static_cast<std::size_t>(p - out.data());
+}
+[[nodiscard]] inline result<byte_vector> encode_rand_object(const esprim_rand_object& o) {
+  byte_vector b(max_rand_object_encoding);
+  auto n = encode_rand_object(o, b);
+  if (!n) return fail(n.error());
+  b.resize(*n);
   return b;
 }
 
@@ -203,11 +218,12 @@ inline constexpr std::string_view esprim_rand_encoding = "m2msec-esprim-rand-v1"
 template <class Backend = backend::sodium>
 [[nodiscard]] result<void> derive_session_esprim_key(bytes_view pairwise, const esprim_rand_object& receiver,
                                                      const esprim_rand_object& originator, mutable_bytes out) {
-  auto r = encode_rand_object(receiver);
-  if (!r) return fail(r.error());
-  auto o = encode_rand_object(originator);
-  if (!o) return fail(o.error());
-  return ks_detail::hmac256<Backend>(pairwise, {*r, *o, ks_detail::text(kdf_label::session_esprim)}, out);
+  byte r[max_rand_object_encoding], o[max_rand_object_encoding];  // public values: no wipe needed
+  auto rn = encode_rand_object(receiver, r);
+  if (!rn) return fail(rn.error());
+  auto on = encode_rand_object(originator, o);
+  if (!on) return fail(on.error());
+  return ks_detail::hmac256<Backend>(pairwise, {{r, *rn}, {o, *on}, ks_detail::text(kdf_label::session_esprim)}, out);
 }
 template <class Backend = backend::sodium>
 [[nodiscard]] result<secret> derive_session_esprim_key(const secret& pairwise, const esprim_rand_object& receiver,
