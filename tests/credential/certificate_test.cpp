@@ -125,8 +125,8 @@ TEST_CASE("Certificates: the oneM2M profile and path validation refuse the rest"
   CHECK(certificate_credential::verify(cert("ca"), cse, ta, in_2027).error() == errc::profile_violation);
   CHECK(none.add(file("cse.pem")).error() == errc::invalid_argument);  // a leaf is no anchor
   // Garbage, truncation, trailing bytes.
-  auto der = cert("cse").der();
-  byte_vector d(der.begin(), der.end());
+  const auto whole = cert("cse");
+  byte_vector d(whole.der().begin(), whole.der().end());
   CHECK(certificate::parse(bytes_view(d).first(d.size() - 1)).error() == errc::invalid_encoding);
   d.push_back(0);
   CHECK(certificate::parse(d).error() == errc::invalid_encoding);

@@ -323,7 +323,13 @@ struct key_encryption<rsa_oaep<Hash>, backend::botan> : one_shot_key_encryption<
           [&]() -> result<std::size_t> {
             if (ciphertext.size() != backend::botan_detail::rsa_detail::modulus_bytes(*key_))
               return fail(errc::auth_failed);
-            const auto pt = op_->decrypt(ciphertext.data(), ciphertext.size());
+            Botan::secure_vector<uint8_t> pt;
+            try {
+              pt = op_->decrypt(ciphertext.data(), ciphertext.size());
+            } catch (const Botan::Exception&) {
+              // Botan throws Invalid_Argument, not Decoding_Error, for a ciphertext >= n.
+              return fail(errc::auth_failed);
+            }
             return backend::botan_detail::copy_out(pt, out);
           },
           errc::auth_failed);
