@@ -165,3 +165,21 @@ TEST_CASE("validity: capping never outlives or precedes the outer interval (prop
     REQUIRE(capped->not_before() >= req->not_before());
   }
 }
+
+#include "m2msec/core/rsc.hpp"
+
+TEST_CASE("rsc: every errc maps to a oneM2M response status code", "[core][errc]") {
+  for (errc e : all_errc) {
+    const int code = static_cast<int>(to_rsc(e));
+    INFO(to_string(e));
+    CHECK((code == 4000 || code == 4103 || code == 4106 || code == 4107 || code == 5000));
+  }
+  CHECK(to_rsc(errc::originator_not_authenticated) == rsc::originator_not_authenticated);
+  CHECK(static_cast<int>(to_rsc(errc::security_association_required)) == 4107);
+  CHECK(to_rsc(errc::sa_expired) == rsc::originator_not_authenticated);
+  CHECK(to_rsc(errc::auth_failed) == rsc::originator_not_authenticated);
+  CHECK(to_rsc(errc::invalid_encoding) == rsc::bad_request);
+  CHECK(to_rsc(errc::corrupted) == rsc::internal_server_error);
+  CHECK(static_cast<int>(rsc::esprim_impersonation_error) == 4116);
+  CHECK(static_cast<int>(rsc::esprim_encryption_error) == 5211);
+}
