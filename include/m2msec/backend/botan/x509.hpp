@@ -138,6 +138,8 @@ class trust_store {
     });
   }
   [[nodiscard]] bool empty() const { return store_->all_subjects().empty(); }
+  // For Botan's TLS server: the names it lists in a CertificateRequest.
+  [[nodiscard]] Botan::Certificate_Store* botan_store() const noexcept { return store_.get(); }
 
  private:
   std::shared_ptr<Botan::Certificate_Store_In_Memory> store_ = std::make_shared<Botan::Certificate_Store_In_Memory>();

@@ -1,0 +1,438 @@
+// m2msec: the oneM2M secure channel (TS-0001 §11.3.2, TS-0003 §8.2, §10.2): TLS 1.2
+// or DTLS 1.2 on Botan's engine, with no I/O of its own. The caller feeds the
+// bytes it receives and sends the bytes the channel gives it, over TCP, UDP or
+// memory. Every channel is bound to a security association: its records count
+// toward the SA's limits, and once the SA ends the channel closes.
+#pragma once
+
+#include <botan/credentials_manager.h>
+#include <botan/data_src.h>
+#include <botan/pkcs8.h>
+#include <botan/tls_client.h>
+#include <botan/tls_exceptn.h>
+#include <botan/tls_extensions.h>
+#include <botan/tls_server.h>
+#include <botan/tls_session_manager.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "m2msec/backend/botan/tls_policy.hpp"
+#include "m2msec/backend/botan/tls_rng.hpp"
+#include "m2msec/credential/certificate.hpp"
+#include "m2msec/credential/symmetric.hpp"
+#include "m2msec/crypto/random.hpp"
+#include "m2msec/sa/key_schedule.hpp"
+#include "m2msec/sa/registry.hpp"
+
+namespace m2msec::tls {
+
+// What a server knows of a PSK identity: the credential, and the identity the
+// association will be bound to (TS-0003 §8.2.1).
+struct psk_entry {
+  const symmetric_credential* credential = nullptr;
+  bound_identity peer;
+};
+// The key-lookup seam: an identity (KpsaID, KmID, HEX(KcID)@MAF-FQDN, KpmID) and the
+// SNI the client sent; errc::not_found when unknown. A Target whose identity names
+// a MEF or MAF routes the lookup there (TS-0003 §8.3.4.3, §8.2.2.3).
+using psk_resolver = std::function<result<psk_entry>(std::string_view identity, std::string_view sni)>;
+
+// Our own certificate chain (PEM, leaf first) and its PKCS#8 private key (PEM).
+struct own_certificate {
+  std::string chain_pem;
+  std::string key_pem;
+};
+
+namespace tls_detail {
+
+// TLS alerts to errc, for alerts we raise and alerts we receive.
+inline errc from_alert(Botan::TLS::Alert::Type t) noexcept {
+  using A = Botan::TLS::Alert;
+  switch (t) {
+    case A::BAD_RECORD_MAC: return errc::auth_failed;
+    case A::UNKNOWN_PSK_IDENTITY: return errc::not_found;
+    case A::HANDSHAKE_FAILURE:
+    case A::INSUFFICIENT_SECURITY:
+    case A::PROTOCOL_VERSION:
+    case A::ILLEGAL_PARAMETER: return errc::unsupported;
+    case A::BAD_CERTIFICATE:
+    case A::UNSUPPORTED_CERTIFICATE:
+    case A::CERTIFICATE_UNKNOWN:
+    case A::UNKNOWN_CA: return errc::untrusted;
+    case A::CERTIFICATE_EXPIRED: return errc::expired;
+    case A::UNRECOGNIZED_NAME: return errc::name_mismatch;
+    case A::DECRYPT_ERROR: return errc::auth_failed;
+    default: return errc::invalid_encoding;
+  }
+}
+
+}  // namespace tls_detail
+
+// One (D)TLS connection of one oneM2M profile. Not movable (Botan holds
+// references to it): made by the factories as a unique_ptr. Not thread-safe.
+template <clock Clock = system_clock, tls_rng_policy Rng = system_rng>
+class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
+ public:
+  struct options {
+    transport kind = transport::stream;
+    std::string server_name;  // SNI: sent by a client, required and checked by a server
+  };
+
+  // PSK-SAEF, MAF-SAEF, MAF or MEF handshake, as the client: `identity` is the
+  // psk_identity (KpsaID, HEX(KcID)@MAF-FQDN, KmID or KpmID); the PSK is the
+  // association's key. The association must be usable now.
+  [[nodiscard]] static result<std::unique_ptr<channel>> psk_client(options o, std::string identity,
+                                                                   security_association& sa, const Clock& clk) {
+    if (!sa.usable_at(clk.now())) return fail(errc::sa_expired);
+    if (sa.keys().size() == 0) return fail(errc::invalid_key_size);
+    std::unique_ptr<channel> c(new channel(o, authentication::psk, clk));
+    c->client_sa_ = &sa;
+    c->identity_ = std::move(identity);
+    if (auto r = c->start_client(); !r) return fail(r.error());
+    return c;
+  }
+
+  // The Registrar's side of a PSK profile: the resolver finds the credential for
+  // the client's identity; after the handshake the channel holds an association
+  // made from that credential, bound to the entry's identity, capped below it.
+  [[nodiscard]] static result<std::unique_ptr<channel>> psk_server(options o, entity_id local, psk_resolver resolve,
+                                                                   requested_lifetime lifetime, usage_limits limits,
+                                                                   const Clock& clk) {
+    std::unique_ptr<channel> c(new channel(o, authentication::psk, clk));
+    c->resolve_ = std::move(resolve);
+    c->server_setup_.emplace(server_setup{std::move(local), lifetime, limits});
+    if (auto r = c->start_server(); !r) return fail(r.error());
+    return c;
+  }
+
+  // Certificate SAEF (ECDHE-ECDSA, P-256), as the client: the server's certificate
+  // must name `expected` exactly and chain to `anchors`; `sa` is the association
+  // made from our own certificate credential.
+  [[nodiscard]] static result<std::unique_ptr<channel>> certificate_client(options o, own_certificate own,
+                                                                           const trust_anchors& anchors,
+                                                                           expected_name expected,
+                                                                           security_association& sa,
+                                                                           const Clock& clk) {
+    if (!sa.usable_at(clk.now())) return fail(errc::sa_expired);
+    std::unique_ptr<channel> c(new channel(o, authentication::certificate, clk));
+    if (auto r = c->load_own(own); !r) return fail(r.error());
+    c->client_sa_ = &sa;
+    c->anchors_ = &anchors;
+    c->expected_.emplace(std::move(expected));
+    if (auto r = c->start_client(); !r) return fail(r.error());
+    return c;
+  }
+
+  // Certificate SAEF, as the server: the client must present a certificate that
+  // names `expected` exactly and chains to `anchors`; the association is bound to
+  // `peer` and capped below the client's certificate path.
+  [[nodiscard]] static result<std::unique_ptr<channel>> certificate_server(
+      options o, entity_id local, own_certificate own, const trust_anchors& anchors, expected_name expected,
+      bound_identity peer, requested_lifetime lifetime, usage_limits limits, const Clock& clk) {
+    std::unique_ptr<channel> c(new channel(o, authentication::certificate, clk));
+    if (auto r = c->load_own(own); !r) return fail(r.error());
+    c->anchors_ = &anchors;
+    c->expected_.emplace(std::move(expected));
+    c->cert_peer_.emplace(std::move(peer));
+    c->server_setup_.emplace(server_setup{std::move(local), lifetime, limits});
+    if (auto r = c->start_server(); !r) return fail(r.error());
+    return c;
+  }
+
+  channel(const channel&) = delete;
+  channel& operator=(const channel&) = delete;
+  ~channel() override = default;
+
+  // Bytes received from the peer. Application data that arrives goes to received();
+  // a failure is the errc of the first thing that went wrong, and the channel is over.
+  [[nodiscard]] result<void> feed(bytes_view in) {
+    if (error_) return fail(*error_);
+    if (in.empty()) return {};
+    return run([&] { engine_->received_data(in.data(), in.size()); });
+  }
+  // DTLS: call periodically to retransmit a lost handshake flight.
+  [[nodiscard]] result<void> tick() {
+    if (error_) return fail(*error_);
+    return run([&] { engine_->timeout_check(); });
+  }
+  // The bytes to send to the peer, taken (the buffer is emptied). For DTLS each
+  // element is one datagram.
+  [[nodiscard]] std::vector<byte_vector> take_outgoing() { return std::exchange(outgoing_, {}); }
+  [[nodiscard]] bool has_outgoing() const noexcept { return !outgoing_.empty(); }
+  // Application data received so far, taken.
+  [[nodiscard]] byte_vector take_received() { return std::exchange(received_, {}); }
+
+  // Sends application data. The association is checked first: past its hard limit
+  // the channel sends a close alert and refuses (errc::sa_expired, errc::limit_reached).
+  [[nodiscard]] result<void> send(bytes_view data) {
+    if (error_) return fail(*error_);
+    if (!engine_->is_active()) return fail(errc::invalid_argument);
+    if (auto r = check_sa(data.size()); !r) return r;
+    return run([&] { engine_->send(data.data(), data.size()); });
+  }
+
+  // Sends a close_notify.
+  void close() {
+    if (engine_ && !engine_->is_closed()) (void)run([&] { engine_->close(); });
+  }
+
+  [[nodiscard]] bool active() const noexcept { return engine_ && engine_->is_active() && !error_; }
+  [[nodiscard]] bool closed() const noexcept { return !engine_ || engine_->is_closed() || error_.has_value(); }
+  [[nodiscard]] std::optional<errc> error() const noexcept { return error_; }
+  // The soft limit of the association was reached: a new handshake is due.
+  [[nodiscard]] bool rekey_due() const noexcept { return rekey_due_; }
+  [[nodiscard]] std::uint16_t suite() const noexcept { return suite_; }
+  // The PSK identity the client used (server side), known once the handshake is done.
+  [[nodiscard]] const std::string& peer_identity() const noexcept { return identity_; }
+  // The association the channel runs under: the client's, or the one the server made.
+  [[nodiscard]] security_association* association() noexcept {
+    return client_sa_ ? client_sa_ : (server_sa_ ? &*server_sa_ : nullptr);
+  }
+
+  // TS-0003 §10.3.1: RFC 5705 exporter with no context (decision A2), 48 bytes.
+  [[nodiscard]] result<secret> export_key(std::string_view label, std::size_t length = exporter_size) {
+    if (!active()) return fail(errc::invalid_argument);
+    return backend::botan_detail::guard([&]() -> result<secret> {
+      const auto k = engine_->key_material_export(std::string(label), "", length);
+      return secret::copy_of(bytes_view(k.begin(), k.size()));
+    });
+  }
+
+ private:
+  struct server_setup {
+    entity_id local;
+    requested_lifetime lifetime;
+    usage_limits limits;
+  };
+
+  channel(options o, authentication a, const Clock& clk)
+      : options_(std::move(o)), policy_(options_.kind, a), clock_(&clk) {}
+
+  result<void> start_client() {
+    using V = Botan::TLS::Protocol_Version;
+    const V version = options_.kind == transport::stream ? V::TLS_V12 : V::DTLS_V12;
+    return run([&] {
+      Botan::TLS::Callbacks& callbacks = *this;
+      Botan::Credentials_Manager& credentials = *this;
+      engine_ = std::make_unique<Botan::TLS::Client>(callbacks, sessions_, credentials, policy_, Rng::get(),
+                                                     Botan::TLS::Server_Information(options_.server_name), version);
+    });
+  }
+  result<void> start_server() {
+    byte cookie[32];
+    if (auto r = crypto::rng<>::fill(cookie); !r) return fail(r.error());
+    cookie_secret_ = Botan::SymmetricKey(cookie, sizeof cookie);
+    ct::wipe(cookie, sizeof cookie);
+    return run([&] {
+      Botan::TLS::Callbacks& callbacks = *this;
+      Botan::Credentials_Manager& credentials = *this;
+      engine_ = std::make_unique<Botan::TLS::Server>(callbacks, sessions_, credentials, policy_, Rng::get(),
+                                                     options_.kind == transport::datagram);
+    });
+  }
+
+  result<void> load_own(const own_certificate& own) {
+    return backend::botan_detail::guard([&]() -> result<void> {
+      Botan::DataSource_Memory chain(own.chain_pem);
+      while (!chain.end_of_data()) {
+        try {
+          own_chain_.emplace_back(chain);
+        } catch (const Botan::Decoding_Error&) {
+          break;  // trailing whitespace after the last certificate
+        }
+      }
+      if (own_chain_.empty()) return fail(errc::invalid_encoding);
+      Botan::DataSource_Memory key(own.key_pem);
+      own_key_ = Botan::PKCS8::load_key(key);
+      if (!own_key_ || own_key_->algo_name() != "ECDSA") return fail(errc::profile_violation);
+      return {};
+    });
+  }
+
+  // Runs an engine call; a failure ends the channel with the most specific errc.
+  template <class F>
+  result<void> run(F&& f) {
+    try {
+      f();
+    } catch (const Botan::TLS::TLS_Exception& e) {
+      fail_with(tls_detail::from_alert(e.type()));
+    } catch (const Botan::Invalid_Authentication_Tag&) {
+      fail_with(errc::auth_failed);
+    } catch (const Botan::Decoding_Error&) {
+      fail_with(errc::invalid_encoding);
+    } catch (const std::bad_alloc&) {
+      fail_with(errc::out_of_memory);
+    } catch (const std::exception&) {
+      fail_with(errc::invalid_encoding);
+    }
+    if (error_) {
+      received_.clear();  // nothing is delivered from a failed channel
+      return fail(*error_);
+    }
+    return {};
+  }
+  void fail_with(errc e) {
+    if (!error_) error_ = e;
+  }
+
+  // The association is checked before each record is sent or delivered.
+  result<void> check_sa(std::size_t bytes) {
+    security_association* sa = association();
+    if (!sa) return fail(errc::security_association_required);
+    auto r = sa->use(*clock_, bytes);
+    if (!r) {
+      const errc e = r.error();
+      if (!engine_->is_closed()) {
+        try {
+          engine_->close();
+        } catch (...) {
+        }
+      }
+      fail_with(e);
+      return fail(e);
+    }
+    if (*r == sa_status::rekey_due) rekey_due_ = true;
+    return {};
+  }
+
+  // ---- Botan::TLS::Callbacks ----
+  void tls_emit_data(const uint8_t data[], size_t size) override { outgoing_.emplace_back(data, data + size); }
+  void tls_record_received(uint64_t, const uint8_t data[], size_t size) override {
+    if (error_) return;
+    if (!check_sa(size)) return;
+    received_.insert(received_.end(), data, data + size);
+  }
+  void tls_alert(Botan::TLS::Alert alert) override {
+    if (alert.type() == Botan::TLS::Alert::CLOSE_NOTIFY) return;
+    if (alert.is_fatal()) fail_with(tls_detail::from_alert(alert.type()));
+  }
+  bool tls_session_established(const Botan::TLS::Session& s) override {
+    suite_ = s.ciphersuite_code();
+    return false;  // never cached
+  }
+  void tls_session_activated() override {
+    if (!server_setup_) return;
+    // TS-0003 §8.2.1: the Registrar binds the association to the peer's identity.
+    const auto& setup = *server_setup_;
+    result<security_association> sa = fail(errc::security_association_required);
+    if (psk_peer_) {
+      sa = security_association::create({setup.local, psk_peer_->peer}, *psk_peer_->credential, secret{},
+                                        setup.lifetime, setup.limits, *clock_);
+    } else if (cert_credential_) {
+      sa = security_association::create({setup.local, *cert_peer_}, *cert_credential_, secret{}, setup.lifetime,
+                                        setup.limits, *clock_);
+    }
+    if (!sa) throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no security association");
+    server_sa_.emplace(std::move(*sa));
+  }
+  // TS-0003 §10.2.1: SNI is mandatory; the server checks it against its own name.
+  void tls_examine_extensions(const Botan::TLS::Extensions& ext, Botan::TLS::Connection_Side side) override {
+    if (side != Botan::TLS::CLIENT || !server_setup_) return;
+    const auto* sni = ext.get<Botan::TLS::Server_Name_Indicator>();
+    if (!sni || !id_detail::iequal(sni->host_name(), options_.server_name)) {
+      fail_with(errc::name_mismatch);
+      throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::UNRECOGNIZED_NAME, "server name");
+    }
+  }
+  // TS-0003 §8.1.2.2: exact name match and path validation, by m2msec (Botan does not
+  // check client certificate names).
+  void tls_verify_cert_chain(const std::vector<Botan::X509_Certificate>& chain,
+                             const std::vector<std::shared_ptr<const Botan::OCSP::Response>>&,
+                             const std::vector<Botan::Certificate_Store*>&, Botan::Usage_Type, const std::string&,
+                             const Botan::TLS::Policy&) override {
+    auto reject = [&](errc e) {
+      fail_with(e);
+      throw Botan::TLS::TLS_Exception(e == errc::expired ? Botan::TLS::Alert::CERTIFICATE_EXPIRED
+                                                         : Botan::TLS::Alert::BAD_CERTIFICATE,
+                                      "certificate");
+    };
+    if (chain.empty() || !anchors_ || !expected_) reject(errc::untrusted);
+    std::vector<certificate> parsed;
+    for (const auto& c : chain) {
+      const auto der = c.BER_encode();
+      auto p = certificate::parse(bytes_view(der.data(), der.size()));
+      if (!p) reject(p.error());
+      parsed.push_back(std::move(*p));
+    }
+    certificate leaf = std::move(parsed.front());
+    const std::span<const certificate> rest(parsed.data() + 1, parsed.size() - 1);
+    auto cred = certificate_credential::verify(std::move(leaf), *expected_, *anchors_, clock_->now(), rest);
+    if (!cred) reject(cred.error());
+    cert_credential_.emplace(std::move(*cred));
+  }
+
+  // ---- Botan::Credentials_Manager ----
+  std::string psk_identity(const std::string&, const std::string&, const std::string&) override { return identity_; }
+  Botan::SymmetricKey psk(const std::string& type, const std::string& context, const std::string& identity) override {
+    if (type == "tls-client") {
+      const auto k = client_sa_->keys().expose();
+      return Botan::SymmetricKey(k.data(), k.size());
+    }
+    if (context == "session-ticket") throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no tickets");
+    if (context == "dtls-cookie-secret") return cookie_secret_;
+    // TS-0003 §8.2.2: the identity names the credential; an unknown or unusable one fails the handshake.
+    if (!resolve_) return Botan::SymmetricKey();
+    auto entry = resolve_(identity, context);
+    if (!entry || !entry->credential) {
+      fail_with(entry ? errc::not_found : entry.error());
+      return Botan::SymmetricKey();  // unknown_psk_identity
+    }
+    if (auto r = entry->credential->lifetime().check(clock_->now()); !r) {
+      fail_with(r.error());
+      return Botan::SymmetricKey();
+    }
+    identity_ = identity;
+    psk_peer_.emplace(std::move(*entry));
+    const auto k = psk_peer_->credential->key().expose();
+    return Botan::SymmetricKey(k.data(), k.size());
+  }
+  std::vector<Botan::Certificate_Store*> trusted_certificate_authorities(const std::string&,
+                                                                         const std::string&) override {
+    // A non-empty list makes the server ask for a client certificate.
+    if (!anchors_) return {};
+    return {anchors_->store().botan_store()};
+  }
+  std::vector<Botan::X509_Certificate> find_cert_chain(const std::vector<std::string>& key_types,
+                                                       const std::vector<Botan::X509_DN>&, const std::string&,
+                                                       const std::string&) override {
+    for (const auto& t : key_types)
+      if (t == "ECDSA" && own_key_) return own_chain_;
+    return {};
+  }
+  Botan::Private_Key* private_key_for(const Botan::X509_Certificate&, const std::string&,
+                                      const std::string&) override {
+    return own_key_.get();
+  }
+
+  options options_;
+  onem2m_policy policy_;
+  const Clock* clock_;
+  Botan::TLS::Session_Manager_Noop sessions_;
+  std::unique_ptr<Botan::TLS::Channel> engine_;
+  std::vector<byte_vector> outgoing_;
+  byte_vector received_;
+  std::optional<errc> error_;
+  bool rekey_due_ = false;
+  std::uint16_t suite_ = 0;
+  // PSK
+  std::string identity_;
+  psk_resolver resolve_;
+  std::optional<psk_entry> psk_peer_;
+  Botan::SymmetricKey cookie_secret_;
+  // certificates
+  std::vector<Botan::X509_Certificate> own_chain_;
+  std::unique_ptr<Botan::Private_Key> own_key_;
+  const trust_anchors* anchors_ = nullptr;
+  std::optional<expected_name> expected_;
+  std::optional<bound_identity> cert_peer_;
+  std::optional<certificate_credential> cert_credential_;
+  // associations
+  security_association* client_sa_ = nullptr;
+  std::optional<server_setup> server_setup_;
+  std::optional<security_association> server_sa_;
+};
+
+}  // namespace m2msec::tls

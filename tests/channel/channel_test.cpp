@@ -1,0 +1,174 @@
+// The secure channel in memory: every profile, both transports, SA binding.
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <iterator>
+
+using namespace m2msec;
+using namespace std::chrono_literals;
+using tls::transport;
+
+namespace {
+
+const time_point t0 = time_point(std::chrono::seconds(1798761600));  // 2027-01-01
+
+symmetric_credential kpsa_credential(time_point nb = t0 - 1h, time_point na = t0 + 24h) {
+  byte k[32];
+  for (int i = 0; i < 32; ++i) k[i] = static_cast<byte>(0xA0 + i);
+  return *symmetric_credential::make(*secret::copy_of(k), *credential_id::parse("12-ae1@issuer.example.com"),
+                                     suid::preprovisioned_saef, *ae_id::parse("/in-cse/C0042"),
+                                     *validity::make(nb, na));
+}
+
+struct psk_pair {
+  manual_clock clk{t0};
+  symmetric_credential server_cred = kpsa_credential();
+  symmetric_credential client_cred = kpsa_credential();
+  security_association client_sa;
+  std::unique_ptr<tls::channel<manual_clock>> client, server;
+
+  explicit psk_pair(transport kind, usage_limits client_limits = {}, std::string identity = "ae1@issuer.example.com",
+                    std::string sni = "in-cse.sp.example.com")
+      : client_sa(*security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")},
+                                                client_cred, *client_cred.key().clone(),
+                                                requested_lifetime::session(2h), client_limits, clk)) {
+    auto resolver = [this](std::string_view id, std::string_view) -> result<tls::psk_entry> {
+      if (id != "ae1@issuer.example.com") return fail(errc::not_found);
+      return tls::psk_entry{&server_cred, *ae_id::parse("/in-cse/C0042")};
+    };
+    server = std::move(*tls::channel<manual_clock>::psk_server({kind, "in-cse.sp.example.com"},
+                                                                *cse_id::parse("/in-cse"), resolver,
+                                                                requested_lifetime::session(1h), {}, clk));
+    client = std::move(*tls::channel<manual_clock>::psk_client({kind, sni}, identity, client_sa, clk));
+  }
+  bool handshake() { return test_channel::pump(*client, *server) && client->active() && server->active(); }
+};
+
+}  // namespace
+
+TEST_CASE("channel: PSK over TLS (0x00AE) and DTLS (0xC0A8), data both ways, exporter agrees", "[channel]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    psk_pair p(kind);
+    REQUIRE(p.handshake());
+    CHECK(p.client->suite() == (kind == transport::stream ? tls::psk_aes128_cbc_sha256 : tls::psk_aes128_ccm8));
+    CHECK(p.server->suite() == p.client->suite());
+    CHECK(p.server->peer_identity() == "ae1@issuer.example.com");
+    REQUIRE(p.client->send(as_bytes("hello registrar")));
+    REQUIRE(test_channel::pump(*p.client, *p.server));
+    auto got = p.server->take_received();
+    CHECK(std::string(got.begin(), got.end()) == "hello registrar");
+    REQUIRE(p.server->send(as_bytes("hello ae")));
+    REQUIRE(test_channel::pump(*p.client, *p.server));
+    got = p.client->take_received();
+    CHECK(std::string(got.begin(), got.end()) == "hello ae");
+    // The server's association: bound to the AE, capped by the credential and by the session asked.
+    auto* sa = p.server->association();
+    REQUIRE(sa != nullptr);
+    CHECK(to_string(sa->who().peer) == "/in-cse/C0042");
+    CHECK(sa->lifetime().not_after() == t0 + 1h);
+    CHECK(originator_rsc(sa, "C0042", t0) == rsc::ok);
+    CHECK(originator_rsc(sa, "C0043", t0) == rsc::originator_not_authenticated);
+    // Records count toward both associations.
+    CHECK(p.client_sa.messages() == 2);
+    CHECK(sa->messages() == 2);
+    CHECK(sa->bytes() == 15 + 8);
+    for (auto label : {exporter_label::bootstrap, exporter_label::connection}) {
+      auto a = p.client->export_key(label), b = p.server->export_key(label);
+      REQUIRE(a);
+      REQUIRE(b);
+      CHECK(a->size() == 48);
+      CHECK(*a == *b);
+    }
+    CHECK_FALSE(*p.client->export_key(exporter_label::bootstrap) == *p.client->export_key(exporter_label::connection));
+  }
+}
+
+TEST_CASE("channel: wrong PSK, unknown identity, wrong SNI, expired credential fail the handshake", "[channel]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    {
+      psk_pair p(kind, {}, "someone@issuer.example.com");
+      CHECK_FALSE(p.handshake());
+      CHECK(p.server->error() == errc::not_found);
+      CHECK(p.server->take_received().empty());
+      CHECK(p.server->association() == nullptr);
+    }
+    {
+      psk_pair p(kind, {}, "ae1@issuer.example.com", "other.sp.example.com");
+      CHECK_FALSE(p.handshake());
+      CHECK(p.server->error() == errc::name_mismatch);
+    }
+    {
+      psk_pair p(kind);
+      p.server_cred = kpsa_credential(t0 - 2h, t0 - 1h);  // the Registrar's copy has expired
+      CHECK_FALSE(p.handshake());
+      CHECK(p.server->error() == errc::expired);
+    }
+    if (kind == transport::stream) {  // DTLS drops bad records silently (no alert): see the DTLS note
+      psk_pair p(kind);
+      byte other[32] = {1};
+      p.server_cred = *symmetric_credential::make(*secret::copy_of(other), p.server_cred.id(), p.server_cred.usage(),
+                                                  p.server_cred.holder(), p.server_cred.lifetime());
+      CHECK_FALSE(p.handshake());
+      CHECK(p.server->error() == errc::auth_failed);
+      CHECK(p.client->error().has_value());
+    }
+  }
+}
+
+TEST_CASE("channel: SA expiry in the middle of a session closes the channel", "[channel][sa]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    psk_pair p(kind, {.soft_messages = 2, .hard_messages = 3});
+    REQUIRE(p.handshake());
+    REQUIRE(p.client->send(as_bytes("one")));
+    CHECK_FALSE(p.client->rekey_due());
+    REQUIRE(p.client->send(as_bytes("two")));
+    CHECK(p.client->rekey_due());  // soft limit: a new handshake is due
+    REQUIRE(p.client->send(as_bytes("three")));
+    auto r = p.client->send(as_bytes("four"));
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::limit_reached);
+    CHECK(p.client->send(as_bytes("five")).error() == errc::limit_reached);
+    test_channel::pump(*p.client, *p.server);
+    auto got = p.server->take_received();
+    CHECK(std::string(got.begin(), got.end()) == "onetwothree");
+    CHECK(p.server->closed());  // the close alert arrived
+
+    // Time: the server's SA (1 h) ends while the session is open.
+    psk_pair q(kind);
+    REQUIRE(q.handshake());
+    q.clk.advance(59min);
+    REQUIRE(q.client->send(as_bytes("before")));
+    REQUIRE(test_channel::pump(*q.client, *q.server));
+    CHECK(q.server->take_received().size() == 6);
+    q.clk.advance(2min);
+    REQUIRE(q.client->send(as_bytes("after")));  // the client's SA lasts 2 h
+    (void)test_channel::pump(*q.client, *q.server);
+    CHECK(q.server->take_received().empty());  // not delivered
+    CHECK(q.server->error() == errc::sa_expired);
+    CHECK(q.server->send(as_bytes("x")).error() == errc::sa_expired);
+    CHECK(originator_rsc(q.server->association(), "C0042", q.clk.now()) == rsc::originator_not_authenticated);
+  }
+}
+
+TEST_CASE("channel: the policy offers exactly the TS-0003 suites", "[channel]") {
+  using V = Botan::TLS::Protocol_Version;
+  auto list = [](transport t, tls::authentication a) {
+    tls::onem2m_policy p(t, a);
+    auto v = p.ciphersuite_list(t == transport::stream ? V::TLS_V12 : V::DTLS_V12, false);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  using S = std::vector<std::uint16_t>;
+  CHECK(list(transport::stream, tls::authentication::psk) == S{0x00AE, 0xC0A8});
+  CHECK(list(transport::datagram, tls::authentication::psk) == S{0x00AE, 0xC0A8});
+  CHECK(list(transport::stream, tls::authentication::certificate) == S{0xC023, 0xC0AE});
+  CHECK(list(transport::datagram, tls::authentication::certificate) == S{0xC023, 0xC0AE});
+  tls::onem2m_policy p(transport::stream, tls::authentication::psk);
+  CHECK_FALSE(p.acceptable_protocol_version(V::TLS_V11));
+  CHECK_FALSE(p.acceptable_protocol_version(V::DTLS_V12));
+}
