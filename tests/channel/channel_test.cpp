@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 using namespace m2msec;
 using namespace std::chrono_literals;
@@ -171,4 +172,81 @@ TEST_CASE("channel: the policy offers exactly the TS-0003 suites", "[channel]") 
   tls::onem2m_policy p(transport::stream, tls::authentication::psk);
   CHECK_FALSE(p.acceptable_protocol_version(V::TLS_V11));
   CHECK_FALSE(p.acceptable_protocol_version(V::DTLS_V12));
+}
+
+namespace {
+
+std::string pki(const std::string& name) {
+  std::ifstream in(std::string(M2MSEC_SOURCE_DIR "/tests/channel/pki/") + name);
+  REQUIRE(in);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+struct cert_pair {
+  manual_clock clk{t0};
+  trust_anchors anchors;
+  std::optional<certificate_credential> own;
+  std::optional<security_association> client_sa;
+  std::unique_ptr<tls::channel<manual_clock>> client, server;
+
+  cert_pair(transport kind, const std::string& client_stem, expected_name server_expects,
+            expected_name client_expects = expected_name::cse(*fqdn::parse("in-cse.sp.example.com"))) {
+    REQUIRE(anchors.add(as_bytes(pki("ca.pem"))));
+    // The client's own credential, for its association.
+    auto mine = certificate::parse(as_bytes(pki("client.pem")));
+    own.emplace(*certificate_credential::verify(std::move(*mine), *expected_name::ae(*ae_id::parse("//sp.example.com/in-cse/C0042")),
+                                                 anchors, t0));
+    client_sa.emplace(*security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, *own,
+                                                    {}, requested_lifetime::session(2h), {}, clk));
+    server = std::move(*tls::channel<manual_clock>::certificate_server(
+        {kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"), {pki("server.pem"), pki("server.key")}, anchors,
+        std::move(server_expects), *ae_id::parse("/in-cse/C0042"), requested_lifetime::session(1h), {}, clk));
+    client = std::move(*tls::channel<manual_clock>::certificate_client(
+        {kind, "in-cse.sp.example.com"}, {pki(client_stem + ".pem"), pki(client_stem + ".key")}, anchors,
+        std::move(client_expects), *client_sa, clk));
+  }
+  bool handshake() { return test_channel::pump(*client, *server) && client->active() && server->active(); }
+};
+const expected_name ae42 = *expected_name::ae(*ae_id::parse("//sp.example.com/in-cse/C0042"));
+
+}  // namespace
+
+TEST_CASE("channel: certificate SAEF, mutual, exact SAN on both sides", "[channel][certificate]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    cert_pair p(kind, "client", ae42);
+    REQUIRE(p.handshake());
+    CHECK(p.client->suite() ==
+          (kind == transport::stream ? tls::ecdhe_ecdsa_aes128_cbc_sha256 : tls::ecdhe_ecdsa_aes128_ccm8));
+    REQUIRE(p.client->send(as_bytes("cert hello")));
+    REQUIRE(test_channel::pump(*p.client, *p.server));
+    CHECK(p.server->take_received().size() == 10);
+    auto* sa = p.server->association();
+    REQUIRE(sa);
+    CHECK(sa->credential().type() == credential_id_type::tls_ae_id);
+    CHECK(originator_rsc(sa, "C0042", t0) == rsc::ok);
+    CHECK(*p.client->export_key(exporter_label::connection) == *p.server->export_key(exporter_label::connection));
+  }
+}
+
+TEST_CASE("channel: certificate SAEF refuses other names, expired certificates, other servers", "[channel][certificate]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    {
+      cert_pair p(kind, "client_other", ae42);  // the client is some other AE
+      CHECK_FALSE(p.handshake());
+      CHECK(p.server->error() == errc::name_mismatch);
+      CHECK(p.server->association() == nullptr);
+    }
+    {
+      cert_pair p(kind, "client_expired", ae42);
+      CHECK_FALSE(p.handshake());
+      CHECK(p.server->error() == errc::expired);
+    }
+    {
+      cert_pair p(kind, "client", ae42, expected_name::cse(*fqdn::parse("mn-cse.sp.example.com")));
+      CHECK_FALSE(p.handshake());
+      CHECK(p.client->error() == errc::name_mismatch);
+    }
+  }
 }
