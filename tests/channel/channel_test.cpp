@@ -250,3 +250,57 @@ TEST_CASE("channel: certificate SAEF refuses other names, expired certificates, 
     }
   }
 }
+
+#include "m2msec/channel/profiles.hpp"
+
+TEST_CASE("channel profiles: MEF and MAF handshakes give Ke/KeID and Kc/KcID; the router", "[channel]") {
+  psk_pair p(transport::stream);
+  REQUIRE(p.handshake());
+  const auto mef = *fqdn::parse("mef.example.com"), maf = *fqdn::parse("maf.example.com");
+  auto a = tls::enrolment_key(*p.client, mef), b = tls::enrolment_key(*p.server, mef);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->id == b->id);
+  CHECK(a->key == b->key);
+  CHECK(a->key.size() == 32);
+  CHECK(a->id.domain() == mef);
+  // The split follows A1 on the exporter output itself.
+  auto raw = p.client->export_key(exporter_label::bootstrap);
+  CHECK(a->id.str().substr(0, 32) == [&] {
+    std::string h = hex_encode(raw->expose().first(16));
+    for (char& c : h) c = static_cast<char>(std::toupper(c));
+    return h;
+  }());
+  CHECK(ct::equal(a->key.expose(), raw->expose().subspan(16)));
+  auto kc = tls::connection_key(*p.client, maf);
+  REQUIRE(kc);
+  CHECK(kc->id.domain() == maf);
+  CHECK_FALSE(kc->key == a->key);
+
+  // Per-request originator check on the channel.
+  CHECK(p.server->check_originator("C0042") == rsc::ok);
+  CHECK(p.server->check_originator("C0043") == rsc::originator_not_authenticated);
+
+  // Routing: identities naming a MAF go to the MAF's lookup, the rest stay local.
+  int local = 0, to_maf = 0;
+  tls::psk_router router([&](std::string_view, std::string_view) -> result<tls::psk_entry> {
+    ++local;
+    return fail(errc::not_found);
+  });
+  router.route(maf, [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
+    ++to_maf;
+    return fail(errc::not_found);
+  });
+  (void)router(kc->id.str(), "in-cse.sp.example.com");
+  (void)router("k1@issuer.example.com", "in-cse.sp.example.com");
+  (void)router("no-at-sign", "in-cse.sp.example.com");
+  (void)router.resolver()("X@MAF.example.com", "");
+  CHECK(to_maf == 2);
+  CHECK(local == 2);
+
+  // A MAF-SAEF client sends HEX(KcID)@MAF-FQDN as its identity, typed.
+  auto kc_sa = *security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")},
+                                             p.client_cred, *kc->key.clone(), requested_lifetime::session(1h), {}, p.clk);
+  auto c = tls::connect<tls::maf_saef>({transport::stream, "in-cse.sp.example.com"}, kc->id, kc_sa, p.clk);
+  REQUIRE(c);
+}

@@ -192,6 +192,12 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     return client_sa_ ? client_sa_ : (server_sa_ ? &*server_sa_ : nullptr);
   }
 
+  // TS-0004 §7.3.2.1: the per-request check a CSE makes with the request's From:
+  // 2000, 4106 ORIGINATOR_NOT_AUTHENTICATED, or 4107 SECURITY_ASSOCIATION_REQUIRED.
+  [[nodiscard]] rsc check_originator(std::string_view from, request_context ctx = {}) noexcept {
+    return originator_rsc(active() ? association() : nullptr, from, clock_->now(), ctx);
+  }
+
   // TS-0003 §10.3.1: RFC 5705 exporter with no context (decision A2), 48 bytes.
   [[nodiscard]] result<secret> export_key(std::string_view label, std::size_t length = exporter_size) {
     if (!active()) return fail(errc::invalid_argument);

@@ -1,0 +1,94 @@
+// m2msec: the oneM2M channel profiles (TS-0003 §8.2.2, §8.3, §8.8, §10.2) on top of
+// tls::channel: which identity each PSK profile sends, what the exporter gives after
+// the MEF and MAF handshakes, and the Target's routing of PSK identities.
+#pragma once
+
+#include <map>
+
+#include "m2msec/channel/channel.hpp"
+
+namespace m2msec::tls {
+
+// Each profile names its psk_identity type; the certificate SAEF has none.
+struct psk_saef {        // TS-0003 §8.2.2.1: psk_identity = KpsaID, psk = Kpsa
+  using identity_type = kpsa_id;
+};
+struct mef_handshake {   // TS-0003 §8.3.2.1: psk_identity = KpmID, psk = Kpm
+  using identity_type = kpm_id;
+};
+struct maf_handshake {   // TS-0003 §8.8.2: psk_identity = KmID, psk = Km
+  using identity_type = km_id;
+};
+struct maf_saef {        // TS-0003 §8.2.2.3: psk_identity = HEX(KcID)@MAF-FQDN, psk = Kc
+  using identity_type = kc_id;
+};
+struct certificate_saef {};  // TS-0003 §8.2.2.2: ECDHE-ECDSA, exact SAN match
+
+template <class P>
+concept psk_profile = requires { typename P::identity_type; };
+
+// The client side of a PSK profile: the identity type of the profile keeps a KmID
+// from being sent where a KpsaID belongs.
+template <psk_profile Profile, clock Clock = system_clock, tls_rng_policy Rng = system_rng>
+[[nodiscard]] result<std::unique_ptr<channel<Clock, Rng>>> connect(typename channel<Clock, Rng>::options o,
+                                                                   const typename Profile::identity_type& id,
+                                                                   security_association& sa, const Clock& clk) {
+  return channel<Clock, Rng>::psk_client(std::move(o), id.str(), sa, clk);
+}
+
+// What the exporter gives after a handshake with the MEF or the MAF.
+template <class Id>
+struct exported_key {
+  Id id;       // KeID = hexBinary(RelativeKeID)@MEF-FQDN, or hexBinary(KcID)@MAF-FQDN
+  secret key;  // Ke or Kc, 32 bytes
+};
+
+// TS-0003 §10.3.1, §10.3.4: after the MEF handshake, "EXPORTER-oneM2M-Bootstrap"
+// gives RelativeKeID and Ke (decision A1).
+template <class Channel>
+[[nodiscard]] result<exported_key<ke_id>> enrolment_key(Channel& ch, const fqdn& mef) {
+  auto out = ch.export_key(exporter_label::bootstrap);
+  if (!out) return fail(out.error());
+  auto parts = split_exporter(out->expose());
+  if (!parts) return fail(parts.error());
+  return exported_key<ke_id>{ke_id::from_bytes(parts->relative_id, mef), std::move(parts->key)};
+}
+
+// TS-0003 §10.3.1, §10.3.5: after the MAF handshake, "EXPORTER-oneM2M-Connection"
+// gives KcID and Kc; the key identifier is hexBinary(KcID)@MAF-FQDN (decision A8).
+template <class Channel>
+[[nodiscard]] result<exported_key<kc_id>> connection_key(Channel& ch, const fqdn& maf) {
+  auto out = ch.export_key(exporter_label::connection);
+  if (!out) return fail(out.error());
+  auto parts = split_exporter(out->expose());
+  if (!parts) return fail(parts.error());
+  return exported_key<kc_id>{kc_id::from_bytes(parts->relative_id, maf), std::move(parts->key)};
+}
+
+// TS-0003 §8.3.4.3, §8.2.2.3: a Target that sees a PSK identity whose FQDN names a
+// known MEF or MAF fetches the key from that function; other identities go to the
+// Target's own credentials. The resolvers are the seam to the MEF/MAF clients.
+class psk_router {
+ public:
+  explicit psk_router(psk_resolver local) : local_(std::move(local)) {}
+  void route(const fqdn& function, psk_resolver fetch) { functions_.insert_or_assign(function.str(), std::move(fetch)); }
+
+  [[nodiscard]] result<psk_entry> operator()(std::string_view identity, std::string_view sni) const {
+    const auto at = identity.rfind('@');
+    if (at != std::string_view::npos) {
+      if (auto domain = fqdn::parse(identity.substr(at + 1))) {
+        if (auto it = functions_.find(domain->str()); it != functions_.end()) return it->second(identity, sni);
+      }
+    }
+    return local_(identity, sni);
+  }
+  [[nodiscard]] psk_resolver resolver() const {
+    return [self = *this](std::string_view identity, std::string_view sni) { return self(identity, sni); };
+  }
+
+ private:
+  psk_resolver local_;
+  std::map<std::string, psk_resolver> functions_;
+};
+
+}  // namespace m2msec::tls
