@@ -123,3 +123,15 @@ certs = here.parent / "tests" / "credential" / "certs"
 for pem in sorted(certs.glob("*.pem")):
     write("certificate", pem.stem, _x509.load_pem_x509_certificate(pem.read_bytes()).public_bytes(serialization.Encoding.DER))
 write("certificate", "raw_key", (certs / "raw_key.der").read_bytes())
+
+# The channel: for each (transport, side) and each number of real flights, a few
+# records shaped like TLS/DTLS ones (the fuzzer learns the rest from the live peer).
+import struct as _struct  # noqa: E402
+for mode in range(4):
+    for k in range(6):
+        tls_record = bytes([22, 3, 3]) + _struct.pack(">H", 4) + bytes([1, 0, 0, 0])
+        dtls_record = bytes([22, 0xFE, 0xFD]) + bytes(8) + _struct.pack(">H", 4) + bytes([1, 0, 0, 0])
+        rec = dtls_record if mode & 1 else tls_record
+        alert = (bytes([21, 0xFE, 0xFD]) + bytes(8) if mode & 1 else bytes([21, 3, 3])) + _struct.pack(">H", 2) + bytes([2, 40])
+        body = _struct.pack(">H", len(rec)) + rec + _struct.pack(">H", len(alert)) + alert
+        write("channel", f"mode{mode}_flights{k}", bytes([mode, k]) + body)
