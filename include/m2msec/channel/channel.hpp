@@ -79,6 +79,9 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   struct options {
     transport kind = transport::stream;
     std::string server_name;  // SNI: sent by a client, required and checked by a server
+    // Put the CCM_8 suite first (0xC0A8 or 0xC0AE); by default the suite TS-0003 names
+    // for the transport comes first (CBC over TLS, CCM_8 over DTLS).
+    std::optional<bool> ccm_first = std::nullopt;
   };
 
   // PSK-SAEF, MAF-SAEF, MAF or MEF handshake, as the client: `identity` is the
@@ -158,11 +161,33 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     if (error_) return fail(*error_);
     return run([&] { engine_->timeout_check(); });
   }
-  // The bytes to send to the peer, taken (the buffer is emptied). For DTLS each
-  // element is one datagram.
-  [[nodiscard]] std::vector<byte_vector> take_outgoing() { return std::exchange(outgoing_, {}); }
-  [[nodiscard]] bool has_outgoing() const noexcept { return !outgoing_.empty(); }
-  // Application data received so far, taken.
+  // The bytes to send to the peer: f(bytes_view) once per datagram (DTLS) or chunk
+  // (TLS), then the buffer is emptied. No allocation once the buffer has grown.
+  template <class F>
+  void drain_outgoing(F&& f) {
+    std::size_t begin = 0;
+    for (std::size_t end : out_ends_) {
+      f(bytes_view(out_buf_).subspan(begin, end - begin));
+      begin = end;
+    }
+    out_buf_.clear();
+    out_ends_.clear();
+  }
+  // The same, as copies (allocates).
+  [[nodiscard]] std::vector<byte_vector> take_outgoing() {
+    std::vector<byte_vector> out;
+    drain_outgoing([&](bytes_view d) { out.emplace_back(d.begin(), d.end()); });
+    return out;
+  }
+  [[nodiscard]] bool has_outgoing() const noexcept { return !out_ends_.empty(); }
+  // Application data received so far: a view, valid until the next call on the channel.
+  [[nodiscard]] bytes_view received() const noexcept { return received_; }
+  // Forgets the first n bytes of received() (all of them by default).
+  void consume_received(std::size_t n = static_cast<std::size_t>(-1)) noexcept {
+    if (n >= received_.size()) received_.clear();
+    else received_.erase(received_.begin(), received_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  // Application data received so far, taken (allocates).
   [[nodiscard]] byte_vector take_received() { return std::exchange(received_, {}); }
 
   // Sends application data. The association is checked first: past its hard limit
@@ -215,7 +240,7 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   };
 
   channel(options o, authentication a, const Clock& clk)
-      : options_(std::move(o)), policy_(options_.kind, a), clock_(&clk) {}
+      : options_(std::move(o)), policy_(options_.kind, a, options_.ccm_first), clock_(&clk) {}
 
   result<void> start_client() {
     using V = Botan::TLS::Protocol_Version;
@@ -228,10 +253,12 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     });
   }
   result<void> start_server() {
-    byte cookie[32];
-    if (auto r = crypto::rng<>::fill(cookie); !r) return fail(r.error());
-    cookie_secret_ = Botan::SymmetricKey(cookie, sizeof cookie);
-    ct::wipe(cookie, sizeof cookie);
+    if (options_.kind == transport::datagram) {  // the HelloVerifyRequest cookie key
+      byte cookie[32];
+      if (auto r = crypto::rng<>::fill(cookie); !r) return fail(r.error());
+      cookie_secret_ = Botan::SymmetricKey(cookie, sizeof cookie);
+      ct::wipe(cookie, sizeof cookie);
+    }
     return run([&] {
       Botan::TLS::Callbacks& callbacks = *this;
       Botan::Credentials_Manager& credentials = *this;
@@ -305,7 +332,10 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   }
 
   // ---- Botan::TLS::Callbacks ----
-  void tls_emit_data(const uint8_t data[], size_t size) override { outgoing_.emplace_back(data, data + size); }
+  void tls_emit_data(const uint8_t data[], size_t size) override {
+    out_buf_.insert(out_buf_.end(), data, data + size);
+    out_ends_.push_back(out_buf_.size());
+  }
   void tls_record_received(uint64_t, const uint8_t data[], size_t size) override {
     if (error_) return;
     if (!check_sa(size)) return;
@@ -418,7 +448,8 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   const Clock* clock_;
   Botan::TLS::Session_Manager_Noop sessions_;
   std::unique_ptr<Botan::TLS::Channel> engine_;
-  std::vector<byte_vector> outgoing_;
+  byte_vector out_buf_;
+  std::vector<std::size_t> out_ends_;
   byte_vector received_;
   std::optional<errc> error_;
   bool rekey_due_ = false;

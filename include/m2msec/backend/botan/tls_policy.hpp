@@ -4,6 +4,7 @@
 #include <botan/tls_policy.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,14 +24,17 @@ inline constexpr std::uint16_t ecdhe_ecdsa_aes128_ccm8 = 0xC0AE;         // DTLS
 // the transport preferred; no session tickets; client certificates required.
 class onem2m_policy final : public Botan::TLS::Policy {
  public:
-  onem2m_policy(transport t, authentication a) noexcept : transport_(t), auth_(a) {}
+  // `ccm_first` puts the CCM_8 suite first (a server picks by its own order); by
+  // default the suite TS-0003 names for the transport comes first.
+  onem2m_policy(transport t, authentication a, std::optional<bool> ccm_first = std::nullopt) noexcept
+      : transport_(t), auth_(a), ccm_first_(ccm_first.value_or(t == transport::datagram)) {}
 
   std::vector<std::string> allowed_ciphers() const override {
-    if (transport_ == transport::datagram) return {"AES-128/CCM(8)", "AES-128"};
+    if (ccm_first_) return {"AES-128/CCM(8)", "AES-128"};
     return {"AES-128", "AES-128/CCM(8)"};
   }
   std::vector<std::string> allowed_macs() const override {
-    if (transport_ == transport::datagram) return {"AEAD", "SHA-256"};
+    if (ccm_first_) return {"AEAD", "SHA-256"};
     return {"SHA-256", "AEAD"};
   }
   std::vector<std::string> allowed_key_exchange_methods() const override {
@@ -64,6 +68,7 @@ class onem2m_policy final : public Botan::TLS::Policy {
  private:
   transport transport_;
   authentication auth_;
+  bool ccm_first_;
 };
 
 }  // namespace m2msec::tls
