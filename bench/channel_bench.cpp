@@ -3,6 +3,10 @@
 // used directly with the same RNG and policy and (b) OpenSSL 3.0 over a BIO pair.
 // All over TLS 1.2 (stream); each side does its own work in one thread.
 // usage: channel_bench [seconds per measurement, default 0.5]
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define M2MSEC_HAVE_CALLGRIND 1
+#endif
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -30,9 +34,20 @@ std::string slurp(const std::string& name) {
 const std::string psk_hex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const char* sni = "in-cse.sp.example.com";
 
+bool instructions = false;  // under callgrind: run each operation 20 times between client requests
+std::string current;
+
 // Runs f until `seconds` pass; returns operations per second.
 double rate(const std::function<void()>& f) {
   f();  // warm
+#ifdef M2MSEC_HAVE_CALLGRIND
+  if (instructions) {
+    CALLGRIND_ZERO_STATS;
+    for (int i = 0; i < 20; ++i) f();
+    CALLGRIND_DUMP_STATS_AT(current.c_str());
+    return 1;
+  }
+#endif
   std::size_t n = 0;
   const auto start = std::chrono::steady_clock::now();
   auto now = start;
@@ -261,7 +276,8 @@ struct row {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1) seconds = std::atof(argv[1]);
+  if (argc > 1 && std::string(argv[1]) == "--instructions") instructions = true;
+  else if (argc > 1) seconds = std::atof(argv[1]);
   m2m_world w;
   std::vector<row> rows;
   struct suite_case {
@@ -282,14 +298,19 @@ int main(int argc, char** argv) {
       auto p = m2m_connect(w, s.certificate, ccm);
       if (p.client->suite() != s.code) std::abort();
     }
+    current = std::string("m2msec/handshake ") + s.name;
     const double m = rate([&] { auto p = m2m_connect(w, s.certificate, ccm); });
+    current = std::string("botan/handshake ") + s.name;
     const double b = rate([&] { botan_pair p(s.certificate, ccm); });
+    current = std::string("openssl/handshake ") + s.name;
     const double o = rate([&] { ossl_pair p(octx); });
     rows.push_back({std::string("handshakes/s ") + s.name, m, b, o, "/s"});
     if (s.certificate) continue;
     for (std::size_t n : {64u, 1024u, 16384u}) {
       const byte_vector msg(n, 0x5a);
       auto mp = m2m_connect(w, false, ccm);
+      const std::string rec = std::string(s.name) + " " + std::to_string(n) + " B";
+      current = "m2msec/record " + rec;
       const double mr = rate([&] {
         if (!mp.client->send(msg)) std::abort();
         pump(*mp.client, *mp.server);
@@ -297,6 +318,7 @@ int main(int argc, char** argv) {
         mp.server->consume_received();
       });
       botan_pair bp(false, ccm);
+      current = "botan/record " + rec;
       const double br = rate([&] {
         bp.client->send(msg.data(), n);
         bp.flow();
@@ -304,6 +326,7 @@ int main(int argc, char** argv) {
       });
       ossl_pair op(octx);
       std::vector<byte> buf(n);
+      current = "openssl/record " + rec;
       const double orr = rate([&] {
         if (SSL_write(op.c, msg.data(), static_cast<int>(n)) != static_cast<int>(n)) std::abort();
         std::size_t got = 0;
@@ -317,6 +340,7 @@ int main(int argc, char** argv) {
       rows.push_back({"MB/s " + std::string(s.name) + " " + std::to_string(n) + " B", mr * mb, br * mb, orr * mb, "MB/s"});
     }
   }
+  if (instructions) return 0;
   for (const auto& r : rows)
     std::printf("%-48s m2msec %10.1f  Botan %10.1f  OpenSSL %10.1f  m2msec/Botan %.3f  m2msec/OpenSSL %.3f\n",
                 r.what.c_str(), r.m2m, r.botan, r.ossl, r.m2m / r.botan, r.m2m / r.ossl);
