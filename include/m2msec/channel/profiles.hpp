@@ -43,26 +43,30 @@ struct exported_key {
   secret key;  // Ke or Kc, 32 bytes
 };
 
+namespace profile_detail {
+// The exporter under `label`, split per decision A1, the identifier written as hexBinary@FQDN.
+template <class Id, class Channel>
+result<exported_key<Id>> export_split(Channel& ch, std::string_view label, const fqdn& domain) {
+  auto out = ch.export_key(label);
+  if (!out) return fail(out.error());
+  auto parts = split_exporter(out->expose());
+  if (!parts) return fail(parts.error());
+  return exported_key<Id>{Id::from_bytes(parts->relative_id, domain), std::move(parts->key)};
+}
+}  // namespace profile_detail
+
 // TS-0003 §10.3.1, §10.3.4: after the MEF handshake, "EXPORTER-oneM2M-Bootstrap"
 // gives RelativeKeID and Ke (decision A1).
 template <class Channel>
 [[nodiscard]] result<exported_key<ke_id>> enrolment_key(Channel& ch, const fqdn& mef) {
-  auto out = ch.export_key(exporter_label::bootstrap);
-  if (!out) return fail(out.error());
-  auto parts = split_exporter(out->expose());
-  if (!parts) return fail(parts.error());
-  return exported_key<ke_id>{ke_id::from_bytes(parts->relative_id, mef), std::move(parts->key)};
+  return profile_detail::export_split<ke_id>(ch, exporter_label::bootstrap, mef);
 }
 
 // TS-0003 §10.3.1, §10.3.5: after the MAF handshake, "EXPORTER-oneM2M-Connection"
 // gives KcID and Kc; the key identifier is hexBinary(KcID)@MAF-FQDN (decision A8).
 template <class Channel>
 [[nodiscard]] result<exported_key<kc_id>> connection_key(Channel& ch, const fqdn& maf) {
-  auto out = ch.export_key(exporter_label::connection);
-  if (!out) return fail(out.error());
-  auto parts = split_exporter(out->expose());
-  if (!parts) return fail(parts.error());
-  return exported_key<kc_id>{kc_id::from_bytes(parts->relative_id, maf), std::move(parts->key)};
+  return profile_detail::export_split<kc_id>(ch, exporter_label::connection, maf);
 }
 
 // TS-0003 §8.3.4.3, §8.2.2.3: a Target that sees a PSK identity whose FQDN names a
