@@ -304,3 +304,29 @@ TEST_CASE("channel profiles: MEF and MAF handshakes give Ke/KeID and Kc/KcID; th
   auto c = tls::connect<tls::maf_saef>({transport::stream, "in-cse.sp.example.com"}, kc->id, kc_sa, p.clk);
   REQUIRE(c);
 }
+
+TEST_CASE("channel: the RNG is a policy (libsodium's behind Botan's interface)", "[channel]") {
+  using sodium_channel = tls::channel<manual_clock, tls::sodium_rng>;
+  manual_clock clk(t0);
+  const auto cred = kpsa_credential();
+  auto sa = *security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, cred,
+                                          *cred.key().clone(), requested_lifetime::session(1h), {}, clk);
+  auto resolver = [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
+    return tls::psk_entry{&cred, *ae_id::parse("/in-cse/C0042")};
+  };
+  for (auto kind : {transport::stream, transport::datagram}) {
+    auto server = sodium_channel::psk_server({kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"), resolver,
+                                             requested_lifetime::session(1h), {}, clk);
+    auto client = sodium_channel::psk_client({kind, "in-cse.sp.example.com"}, "ae1@issuer.example.com", sa, clk);
+    REQUIRE(server);
+    REQUIRE(client);
+    REQUIRE(test_channel::pump(**client, **server));
+    CHECK((*client)->active());
+    CHECK((*server)->active());
+  }
+  byte a[32] = {}, b[32] = {};
+  tls::sodium_rng::get().randomize(a, sizeof a);
+  tls::sodium_rng::get().randomize(b, sizeof b);
+  CHECK_FALSE(ct::equal(a, b));
+  CHECK(tls::sodium_rng::get().is_seeded());
+}
