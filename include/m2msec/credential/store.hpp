@@ -198,14 +198,16 @@ class basic_credential_store {
   // file is in place, memory and file both keep the old state; after it (the
   // folder could not be synced) both hold the new state and the error says so.
   [[nodiscard]] result<void> put(symmetric_credential c) {
-    auto key = c.id().str();
+    auto [it, fresh] = records_.try_emplace(c.id().str(), std::move(c));
     std::optional<symmetric_credential> old;
-    if (auto it = records_.find(key); it != records_.end()) old.emplace(std::move(it->second)), records_.erase(it);
-    records_.insert_or_assign(key, std::move(c));
+    if (!fresh) {  // a replacement: keep the old one until the file holds the new one
+      old.emplace(std::move(it->second));
+      it->second = std::move(c);
+    }
     auto r = save();
     if (!r && !replaced_) {
-      records_.erase(key);
-      if (old) records_.insert_or_assign(key, std::move(*old));
+      if (old) it->second = std::move(*old);
+      else records_.erase(it);
     }
     return r;
   }
@@ -241,6 +243,22 @@ class basic_credential_store {
 
   [[nodiscard]] Io& io() noexcept { return io_; }
 
+  // The file's bytes to credentials (exposed for the fuzzer).
+  [[nodiscard]] result<std::vector<symmetric_credential>> decode(bytes_view bytes) {
+    namespace fmt = store_format;
+    if (bytes.size() < fmt::header_size + fmt::aead::tag_size) return fail(errc::corrupted);
+    if (!ct::equal(bytes.first(sizeof fmt::magic), fmt::magic) || bytes[8] != fmt::version ||
+        bytes[9] != fmt::aead_xchacha20_poly1305)
+      return fail(errc::corrupted);
+    const bytes_view header = bytes.first(fmt::header_size);
+    const bytes_view nonce = header.subspan(10);
+    const bytes_view sealed = bytes.subspan(fmt::header_size);
+    auto plain = secret::allocate(sealed.size() - fmt::aead::tag_size);
+    if (!plain) return fail(plain.error());
+    if (auto r = aead_.open(plain->expose(), nonce, header, sealed); !r) return fail(errc::corrupted);
+    return fmt::parse_records(plain->expose());
+  }
+
  private:
   basic_credential_store(std::filesystem::path f, store_format::aead a, Io io)
       : file_(std::move(f)), aead_(std::move(a)), io_(std::move(io)) {}
@@ -267,24 +285,6 @@ class basic_credential_store {
     return decode(bytes);
   }
 
- public:
-  // The file's bytes to credentials (exposed for the fuzzer).
-  [[nodiscard]] result<std::vector<symmetric_credential>> decode(bytes_view bytes) {
-    namespace fmt = store_format;
-    if (bytes.size() < fmt::header_size + fmt::aead::tag_size) return fail(errc::corrupted);
-    if (!ct::equal(bytes.first(sizeof fmt::magic), fmt::magic) || bytes[8] != fmt::version ||
-        bytes[9] != fmt::aead_xchacha20_poly1305)
-      return fail(errc::corrupted);
-    const bytes_view header = bytes.first(fmt::header_size);
-    const bytes_view nonce = header.subspan(10);
-    const bytes_view sealed = bytes.subspan(fmt::header_size);
-    auto plain = secret::allocate(sealed.size() - fmt::aead::tag_size);
-    if (!plain) return fail(plain.error());
-    if (auto r = aead_.open(plain->expose(), nonce, header, sealed); !r) return fail(errc::corrupted);
-    return fmt::parse_records(plain->expose());
-  }
-
- private:
   result<void> save() {
     namespace fmt = store_format;
     replaced_ = false;
