@@ -36,6 +36,8 @@ enum class errc : std::uint16_t {
   corrupted = 25,         // stored data failed its integrity check or does not parse
   revoked = 26,           // the credential or App-ID has been revoked
   not_authorized = 27,    // authenticated, but the service or App-ID is not allowed
+  alg_not_allowed = 28,   // the algorithm is not allowed for this key or by the caller's policy
+  replayed = 29,          // an object already accepted once within its validity
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc e) noexcept {
@@ -67,6 +69,8 @@ enum class errc : std::uint16_t {
     case errc::corrupted: return "corrupted";
     case errc::revoked: return "revoked";
     case errc::not_authorized: return "not authorized";
+    case errc::alg_not_allowed: return "algorithm not allowed";
+    case errc::replayed: return "replayed";
   }
   return "unknown error";
 }
@@ -80,6 +84,7 @@ inline constexpr errc all_errc[] = {
     errc::limit_reached,    errc::originator_not_authenticated, errc::security_association_required,
     errc::not_found,        errc::profile_violation, errc::name_mismatch,     errc::untrusted,
     errc::io_error,         errc::corrupted,        errc::revoked,         errc::not_authorized,
+    errc::alg_not_allowed,  errc::replayed,
 };
 
 }  // namespace m2msec

@@ -40,6 +40,7 @@ enum class rsc : std::uint16_t {
     case errc::name_mismatch:
     case errc::untrusted:
     case errc::revoked:
+    case errc::replayed:
     case errc::profile_violation: return rsc::originator_not_authenticated;
     case errc::security_association_required: return rsc::security_association_required;
     case errc::not_authorized: return rsc::originator_has_no_privilege;
@@ -52,6 +53,7 @@ enum class rsc : std::uint16_t {
     case errc::weak_shared_secret:
     case errc::invalid_validity:
     case errc::not_found:
+    case errc::alg_not_allowed:
     case errc::unsupported: return rsc::bad_request;
     case errc::buffer_too_small:
     case errc::backend_failure:

@@ -1,0 +1,184 @@
+// m2msec: what JWE and JWS share: the decoding policy, header rules (crit, zip,
+// disjoint members), compact splitting, and AES-GCM by "enc".
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "m2msec/crypto/aead.hpp"
+#include "m2msec/crypto/random.hpp"
+#include "m2msec/e2e/jose/algorithms.hpp"
+#include "m2msec/e2e/jose/base64url.hpp"
+#include "m2msec/e2e/jose/json.hpp"
+#include "m2msec/e2e/jose/jwk.hpp"
+
+namespace m2msec::jose {
+
+enum class serialization { compact, flattened, general };
+
+// What a decoder accepts, decided before any key is touched.
+struct policy {
+  alg_set algs = secured_algs;          // `none` only when listed here and allow_unsecured
+  enc_set encs = enc_set::all();
+  limits bounds{};
+  std::vector<std::string> critical{};  // extension header names the caller understands (RFC 7515 §4.1.11)
+  bool allow_unsecured = false;         // JWS "alg":"none" (TS-0003 §7.3.2.4: unsecured tokens only)
+};
+
+namespace detail {
+
+// Header names registered by RFC 7515/7516/7518, which "crit" must not list.
+inline constexpr std::string_view registered_names[] = {"alg", "enc", "zip", "jku", "jwk", "kid", "x5u", "x5c",
+                                                        "x5t", "x5t#S256", "typ", "cty", "crit", "epk", "apu",
+                                                        "apv", "iv", "tag", "p2s", "p2c"};
+
+// Bytes on the stack that are wiped when they go out of scope (CEKs, KEKs).
+template <std::size_t N>
+struct wiped {
+  std::array<byte, N> bytes{};
+  std::size_t size = 0;
+  wiped() = default;
+  wiped(const wiped&) = delete;
+  wiped& operator=(const wiped&) = delete;
+  ~wiped() { ct::wipe(bytes.data(), bytes.size()); }
+  [[nodiscard]] mutable_bytes span() noexcept { return {bytes.data(), size}; }
+  [[nodiscard]] bytes_view view() const noexcept { return {bytes.data(), size}; }
+};
+
+// Splits a compact serialization into exactly `parts` pieces at '.'.
+template <std::size_t Parts>
+[[nodiscard]] inline result<std::array<std::string_view, Parts>> split(std::string_view s) noexcept {
+  std::array<std::string_view, Parts> out{};
+  std::size_t at = 0;
+  for (std::size_t i = 0; i + 1 < Parts; ++i) {
+    const std::size_t dot = s.find('.', at);
+    if (dot == std::string_view::npos) return fail(errc::invalid_encoding);
+    out[i] = s.substr(at, dot - at);
+    at = dot + 1;
+  }
+  out[Parts - 1] = s.substr(at);
+  if (out[Parts - 1].find('.') != std::string_view::npos) return fail(errc::invalid_encoding);
+  return out;
+}
+
+// A base64url header: decoded, bounded, and parsed strictly as a JSON object.
+[[nodiscard]] inline result<json> decode_header(std::string_view b64, const limits& lim) {
+  if (base64url_decoded_size(b64.size()) > lim.max_header) return fail(errc::message_too_long);
+  auto raw = fast_base64url_decode(b64);
+  if (!raw) return fail(raw.error());
+  return parse_object({reinterpret_cast<const char*>(raw->data()), raw->size()}, lim.max_header, lim.max_depth);
+}
+
+// A base64url member of a JSON serialization; `required` members must be present.
+[[nodiscard]] inline result<std::optional<std::string_view>> b64_member(const json& j, std::string_view name,
+                                                                        bool required) {
+  auto s = string_member(j, name);
+  if (!s) return fail(s.error());
+  if (required && !*s) return fail(errc::invalid_encoding);
+  return *s;
+}
+
+// RFC 7516 §7.2.1 / RFC 7515 §7.2.1: the headers of one recipient or signature
+// must not share a member name; their union is the JOSE header.
+[[nodiscard]] inline result<json> joint_header(std::initializer_list<const json*> parts) {
+  json joint = json::object();
+  for (const json* p : parts) {
+    if (p == nullptr || p->is_null()) continue;
+    if (!p->is_object()) return fail(errc::invalid_encoding);
+    for (auto it = p->begin(); it != p->end(); ++it) {
+      if (joint.contains(it.key())) return fail(errc::invalid_encoding);
+      joint[it.key()] = it.value();
+    }
+  }
+  return joint;
+}
+
+// RFC 7515 §4.1.11 and RFC 7516 §4.1.13: "crit" sits in the protected header, is a
+// non-empty list of distinct extension names that the caller understands and
+// that the header carries. RFC 7516 §4.1.3: "zip" is refused (m2msec inflates nothing).
+[[nodiscard]] inline result<void> check_crit_and_zip(const json& joint, const json& protected_header,
+                                                     const policy& pol) {
+  if (joint.contains("zip")) return fail(errc::unsupported);
+  const json* crit = member(joint, "crit");
+  if (crit == nullptr) return {};
+  if (member(protected_header, "crit") == nullptr) return fail(errc::invalid_encoding);
+  if (!crit->is_array() || crit->empty()) return fail(errc::invalid_encoding);
+  std::vector<std::string_view> seen;
+  for (const auto& c : *crit) {
+    if (!c.is_string()) return fail(errc::invalid_encoding);
+    const auto& name = c.get_ref<const std::string&>();
+    for (auto r : registered_names)
+      if (r == name) return fail(errc::invalid_encoding);
+    for (auto s : seen)
+      if (s == name) return fail(errc::invalid_encoding);
+    seen.push_back(name);
+    bool understood = false;
+    for (const auto& u : pol.critical) understood = understood || u == name;
+    if (!understood) return fail(errc::unsupported);
+    if (!joint.contains(name)) return fail(errc::invalid_encoding);
+  }
+  return {};
+}
+
+// The "alg" of a joint header, checked against the policy. Names outside
+// RFC 7518's set that m2msec implements (PBES2, RSA1_5, A*GCMKW, ...) are unsupported.
+[[nodiscard]] inline result<alg> header_alg(const json& joint, const policy& pol) {
+  auto name = string_member(joint, "alg");
+  if (!name) return fail(name.error());
+  if (!*name) return fail(errc::invalid_encoding);
+  const auto a = parse_alg(**name);
+  if (!a) return fail(errc::unsupported);
+  if (!pol.algs.contains(*a) || (*a == alg::none && !pol.allow_unsecured)) return fail(errc::alg_not_allowed);
+  return *a;
+}
+
+// ---- AES-GCM by "enc" (RFC 7518 §5.3): 96-bit IV, 128-bit tag ------------------
+inline constexpr std::size_t iv_size = 12, tag_size = 16;
+
+template <class F>
+[[nodiscard]] decltype(auto) with_gcm(enc e, F&& f) {
+  switch (e) {
+    case enc::a128gcm: return f.template operator()<crypto::aead<crypto::aes128_gcm>>();
+    case enc::a192gcm: return f.template operator()<crypto::aead<crypto::aes192_gcm>>();
+    default:
+      // libsodium's AES-256-GCM is the fastest measured where the CPU has AES-NI.
+      if (crypto::aead<crypto::aes256_gcm, backend::sodium>::available())
+        return f.template operator()<crypto::aead<crypto::aes256_gcm, backend::sodium>>();
+      return f.template operator()<crypto::aead<crypto::aes256_gcm, backend::botan>>();
+  }
+}
+
+// Writes ciphertext || tag (in.size() + tag_size bytes) into sealed.
+[[nodiscard]] inline result<void> gcm_seal(enc e, bytes_view key, bytes_view iv, bytes_view aad, bytes_view in,
+                                           mutable_bytes sealed) {
+  if (key.size() != key_size(e)) return fail(errc::invalid_key_size);
+  return with_gcm(e, [&]<class A>() -> result<void> {
+    auto a = A::create(key);
+    if (!a) return fail(a.error());
+    auto n = a->seal(sealed, iv, aad, in);
+    if (!n) return fail(n.error());
+    return {};
+  });
+}
+
+// Opens ciphertext || tag held in `sealed`, in place; returns the plaintext length.
+// On failure the buffer is zeroed.
+[[nodiscard]] inline result<std::size_t> gcm_open(enc e, bytes_view key, bytes_view iv, bytes_view aad,
+                                                  mutable_bytes sealed) {
+  if (key.size() != key_size(e)) return fail(errc::auth_failed);
+  return with_gcm(e, [&]<class A>() -> result<std::size_t> {
+    auto a = A::create(key);
+    if (!a) return fail(a.error());
+    auto n = a->open(sealed, iv, aad, sealed);
+    if (!n) {
+      ct::wipe(sealed);
+      return fail(errc::auth_failed);
+    }
+    return *n;
+  });
+}
+
+}  // namespace detail
+}  // namespace m2msec::jose

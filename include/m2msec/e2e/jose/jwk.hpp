@@ -1,0 +1,361 @@
+// m2msec: JSON Web Keys (RFC 7517, RFC 7518 §6) for every key type JOSE uses in
+// oneM2M: "oct" (dir, A*KW, HS*), "EC" P-256/384/521 (ECDH-ES*, ES*) and "RSA"
+// (RSA-OAEP-256, RS*). Each key carries the set of algorithms it may be used
+// with, fixed when it is made: a header never chooses what a key is for.
+#pragma once
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "m2msec/backend/botan/jose.hpp"
+#include "m2msec/core/encoding.hpp"
+#include "m2msec/crypto/key_agreement.hpp"
+#include "m2msec/crypto/random.hpp"
+#include "m2msec/crypto/signature.hpp"
+#include "m2msec/e2e/jose/algorithms.hpp"
+#include "m2msec/e2e/jose/json.hpp"
+
+namespace m2msec::jose {
+
+enum class kty : std::uint8_t { oct, ec, rsa };
+enum class curve : std::uint8_t { p256, p384, p521 };
+
+[[nodiscard]] constexpr std::size_t field_size(curve c) noexcept {
+  return c == curve::p256 ? 32 : c == curve::p384 ? 48 : 66;
+}
+[[nodiscard]] constexpr std::string_view to_string(curve c) noexcept {
+  return c == curve::p256 ? "P-256" : c == curve::p384 ? "P-384" : "P-521";
+}
+[[nodiscard]] constexpr std::optional<curve> parse_curve(std::string_view s) noexcept {
+  for (curve c : {curve::p256, curve::p384, curve::p521})
+    if (to_string(c) == s) return c;
+  return std::nullopt;
+}
+
+// Whether a key of this type, curve and size can serve alg at all
+// (RFC 7518 §3.2: an HMAC key at least as long as the hash).
+[[nodiscard]] constexpr bool fits(alg a, kty t, curve c, std::size_t oct_size) noexcept {
+  switch (a) {
+    case alg::dir: return t == kty::oct && (oct_size == 16 || oct_size == 24 || oct_size == 32);
+    case alg::a128kw: case alg::a192kw: case alg::a256kw: return t == kty::oct && oct_size == wrap_key_size(a);
+    case alg::ecdh_es: case alg::ecdh_es_a128kw: case alg::ecdh_es_a192kw: case alg::ecdh_es_a256kw:
+      return t == kty::ec;
+    case alg::rsa_oaep_256: case alg::rs256: case alg::rs384: case alg::rs512: return t == kty::rsa;
+    case alg::hs256: return t == kty::oct && oct_size >= 32;
+    case alg::hs384: return t == kty::oct && oct_size >= 48;
+    case alg::hs512: return t == kty::oct && oct_size >= 64;
+    case alg::es256: return t == kty::ec && c == curve::p256;
+    case alg::es384: return t == kty::ec && c == curve::p384;
+    case alg::es512: return t == kty::ec && c == curve::p521;
+    case alg::none: return false;
+  }
+  return false;
+}
+
+namespace jwk_detail {
+// The size of a fresh symmetric key for these algorithms; 0 when none is symmetric.
+constexpr std::size_t oct_size_for(alg_set uses) noexcept {
+  std::size_t n = 0;
+  for (alg a : all_algs) {
+    if (!uses.contains(a)) continue;
+    const std::size_t need = a == alg::dir || a == alg::hs256 ? 32
+                             : a == alg::hs384                ? 48
+                             : a == alg::hs512                ? 64
+                                                              : is_key_wrap(a) ? wrap_key_size(a) : 0;
+    n = std::max(n, need);
+  }
+  return n;
+}
+template <class F>
+decltype(auto) with_curve(curve c, F&& f) {
+  switch (c) {
+    case curve::p256: return f(crypto::ecdh_p256{});
+    case curve::p384: return f(crypto::ecdh_p384{});
+    default: return f(crypto::ecdh_p521{});
+  }
+}
+// A public integer or coordinate from base64url, exactly `size` bytes when size != 0.
+inline result<byte_vector> public_field(const json& j, std::string_view name, std::size_t size = 0) {
+  auto s = string_member(j, name);
+  if (!s) return fail(s.error());
+  if (!*s) return fail(errc::invalid_key);
+  auto b = base64url_decode(**s);
+  if (!b) return fail(b.error());
+  if (size != 0 ? b->size() != size : b->empty()) return fail(errc::invalid_key);
+  return b;
+}
+inline result<std::optional<secret>> private_field(const json& j, std::string_view name) {
+  auto s = string_member(j, name);
+  if (!s) return fail(s.error());
+  if (!*s) return std::optional<secret>{};
+  auto b = base64url_decode_secret(**s);
+  if (!b) return fail(b.error());
+  return std::optional<secret>{std::move(*b)};
+}
+}  // namespace jwk_detail
+
+class jwk {
+ public:
+  // ---- making keys ----------------------------------------------------------
+
+  // A symmetric key ("oct") for the algorithms in uses.
+  [[nodiscard]] static result<jwk> symmetric(secret k, alg_set uses, std::string kid = {}) {
+    jwk key(kty::oct, curve::p256, std::move(kid));
+    key.private_ = std::move(k);
+    return std::move(key).restrict_to(uses);
+  }
+  // An EC key: the uncompressed point, and the scalar when it is a private key.
+  [[nodiscard]] static result<jwk> ec(curve c, byte_vector point, std::optional<secret> d, alg_set uses,
+                                      std::string kid = {}) {
+    if (point.size() != 1 + 2 * field_size(c) || point[0] != 0x04) return fail(errc::invalid_key);
+    jwk key(kty::ec, c, std::move(kid));
+    key.public_ = std::move(point);
+    if (d) {
+      if (d->size() != field_size(c)) return fail(errc::invalid_key);
+      // The scalar must give this very point.
+      byte_vector derived(key.public_.size());
+      auto r = jwk_detail::with_curve(c, [&]<class C>(C) { return crypto::key_agreement<C>::public_key(d->expose(), derived); });
+      if (!r) return fail(errc::invalid_key);
+      if (derived != key.public_) return fail(errc::invalid_key);
+      key.private_ = std::move(*d);
+    } else {
+      // Checks that the point is on the curve.
+      const bool on_curve = jwk_detail::with_curve(c, [&]<class C>(C) {
+        return crypto::signature<crypto::ecdsa<C, crypto::sha256>>::verifier::create(key.public_).has_value();
+      });
+      if (!on_curve) return fail(errc::invalid_key);
+    }
+    return std::move(key).restrict_to(uses);
+  }
+  // An RSA key: DER SubjectPublicKeyInfo, and DER PKCS#8 when it is a private key.
+  [[nodiscard]] static result<jwk> rsa(byte_vector spki, std::optional<secret> pkcs8, alg_set uses,
+                                       std::string kid = {}) {
+    auto parts = backend::botan_jose::rsa_public_parts_of(spki);
+    if (!parts) return fail(parts.error());
+    auto checked = backend::botan_jose::rsa_spki(parts->n, parts->e);  // size and exponent rules
+    if (!checked) return fail(checked.error());
+    jwk key(kty::rsa, curve::p256, std::move(kid));
+    key.public_ = std::move(spki);
+    if (pkcs8) {
+      auto pub = backend::botan_jose::rsa_public_of(pkcs8->expose());
+      if (!pub || *pub != key.public_) return fail(errc::invalid_key);
+      key.private_ = std::move(*pkcs8);
+    }
+    return std::move(key).restrict_to(uses);
+  }
+
+  // A fresh key fit for every algorithm in uses (which must all fit one key type):
+  // oct of the largest size they need, EC on their curve, RSA of 2048 bits.
+  [[nodiscard]] static result<jwk> generate(alg_set uses, std::string kid = {}) {
+    for (alg a : all_algs) {
+      if (!uses.contains(a)) continue;
+      if (const std::size_t n = jwk_detail::oct_size_for(uses); n != 0) {
+        auto k = secret::allocate(n);
+        if (!k) return fail(k.error());
+        if (auto r = crypto::rng<>::fill(k->expose()); !r) return fail(r.error());
+        return symmetric(std::move(*k), uses, std::move(kid));
+      }
+      if (is_rsa(a)) {
+        auto kp = crypto::key_encryption<crypto::rsa_oaep_sha256>::generate();
+        if (!kp) return fail(kp.error());
+        return rsa(std::move(kp->public_key), std::move(kp->private_key), uses, std::move(kid));
+      }
+      const curve c = a == alg::es384 ? curve::p384 : a == alg::es512 ? curve::p521 : curve::p256;
+      auto kp = jwk_detail::with_curve(c, [&]<class C>(C) { return crypto::key_agreement<C>::generate(); });
+      if (!kp) return fail(kp.error());
+      return ec(c, std::move(kp->public_key), std::move(kp->private_key), uses, std::move(kid));
+    }
+    return fail(errc::invalid_argument);
+  }
+
+  // ---- JWK JSON ---------------------------------------------------------------
+
+  // RFC 7517 §4: a key from its JSON. What the key may be used for: its "alg"
+  // member if it has one (which must then be in `uses` when uses is given),
+  // otherwise `uses`; "use" narrows it to signing or encryption. A key that
+  // would be allowed nothing is refused.
+  [[nodiscard]] static result<jwk> from_json(const json& j, alg_set uses = {}) {
+    if (!j.is_object()) return fail(errc::invalid_encoding);
+    auto t = string_member(j, "kty");
+    if (!t) return fail(t.error());
+    if (!*t) return fail(errc::invalid_key);
+    auto kid = string_member(j, "kid");
+    if (!kid) return fail(kid.error());
+    auto a = string_member(j, "alg");
+    if (!a) return fail(a.error());
+    if (*a) {
+      const auto named = parse_alg(**a);
+      if (!named) return fail(errc::unsupported);
+      if (!uses.empty() && !uses.contains(*named)) return fail(errc::alg_not_allowed);
+      uses = alg_set{*named};
+    }
+    auto use = string_member(j, "use");
+    if (!use) return fail(use.error());
+    if (*use) {
+      alg_set keep;
+      for (alg x : all_algs)
+        if ((**use == "sig" && is_signature(x)) || (**use == "enc" && is_encryption(x))) keep.insert(x);
+      if (keep.empty()) return fail(errc::unsupported);
+      uses = uses & keep;
+    }
+    if (uses.empty()) return fail(errc::alg_not_allowed);
+    std::string id = *kid ? std::string(**kid) : std::string();
+
+    if (**t == "oct") {
+      auto k = jwk_detail::private_field(j, "k");
+      if (!k) return fail(k.error());
+      if (!*k) return fail(errc::invalid_key);
+      return symmetric(std::move(**k), uses, std::move(id));
+    }
+    if (**t == "EC") {
+      auto crv = string_member(j, "crv");
+      if (!crv) return fail(crv.error());
+      const auto c = *crv ? parse_curve(**crv) : std::nullopt;
+      if (!c) return fail(errc::unsupported);
+      auto x = jwk_detail::public_field(j, "x", field_size(*c));
+      if (!x) return fail(x.error());
+      auto y = jwk_detail::public_field(j, "y", field_size(*c));
+      if (!y) return fail(y.error());
+      auto d = jwk_detail::private_field(j, "d");
+      if (!d) return fail(d.error());
+      byte_vector point{0x04};
+      point.insert(point.end(), x->begin(), x->end());
+      point.insert(point.end(), y->begin(), y->end());
+      return ec(*c, std::move(point), std::move(*d), uses, std::move(id));
+    }
+    if (**t == "RSA") {
+      if (member(j, "oth") != nullptr) return fail(errc::unsupported);  // multi-prime
+      auto n = jwk_detail::public_field(j, "n");
+      if (!n) return fail(n.error());
+      auto e = jwk_detail::public_field(j, "e");
+      if (!e) return fail(e.error());
+      // RFC 7518 §6.3.1.1: the minimum number of octets.
+      if ((*n)[0] == 0 || (*e)[0] == 0) return fail(errc::invalid_key);
+      auto spki = backend::botan_jose::rsa_spki(*n, *e);
+      if (!spki) return fail(spki.error());
+      auto d = jwk_detail::private_field(j, "d");
+      if (!d) return fail(d.error());
+      if (!*d) return rsa(std::move(*spki), std::nullopt, uses, std::move(id));
+      auto p = jwk_detail::private_field(j, "p");
+      if (!p) return fail(p.error());
+      auto q = jwk_detail::private_field(j, "q");
+      if (!q) return fail(q.error());
+      if (!*p || !*q) return fail(errc::unsupported);  // RFC 7518 §6.3.2: d alone is not accepted here
+      auto pkcs8 = backend::botan_jose::rsa_pkcs8(*n, *e, (*d)->expose(), (*p)->expose(), (*q)->expose());
+      if (!pkcs8) return fail(pkcs8.error());
+      return rsa(std::move(*spki), std::move(*pkcs8), uses, std::move(id));
+    }
+    return fail(errc::unsupported);
+  }
+
+  [[nodiscard]] static result<jwk> parse(std::string_view text, alg_set uses = {}, const limits& lim = {}) {
+    auto j = parse_object(text, lim.max_header, lim.max_depth);
+    if (!j) return fail(j.error());
+    return from_json(*j, uses);
+  }
+
+  // The key as a JWK. Private members only when asked for; "alg" when the key
+  // serves exactly one algorithm.
+  [[nodiscard]] json to_json(bool with_private = false) const {
+    json j = json::object();
+    if (!kid_.empty()) j["kid"] = kid_;
+    if (auto one = single_alg()) j["alg"] = std::string(to_string(*one));
+    switch (type_) {
+      case kty::oct:
+        j["kty"] = "oct";
+        if (with_private) j["k"] = base64url_encode(private_.expose());
+        break;
+      case kty::ec: {
+        const std::size_t f = field_size(crv_);
+        j["kty"] = "EC";
+        j["crv"] = std::string(to_string(crv_));
+        j["x"] = base64url_encode(bytes_view(public_).subspan(1, f));
+        j["y"] = base64url_encode(bytes_view(public_).subspan(1 + f, f));
+        if (with_private && has_private()) j["d"] = base64url_encode(private_.expose());
+        break;
+      }
+      case kty::rsa: {
+        j["kty"] = "RSA";
+        if (with_private && has_private()) {
+          auto p = backend::botan_jose::rsa_private_parts_of(private_.expose());
+          if (!p) break;
+          j["n"] = base64url_encode(p->n);
+          j["e"] = base64url_encode(p->e);
+          j["d"] = base64url_encode(p->d.expose());
+          j["p"] = base64url_encode(p->p.expose());
+          j["q"] = base64url_encode(p->q.expose());
+          j["dp"] = base64url_encode(p->dp.expose());
+          j["dq"] = base64url_encode(p->dq.expose());
+          j["qi"] = base64url_encode(p->qi.expose());
+        } else if (auto p = backend::botan_jose::rsa_public_parts_of(public_)) {
+          j["n"] = base64url_encode(p->n);
+          j["e"] = base64url_encode(p->e);
+        }
+        break;
+      }
+    }
+    return j;
+  }
+
+  // The public half (an error for a symmetric key).
+  [[nodiscard]] result<jwk> public_key() const {
+    if (type_ == kty::oct) return fail(errc::invalid_argument);
+    jwk key(type_, crv_, kid_);
+    key.public_ = public_;
+    key.uses_ = uses_;
+    return key;
+  }
+  [[nodiscard]] result<jwk> clone() const {
+    jwk key(type_, crv_, kid_);
+    key.public_ = public_;
+    key.uses_ = uses_;
+    auto p = private_.clone();
+    if (!p) return fail(p.error());
+    key.private_ = std::move(*p);
+    return key;
+  }
+
+  // ---- what it is ---------------------------------------------------------------
+  [[nodiscard]] kty type() const noexcept { return type_; }
+  [[nodiscard]] curve crv() const noexcept { return crv_; }
+  [[nodiscard]] const std::string& kid() const noexcept { return kid_; }
+  [[nodiscard]] alg_set uses() const noexcept { return uses_; }
+  [[nodiscard]] bool allows(alg a) const noexcept { return uses_.contains(a); }
+  [[nodiscard]] bool has_private() const noexcept { return !private_.empty(); }
+  // oct: the key; EC: the scalar; RSA: PKCS#8.
+  [[nodiscard]] const secret& private_part() const noexcept { return private_; }
+  // EC: the uncompressed point; RSA: SubjectPublicKeyInfo; oct: empty.
+  [[nodiscard]] bytes_view public_part() const noexcept { return public_; }
+
+ private:
+  jwk(kty t, curve c, std::string kid) : type_(t), crv_(c), kid_(std::move(kid)) {}
+
+  result<jwk> restrict_to(alg_set uses) && {
+    for (alg a : all_algs)
+      if (uses.contains(a) && !fits(a, type_, crv_, private_.size())) return fail(errc::alg_not_allowed);
+    if (uses.empty()) return fail(errc::alg_not_allowed);
+    if (type_ == kty::oct && private_.empty()) return fail(errc::invalid_key);
+    uses_ = uses;
+    return std::move(*this);
+  }
+  std::optional<alg> single_alg() const noexcept {
+    std::optional<alg> one;
+    for (alg a : all_algs)
+      if (uses_.contains(a)) {
+        if (one) return std::nullopt;
+        one = a;
+      }
+    return one;
+  }
+
+  kty type_;
+  curve crv_;
+  std::string kid_;
+  alg_set uses_;
+  byte_vector public_;
+  secret private_;
+};
+
+}  // namespace m2msec::jose

@@ -1,0 +1,317 @@
+// m2msec: JSON Web Signature (RFC 7515) with the algorithms of TS-0003 §8.5.3:
+// HS256/384/512, ES256/384/512 (r || s, RFC 7518 §3.4), RS256/384/512.
+// Compact, flattened and general JSON serializations. "alg":"none" only for an
+// unsecured oneM2M token (TS-0003 §7.3.2.4), and only when the policy says so.
+// RFC 7797 (unencoded payloads) is not supported: "b64" in "crit" is refused.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "m2msec/crypto/mac.hpp"
+#include "m2msec/e2e/jose/common.hpp"
+
+namespace m2msec::jose {
+
+// One signer: its key, algorithm, extra protected members, and an unprotected
+// header (JSON serializations only).
+struct signer {
+  const jwk* key = nullptr;
+  alg algorithm = alg::hs256;
+  json protected_header = json::object();
+  json header = nullptr;
+};
+
+struct jws_signature {
+  json header;  // the joint header (protected ∪ unprotected)
+  alg algorithm = alg::hs256;
+  std::string signing_input;  // BASE64URL(protected) '.' BASE64URL(payload)
+  byte_vector signature;
+};
+
+// A JWS whose structure and headers passed every check; no key touched yet.
+struct parsed_jws {
+  serialization form = serialization::compact;
+  byte_vector payload;
+  std::vector<jws_signature> signatures;
+};
+
+struct verified {
+  byte_vector payload;
+  json header;
+  std::size_t signature = 0;
+};
+
+namespace detail {
+
+template <class F>
+[[nodiscard]] decltype(auto) with_signature_alg(alg a, F&& f) {
+  using namespace crypto;
+  switch (a) {
+    case alg::es256: return f.template operator()<signature<ecdsa_p256_sha256>>();
+    case alg::es384: return f.template operator()<signature<ecdsa_p384_sha384>>();
+    case alg::es512: return f.template operator()<signature<ecdsa_p521_sha512>>();
+    case alg::rs256: return f.template operator()<signature<rsa_pkcs1_sha256>>();
+    case alg::rs384: return f.template operator()<signature<rsa_pkcs1_sha384>>();
+    default: return f.template operator()<signature<rsa_pkcs1_sha512>>();
+  }
+}
+template <class F>
+[[nodiscard]] decltype(auto) with_hmac(alg a, F&& f) {
+  switch (a) {
+    case alg::hs256: return f.template operator()<crypto::hmac_sha256>();
+    case alg::hs384: return f.template operator()<crypto::hmac_sha384>();
+    default: return f.template operator()<crypto::hmac_sha512>();
+  }
+}
+
+[[nodiscard]] inline result<byte_vector> sign_input(const jwk& key, alg a, std::string_view input) {
+  if (is_hmac(a)) {
+    return with_hmac(a, [&]<class H>() -> result<byte_vector> {
+      byte_vector tag(H::tag_size);
+      if (auto r = crypto::mac_once<H>(key.private_part().expose(), {as_bytes(input)}, tag); !r) return fail(r.error());
+      return tag;
+    });
+  }
+  if (!key.has_private()) return fail(errc::invalid_key);
+  return with_signature_alg(a, [&]<class S>() -> result<byte_vector> {
+    byte_vector sig(S::max_signature_size);
+    auto n = S::sign(key.private_part().expose(), as_bytes(input), sig);
+    if (!n) return fail(n.error());
+    sig.resize(*n);
+    return sig;
+  });
+}
+
+[[nodiscard]] inline result<void> verify_input(const jwk& key, alg a, std::string_view input, bytes_view sig) {
+  if (is_hmac(a)) {
+    return with_hmac(a, [&]<class H>() -> result<void> {
+      std::array<byte, H::tag_size> tag{};
+      if (sig.size() != H::tag_size) return fail(errc::auth_failed);
+      if (auto r = crypto::mac_once<H>(key.private_part().expose(), {as_bytes(input)}, tag); !r) return fail(r.error());
+      const bool ok = ct::equal(tag, sig);
+      ct::wipe(tag.data(), tag.size());
+      if (!ok) return fail(errc::auth_failed);
+      return {};
+    });
+  }
+  return with_signature_alg(a, [&]<class S>() -> result<void> {
+    if (auto r = S::verify(key.public_part(), as_bytes(input), sig); !r) return fail(errc::auth_failed);
+    return {};
+  });
+}
+
+}  // namespace detail
+
+// ---- signing -------------------------------------------------------------------------
+
+[[nodiscard]] inline result<std::string> sign(bytes_view payload, std::span<const signer> signers,
+                                              serialization form = serialization::compact) {
+  if (signers.empty() || (form != serialization::general && signers.size() != 1)) return fail(errc::invalid_argument);
+  const std::string payload_b64 = fast_base64url_encode(payload);
+  struct made {
+    std::string prot_b64, sig_b64;
+    const json* header;
+  };
+  std::vector<made> sigs;
+  for (const auto& s : signers) {
+    if (s.key == nullptr || !is_signature(s.algorithm)) return fail(errc::invalid_argument);
+    if (!s.key->allows(s.algorithm)) return fail(errc::alg_not_allowed);
+    if (!s.protected_header.is_object() || s.protected_header.contains("alg")) return fail(errc::invalid_argument);
+    if (form == serialization::compact && !s.header.is_null()) return fail(errc::invalid_argument);
+    json prot = s.protected_header;
+    prot["alg"] = std::string(to_string(s.algorithm));
+    auto joint = detail::joint_header({&prot, &s.header});
+    if (!joint) return fail(errc::invalid_argument);
+    if (!s.key->kid().empty() && !joint->contains("kid")) prot["kid"] = s.key->kid();
+    std::string input = fast_base64url_encode(as_bytes(prot.dump()));
+    const std::size_t prot_len = input.size();
+    input += '.';
+    input += payload_b64;
+    auto sig = detail::sign_input(*s.key, s.algorithm, input);
+    if (!sig) return fail(sig.error());
+    input.resize(prot_len);
+    sigs.push_back({std::move(input), fast_base64url_encode(*sig), &s.header});
+  }
+  if (form == serialization::compact) return sigs[0].prot_b64 + '.' + payload_b64 + '.' + sigs[0].sig_b64;
+  std::string out = "{";
+  detail::put_member(out, "payload", payload_b64, false);
+  auto put_sig = [&](const made& m, bool comma) {
+    detail::put_member(out, "protected", m.prot_b64, comma);
+    if (!m.header->is_null()) out += ",\"header\":" + m.header->dump();
+    detail::put_member(out, "signature", m.sig_b64);
+  };
+  if (form == serialization::general) {
+    out += ",\"signatures\":[";
+    for (std::size_t i = 0; i < sigs.size(); ++i) {
+      out += i == 0 ? "{" : ",{";
+      put_sig(sigs[i], false);
+      out += '}';
+    }
+    out += ']';
+  } else {
+    put_sig(sigs[0], true);
+  }
+  out += '}';
+  return out;
+}
+
+// One signer, compact unless told otherwise.
+[[nodiscard]] inline result<std::string> sign(bytes_view payload, const jwk& key, alg a,
+                                              json protected_header = json::object(),
+                                              serialization form = serialization::compact) {
+  const signer s{&key, a, std::move(protected_header), nullptr};
+  return sign(payload, std::span<const signer>(&s, 1), form);
+}
+
+// RFC 7519 §6: an unsecured compact JWS ("alg":"none", empty signature).
+[[nodiscard]] inline result<std::string> unsecured(bytes_view payload, json protected_header = json::object()) {
+  if (!protected_header.is_object()) return fail(errc::invalid_argument);
+  protected_header["alg"] = "none";
+  return fast_base64url_encode(as_bytes(protected_header.dump())) + '.' + fast_base64url_encode(payload) + '.';
+}
+
+// ---- parsing ---------------------------------------------------------------------------
+
+namespace detail {
+
+[[nodiscard]] inline result<jws_signature> parse_signature(const json& prot, std::string_view prot_b64,
+                                                           const json* header, std::string_view payload_b64,
+                                                           std::string_view sig_b64, const policy& pol) {
+  if (header != nullptr && (!header->is_object() || header->dump().size() > pol.bounds.max_header))
+    return fail(errc::invalid_encoding);
+  auto joint = joint_header({&prot, header});
+  if (!joint) return fail(joint.error());
+  if (auto c = check_crit_and_zip(*joint, prot, pol); !c) return fail(c.error());
+  auto a = header_alg(*joint, pol);
+  if (!a) return fail(a.error());
+  if (!is_signature(*a) && *a != alg::none) return fail(errc::alg_not_allowed);
+  if (auto kid = string_member(*joint, "kid"); !kid) return fail(kid.error());
+  auto sig = fast_base64url_decode(sig_b64);
+  if (!sig) return fail(sig.error());
+  if ((*a == alg::none) != sig->empty()) return fail(errc::invalid_encoding);
+  jws_signature s;
+  s.header = std::move(*joint);
+  s.algorithm = *a;
+  s.signing_input.reserve(prot_b64.size() + 1 + payload_b64.size());
+  s.signing_input = prot_b64;
+  s.signing_input += '.';
+  s.signing_input += payload_b64;
+  s.signature = std::move(*sig);
+  return s;
+}
+
+[[nodiscard]] inline result<parsed_jws> parse_compact_jws(std::string_view text, const policy& pol) {
+  auto parts = split<3>(text);
+  if (!parts) return fail(parts.error());
+  auto prot = decode_header((*parts)[0], pol.bounds);
+  if (!prot) return fail(prot.error());
+  parsed_jws p;
+  auto payload = fast_base64url_decode((*parts)[1]);
+  if (!payload) return fail(payload.error());
+  p.payload = std::move(*payload);
+  auto s = parse_signature(*prot, (*parts)[0], nullptr, (*parts)[1], (*parts)[2], pol);
+  if (!s) return fail(s.error());
+  p.signatures.push_back(std::move(*s));
+  return p;
+}
+
+[[nodiscard]] inline result<parsed_jws> parse_json_jws(std::string_view text, const policy& pol) {
+  auto doc = parse_object(text, pol.bounds.max_object, pol.bounds.max_depth + 3);
+  if (!doc) return fail(doc.error());
+  const json& j = *doc;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "payload" && it.key() != "signatures" && it.key() != "protected" && it.key() != "header" &&
+        it.key() != "signature")
+      return fail(errc::invalid_encoding);
+  auto payload_b64 = b64_member(j, "payload", true);
+  if (!payload_b64) return fail(payload_b64.error());
+  parsed_jws p;
+  auto payload = fast_base64url_decode(**payload_b64);
+  if (!payload) return fail(payload.error());
+  p.payload = std::move(*payload);
+  auto add = [&](const json& s) -> result<void> {
+    if (!s.is_object()) return fail(errc::invalid_encoding);
+    for (auto it = s.begin(); it != s.end(); ++it)
+      if (it.key() != "protected" && it.key() != "header" && it.key() != "signature") return fail(errc::invalid_encoding);
+    auto prot_b64 = b64_member(s, "protected", false);
+    auto sig_b64 = b64_member(s, "signature", true);
+    if (!prot_b64) return fail(prot_b64.error());
+    if (!sig_b64) return fail(sig_b64.error());
+    // RFC 7515 §7.2.1: "alg" must be protected for m2msec (no alg stripping by a relay).
+    if (!*prot_b64) return fail(errc::invalid_encoding);
+    auto prot = decode_header(**prot_b64, pol.bounds);
+    if (!prot) return fail(prot.error());
+    if (!prot->contains("alg")) return fail(errc::invalid_encoding);
+    auto sig = parse_signature(*prot, **prot_b64, member(s, "header"), **payload_b64, **sig_b64, pol);
+    if (!sig) return fail(sig.error());
+    p.signatures.push_back(std::move(*sig));
+    return {};
+  };
+  if (const json* list = member(j, "signatures")) {
+    p.form = serialization::general;
+    if (j.contains("protected") || j.contains("header") || j.contains("signature") || !list->is_array() ||
+        list->empty())
+      return fail(errc::invalid_encoding);
+    if (list->size() > pol.bounds.max_recipients) return fail(errc::message_too_long);
+    for (const auto& s : *list)
+      if (auto r = add(s); !r) return fail(r.error());
+  } else {
+    p.form = serialization::flattened;
+    json s = json::object();
+    for (std::string_view k : {"protected", "header", "signature"})
+      if (const json* m = member(j, k)) s[std::string(k)] = *m;
+    if (auto r = add(s); !r) return fail(r.error());
+  }
+  return p;
+}
+
+}  // namespace detail
+
+[[nodiscard]] inline result<parsed_jws> parse_jws(std::string_view text, const policy& pol = {}) {
+  if (text.size() > pol.bounds.max_object) return fail(errc::message_too_long);
+  if (!text.empty() && text.front() == '{') return detail::parse_json_jws(text, pol);
+  return detail::parse_compact_jws(text, pol);
+}
+
+// ---- verification ------------------------------------------------------------------------
+
+// Succeeds when one signature verifies with one of `keys` (same kid rules as
+// decrypt()). An unsecured JWS passes only if parse_jws() let it through
+// (policy.allow_unsecured) and `keys` is empty.
+[[nodiscard]] inline result<verified> verify(parsed_jws&& p, std::span<const jwk> keys) {
+  bool kid_matched_other_alg = false, tried = false;
+  for (std::size_t i = 0; i < p.signatures.size(); ++i) {
+    const jws_signature& s = p.signatures[i];
+    if (s.algorithm == alg::none) {
+      if (!keys.empty() || p.signatures.size() != 1) return fail(errc::alg_not_allowed);
+      return verified{std::move(p.payload), s.header, i};
+    }
+    auto kid = string_member(s.header, "kid");
+    for (const jwk& key : keys) {
+      if (kid && *kid && key.kid() != **kid) continue;
+      if (!key.allows(s.algorithm)) {
+        kid_matched_other_alg = kid_matched_other_alg || (kid && *kid);
+        continue;
+      }
+      tried = true;
+      if (detail::verify_input(key, s.algorithm, s.signing_input, s.signature))
+        return verified{std::move(p.payload), s.header, i};
+    }
+  }
+  if (tried) return fail(errc::auth_failed);
+  return fail(kid_matched_other_alg ? errc::alg_not_allowed : errc::not_found);
+}
+
+[[nodiscard]] inline result<verified> verify(std::string_view text, std::span<const jwk> keys,
+                                             const policy& pol = {}) {
+  auto p = parse_jws(text, pol);
+  if (!p) return fail(p.error());
+  return verify(std::move(*p), keys);
+}
+[[nodiscard]] inline result<verified> verify(std::string_view text, const jwk& key, const policy& pol = {}) {
+  return verify(text, std::span<const jwk>(&key, 1), pol);
+}
+
+}  // namespace m2msec::jose
