@@ -3,6 +3,7 @@
 // by m2msec (with keys it generated and exported as JWKs) are opened by the peer.
 // Every JWE alg/enc (each ECDH-ES variant on P-256, P-384 and P-521) and every
 // JWS alg, compact and JSON, one and several recipients or signers.
+#include "esprim_support.hpp"
 #include "peer.hpp"
 
 #include <catch2/catch.hpp>
@@ -188,4 +189,50 @@ TEST_CASE("m2msec's JWE and JWS objects and JWKs open in jwcrypto", "[jose][inte
   // 51 alg/enc/curve combinations x 3 forms + 3 five-recipient objects; 9 x 3 JWS + 1.
   CHECK(cases.size() == 51 * 3 + 3 + 9 * 3 + 1);
   CHECK(passed == cases.size());
+}
+
+TEST_CASE("ESPrim objects cross between m2msec and jwcrypto given the sessionESPrimKey", "[esprim][interop]") {
+  std::size_t crossed = 0;
+  for (enc e : all_encs) {
+    esprim_support::pair p;
+    auto orig = p.originator(e);
+    const std::string req1 = esprim_support::request(), req2 = esprim_support::request(esprim_support::originator_from, "req-2");
+    auto ours = orig.protect_request(as_bytes(req1), p.clock);
+    REQUIRE(ours);
+    auto accepted = p.rx.unprotect(*ours, p.clock);
+    REQUIRE(accepted);
+    const std::string resp1 = R"({"rsc":2000,"rqi":"req-1","pc":{"m2m:cin":{"con":"21.5"}}})";
+    auto our_response = p.rx.protect_response(*accepted, as_bytes(resp1), p.clock);
+    REQUIRE(our_response);
+
+    // The peer gets the session key (the originator's SA holds it) and the headers of the session.
+    json key = {{"kty", "oct"}, {"k", base64url_encode(orig.association().keys().expose())}};
+    json header = {{"alg", "dir"}, {"enc", to_string(e)}, {"kid", esprim_support::kid}, {"cty", "application/json"},
+                   {"ori", orig.own_rand_object().id}, {"rri", p.receiver_object.id}};
+    const std::string resp2 = R"({"rsc":2000,"rqi":"req-2"})";
+    json doc = {{"key", key},
+                {"open", {*ours, *our_response}},
+                {"make", {{{"header", header}, {"plaintext", base64url_encode(as_bytes(req2))}},
+                          {{"header", header}, {"plaintext", base64url_encode(as_bytes(resp2))}}}}};
+    peer::temp_dir dir;
+    peer::write_json(dir.file("esprim.json"), doc);
+    const auto out =
+        json::parse(peer::run(peer::python + " " + peer::script("jose_peer.py") + " esprim " + dir.file("esprim.json")));
+
+    // m2msec -> peer: the request (with "oro") and the response.
+    REQUIRE(out["opened"].size() == 2);
+    CHECK(base64url_decode(out["opened"][0]["plaintext"].get<std::string>()) == byte_vector(req1.begin(), req1.end()));
+    CHECK(out["opened"][0]["header"]["oro"]["esri"] == orig.own_rand_object().id);
+    CHECK(base64url_decode(out["opened"][1]["plaintext"].get<std::string>()) == byte_vector(resp1.begin(), resp1.end()));
+    // peer -> m2msec: a request the Receiver accepts (all seven checks), and a response the Originator accepts.
+    auto theirs = p.rx.unprotect(out["made"][0].get<std::string>(), p.clock);
+    INFO((theirs ? "" : to_string(theirs.error().reason)));
+    REQUIRE(theirs);
+    CHECK(theirs->parsed["rqi"] == "req-2");
+    auto their_response = orig.unprotect_response(out["made"][1].get<std::string>(), p.clock);
+    REQUIRE(their_response);
+    CHECK(*their_response == byte_vector(resp2.begin(), resp2.end()));
+    crossed += 4;
+  }
+  CHECK(crossed == 12);
 }

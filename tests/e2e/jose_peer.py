@@ -3,6 +3,8 @@
 
   jose_peer.py make OUT.json     keys and objects made by jwcrypto, for m2msec to open
   jose_peer.py check IN.json     opens the objects m2msec made; prints one result per case
+  jose_peer.py esprim IN.json    given a sessionESPrimKey, opens m2msec's ESPrim objects and
+                                 makes its own with the headers asked for; prints both
 
 Run with /usr/bin/python3 (Debian's python3-jwcrypto). Case files are JSON:
   {"keys": {kid: private JWK, ...},
@@ -153,5 +155,24 @@ def check(path):
     json.dump(results, sys.stdout)
 
 
+def esprim(path):
+    """{"key": oct JWK, "open": [JWE], "make": [{"header": {...}, "plaintext": b64}]}"""
+    with open(path) as f:
+        doc = json.load(f)
+    key = jwk.JWK(**doc["key"])
+    opened = []
+    for obj in doc["open"]:
+        token = jwe.JWE()
+        token.allowed_algs = ALLOWED
+        token.deserialize(obj, key)
+        opened.append({"plaintext": b64(token.payload), "header": token.jose_header})
+    made = []
+    for m in doc["make"]:
+        token = jwe.JWE(unb64(m["plaintext"]), json_encode(m["header"]))
+        token.add_recipient(key)
+        made.append(token.serialize(compact=True))
+    json.dump({"opened": opened, "made": made}, sys.stdout)
+
+
 if __name__ == "__main__":
-    {"make": make, "check": check}[sys.argv[1]](sys.argv[2])
+    {"make": make, "check": check, "esprim": esprim}[sys.argv[1]](sys.argv[2])

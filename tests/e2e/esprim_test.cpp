@@ -1,0 +1,318 @@
+// ESPrim: rand objects, the session key, request and response protection, the
+// outer NOTIFY, and the Receiver's checks 1-7 of TS-0003 §8.4.2, each failure
+// with its response status code, plus the replay cache.
+#include "esprim_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+using namespace m2msec;
+using namespace std::chrono_literals;
+using esprim_support::pair;
+using jose::json;
+
+namespace {
+
+// The JWE of `jwe` with its protected header changed by f, re-encrypted under `key`
+// (what an originator holding the session key could send).
+std::string reheader(const std::string& jwe, const secret& key, const std::function<void(json&)>& f) {
+  auto p = jose::parse_jwe(jwe);
+  REQUIRE(p);
+  json h = p->protected_header;
+  const jose::enc e = p->encryption;
+  auto pt = jose::decrypt_direct(std::move(*p), key.expose());
+  REQUIRE(pt);
+  f(h);
+  h.erase("alg");
+  h.erase("enc");
+  auto out = jose::encrypt_direct(*pt, key.expose(), e, h);
+  REQUIRE(out);
+  return *out;
+}
+
+// Changes one base64url character into another valid one.
+void flip(std::string& s, std::size_t at) { s[at] = s[at] == 'A' ? 'B' : 'A'; }
+
+rsc code_of(const esprim::outcome<esprim::request>& r) { return r ? rsc::ok : r.error().code; }
+
+}  // namespace
+
+TEST_CASE("ESPrim timestamps are ISO 8601 basic, strict", "[esprim]") {
+  const time_point t = esprim_support::start + 5min + 7s;
+  CHECK(esprim::to_timestamp(t) == "20261128T090507");
+  CHECK(esprim::parse_timestamp("20261128T090507") == t);
+  for (const char* bad : {"20261128T0905", "20261128 090507", "20261328T090507", "20260230T090507", "20261128T246000",
+                          "2026112aT090507", "20261128T090507Z", ""})
+    CHECK(esprim::parse_timestamp(bad).error() == errc::invalid_encoding);
+}
+
+TEST_CASE("Rand objects round-trip through their short-name JSON and refuse malformed fields", "[esprim]") {
+  pair p;
+  const json j = esprim::to_json(p.receiver_object, esprim::role::receiver);
+  CHECK(j["esri"].get<std::string>()[0] == 's');
+  CHECK(j["esks"] == json::array({1}));
+  CHECK(j["espa"] == json::array({10, 11, 12}));
+  auto back = esprim::rand_object_from_json(j, esprim::role::receiver);
+  REQUIRE(back);
+  CHECK(back->id == p.receiver_object.id);
+  CHECK(back->value == p.receiver_object.value);
+  CHECK(back->expiry == p.receiver_object.expiry);
+  // An originator object has one esk, a receiver object a list.
+  CHECK(!esprim::rand_object_from_json(j, esprim::role::originator));
+  for (auto [name, value] : std::vector<std::pair<std::string, json>>{{"esri", "1abc"},
+                                                                      {"esri", ""},
+                                                                      {"esrv", "X00"},
+                                                                      {"esrv", "x" + std::string(32, '0')},
+                                                                      {"esrv", "X" + std::string(32, 'a')},
+                                                                      {"esrx", "2026-11-28T09:00:00"},
+                                                                      {"espa", json::array()},
+                                                                      {"espa", json::array({256})},
+                                                                      {"esks", 1}}) {
+    json bad = j;
+    bad[name] = value;
+    INFO(name << " = " << value.dump());
+    CHECK(esprim::rand_object_from_json(bad, esprim::role::receiver).error() == errc::invalid_encoding);
+  }
+}
+
+TEST_CASE("An ESPrim request and its response cross a session, in every enc", "[esprim]") {
+  for (jose::enc e : jose::all_encs) {
+    pair p;
+    auto orig = p.originator(e);
+    CHECK(orig.association().keys().size() == jose::key_size(e));
+    // The originator object expires no later than the receiver's.
+    CHECK(orig.own_rand_object().expiry <= p.receiver_object.expiry);
+    CHECK(orig.association().lifetime().not_after() <= orig.own_rand_object().expiry);
+    const std::string req = esprim_support::request();
+    auto jwe = orig.protect_request(as_bytes(req), p.clock);
+    REQUIRE(jwe);
+    auto parsed = jose::parse_jwe(*jwe);
+    REQUIRE(parsed);
+    const json& h = parsed->protected_header;
+    CHECK(h["alg"] == "dir");
+    CHECK(h["enc"] == to_string(e));
+    CHECK(h["kid"] == esprim_support::kid);
+    CHECK(h["ori"] == orig.own_rand_object().id);
+    CHECK(h["rri"] == p.receiver_object.id);
+    CHECK(h["oro"]["esk"] == 1);
+    CHECK(h["cty"] == "application/json");
+
+    auto got = p.rx.unprotect(*jwe, p.clock);
+    REQUIRE(got);
+    CHECK(got->parsed["fr"] == esprim_support::originator_from);
+    CHECK(got->encryption == e);
+    CHECK(p.rx.sessions() == 1);
+    auto resp = p.rx.protect_response(*got, as_bytes(std::string(R"({"rsc":2001,"rqi":"req-1"})")), p.clock);
+    REQUIRE(resp);
+    auto back = orig.unprotect_response(*resp, p.clock);
+    REQUIRE(back);
+    // After an answer the originator object is no longer sent; the Receiver has it cached.
+    auto second = orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, "req-2")), p.clock);
+    REQUIRE(second);
+    auto second_parsed = jose::parse_jwe(*second);
+    REQUIRE(second_parsed);
+    CHECK(!second_parsed->protected_header.contains("oro"));
+    CHECK(p.rx.unprotect(*second, p.clock));
+  }
+}
+
+TEST_CASE("Per-request mode: a sit = 3 request is answered with a sit = 4 rand object", "[esprim]") {
+  pair p(1h, /*shared=*/false);
+  CHECK(p.receiver_object.id[0] == 'r');
+  const json ask = esprim::rand_request();
+  CHECK(ask["m2m:seci"]["sit"] == 3);
+  const json answer = esprim::rand_response(p.receiver_object);
+  auto ro = esprim::rand_object_of_response(answer);
+  REQUIRE(ro);
+  auto orig = esprim::originator::start(p.originator_key, p.self, *ro, jose::enc::a128gcm, 10min, p.clock);
+  REQUIRE(orig);
+  auto jwe = orig->protect_request(as_bytes(esprim_support::request()), p.clock);
+  REQUIRE(jwe);
+  CHECK(p.rx.unprotect(*jwe, p.clock));
+  CHECK(!esprim::rand_object_of_response(esprim::rand_request()));
+}
+
+TEST_CASE("The Originator refuses a receiver object it cannot use", "[esprim]") {
+  pair p;
+  auto r = p.receiver_object;
+  r.protocol_and_alg_ids = {esprim::jwe_a128gcm};
+  auto o = esprim::originator::start(p.originator_key, p.self, r, jose::enc::a256gcm, 10min, p.clock);
+  CHECK(o.error().code == rsc::esprim_unsupported_option);
+  r = p.receiver_object;
+  r.key_gen_alg_ids = {7};
+  CHECK(esprim::originator::start(p.originator_key, p.self, r, jose::enc::a256gcm, 10min, p.clock).error().code ==
+        rsc::esprim_unsupported_option);
+  p.clock.advance(2h);
+  CHECK(esprim::originator::start(p.originator_key, p.self, p.receiver_object, jose::enc::a256gcm, 10min, p.clock)
+            .error()
+            .code == rsc::esprim_unknown_recv_rand_id);
+}
+
+TEST_CASE("The outer NOTIFY carries m2m:seci with sit = 5 and copies the inner expirations", "[esprim]") {
+  const json inner = {{"op", 1}, {"fr", "Cae"}, {"rqi", "1"}, {"rqet", "20261128T100000"}, {"ec", 2}, {"rvi", "4"}};
+  const json outer = esprim::outer_request(inner, "/in-cse/.", "/mn-cse", "outer-1", "a.b.c.d.e");
+  CHECK(outer["op"] == 5);
+  CHECK(outer["to"] == "/in-cse/.");
+  CHECK(outer["rqet"] == "20261128T100000");
+  CHECK(outer["ec"] == 2);
+  CHECK(outer["pc"]["m2m:seci"]["sit"] == 5);
+  CHECK(esprim::esprim_object_of(outer) == "a.b.c.d.e");
+  CHECK(esprim::esprim_object_of(esprim::outer_response("outer-1", "x")) == "x");
+  json wrong = outer;
+  wrong["pc"]["m2m:seci"]["sit"] = 6;
+  CHECK(esprim::esprim_object_of(wrong).error().code == rsc::bad_request);
+  wrong = outer;
+  wrong["op"] = 1;
+  CHECK(esprim::esprim_object_of(wrong).error().code == rsc::bad_request);
+}
+
+TEST_CASE("The Receiver's checks, in order, each with its response status code", "[esprim]") {
+  pair p;
+  auto orig = p.originator(jose::enc::a256gcm);
+  const secret& sk = orig.association().keys();
+  auto jwe = orig.protect_request(as_bytes(esprim_support::request()), p.clock);
+  REQUIRE(jwe);
+
+  SECTION("4000: not a JWE, or not one m2msec can read") {
+    CHECK(code_of(p.rx.unprotect("not a jwe", p.clock)) == rsc::bad_request);
+    CHECK(code_of(p.rx.unprotect(jwe->substr(1), p.clock)) == rsc::bad_request);
+    CHECK(code_of(p.rx.unprotect(reheader(*jwe, sk, [](json& h) { h.erase("ori"); }), p.clock)) == rsc::bad_request);
+    CHECK(code_of(p.rx.unprotect(reheader(*jwe, sk, [](json& h) { h["rri"] = 5; }), p.clock)) == rsc::bad_request);
+  }
+  SECTION("4111: an option outside ESPrim (alg other than dir)") {
+    auto key = jose::jwk::generate({jose::alg::a256kw});
+    REQUIRE(key);
+    auto kw = jose::encrypt(as_bytes(esprim_support::request()), *key, jose::alg::a256kw);
+    REQUIRE(kw);
+    CHECK(code_of(p.rx.unprotect(*kw, p.clock)) == rsc::esprim_unsupported_option);
+  }
+  SECTION("1 -> 4112: unknown or expired kid") {
+    CHECK(code_of(p.rx.unprotect(reheader(*jwe, sk, [](json& h) { h["kid"] = "other@maf"; }), p.clock)) ==
+          rsc::esprim_unknown_key_id);
+    p.clock.set(p.key_life.not_after() + 1s);
+    CHECK(code_of(p.rx.unprotect(*jwe, p.clock)) == rsc::esprim_unknown_key_id);
+  }
+  SECTION("2 -> 4114: unknown or expired receiver rand ID") {
+    CHECK(code_of(p.rx.unprotect(reheader(*jwe, sk, [](json& h) { h["rri"] = "sUnknown"; }), p.clock)) ==
+          rsc::esprim_unknown_recv_rand_id);
+    p.clock.advance(2h);
+    CHECK(code_of(p.rx.unprotect(*jwe, p.clock)) == rsc::esprim_unknown_recv_rand_id);
+  }
+  SECTION("3 -> 4113: originator object unknown, expired, or outliving the receiver's") {
+    CHECK(code_of(p.rx.unprotect(reheader(*jwe, sk, [](json& h) { h.erase("oro"); }), p.clock)) ==
+          rsc::esprim_unknown_orig_rand_id);
+    p.clock.advance(31min);  // the originator object (30 min) is over, the receiver's (1 h) is not
+    CHECK(code_of(p.rx.unprotect(*jwe, p.clock)) == rsc::esprim_unknown_orig_rand_id);
+    p.clock.set(esprim_support::start);
+    const std::string late = reheader(*jwe, sk, [&](json& h) {
+      h["oro"]["esrx"] = esprim::to_timestamp(p.receiver_object.expiry + 1s);
+    });
+    CHECK(p.rx.unprotect(late, p.clock).error() ==
+          esprim::error{rsc::esprim_unknown_orig_rand_id, errc::invalid_validity});
+  }
+  SECTION("4 -> 4111: key-generation algorithm not allowed") {
+    CHECK(code_of(p.rx.unprotect(reheader(*jwe, sk, [](json& h) { h["oro"]["esk"] = 2; }), p.clock)) ==
+          rsc::esprim_unsupported_option);
+  }
+  SECTION("5 -> 4111: AEAD lists inconsistent") {
+    CHECK(code_of(p.rx.unprotect(reheader(*jwe, sk, [](json& h) { h["oro"]["espa"] = {12, 13}; }), p.clock)) ==
+          rsc::esprim_unsupported_option);
+    CHECK(code_of(p.rx.unprotect(reheader(*jwe, sk, [](json& h) { h["oro"]["espa"] = {10}; }), p.clock)) ==
+          rsc::esprim_unsupported_option);
+  }
+  SECTION("6 -> 4115: the AEAD fails (tampered ciphertext, or a key from another object)") {
+    std::string bad = *jwe;
+    flip(bad, bad.rfind('.') - 3);
+    CHECK(code_of(p.rx.unprotect(bad, p.clock)) == rsc::esprim_bad_mac);
+    // An oro with another value derives another session key.
+    CHECK(code_of(p.rx.unprotect(reheader(*jwe, sk, [](json& h) { h["oro"]["esrv"] = "X" + std::string(32, 'A'); }),
+                                 p.clock)) == rsc::esprim_bad_mac);
+    // A forged oro does not displace the real session.
+    CHECK(p.rx.sessions() == 0);
+    CHECK(p.rx.unprotect(*jwe, p.clock));
+  }
+  SECTION("7 -> 4116: inner From differs from the identity bound to the key") {
+    auto other = orig.protect_request(as_bytes(esprim_support::request("Cintruder")), p.clock);
+    REQUIRE(other);
+    CHECK(p.rx.unprotect(*other, p.clock).error() ==
+          esprim::error{rsc::esprim_impersonation_error, errc::originator_not_authenticated});
+  }
+  SECTION("Beyond the spec: the same object is accepted once") {
+    REQUIRE(p.rx.unprotect(*jwe, p.clock));
+    CHECK(p.rx.unprotect(*jwe, p.clock).error() == esprim::error{rsc::originator_not_authenticated, errc::replayed});
+    CHECK(p.rx.replays().size() == 1);
+    // Entries leave with their rand objects.
+    p.clock.advance(2h);
+    p.rx.purge(p.clock.now());
+    CHECK(p.rx.replays().size() == 0);
+    CHECK(p.rx.sessions() == 0);
+  }
+  SECTION("Checks run in the spec's order: an unknown kid wins over everything after it") {
+    const std::string all_wrong = reheader(*jwe, sk, [](json& h) {
+      h["kid"] = "nobody";
+      h["rri"] = "sNope";
+      h.erase("oro");
+    });
+    CHECK(code_of(p.rx.unprotect(all_wrong, p.clock)) == rsc::esprim_unknown_key_id);
+    const std::string rri_and_oro = reheader(*jwe, sk, [](json& h) {
+      h["rri"] = "sNope";
+      h.erase("oro");
+    });
+    CHECK(code_of(p.rx.unprotect(rri_and_oro, p.clock)) == rsc::esprim_unknown_recv_rand_id);
+  }
+}
+
+TEST_CASE("The replay cache is bounded: full of live entries, it refuses rather than forgets", "[esprim]") {
+  esprim::receiver_options opt;
+  opt.replay_entries = 3;
+  pair p(1h, true, opt);
+  auto orig = p.originator();
+  std::vector<std::string> sent;
+  for (int i = 0; i < 4; ++i) {
+    auto j = orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, std::to_string(i))),
+                                  p.clock);
+    REQUIRE(j);
+    sent.push_back(*j);
+  }
+  for (int i = 0; i < 3; ++i) CHECK(p.rx.unprotect(sent[i], p.clock));
+  CHECK(p.rx.unprotect(sent[3], p.clock).error() == esprim::error{rsc::internal_server_error, errc::limit_reached});
+  for (int i = 0; i < 3; ++i) CHECK(p.rx.unprotect(sent[i], p.clock).error().reason == errc::replayed);
+}
+
+TEST_CASE("The ESPrim session is an SA: it ends with the rand objects and before the pairwise key", "[esprim]") {
+  pair p(3h);
+  // The pairwise key ends in 24 h, the receiver object in 3 h, the originator's in 2 h.
+  auto orig = p.originator(jose::enc::a256gcm, 2h);
+  CHECK(orig.association().lifetime().not_after() <= p.clock.now() + 2h);
+  CHECK(orig.association().lifetime().not_after() < p.key_life.not_after());
+  p.clock.advance(2h + 1s);
+  CHECK(orig.protect_request(as_bytes(esprim_support::request()), p.clock).error().reason == errc::sa_expired);
+  // A key that ends before the rand objects caps the session instead.
+  pair q(3h);
+  q.originator_key.credential = esprim_support::credential(q.pairwise, q.self, *validity::make(q.clock.now() - 1h, q.clock.now() + 1h));
+  auto short_lived = q.originator(jose::enc::a256gcm, 2h);
+  CHECK(short_lived.association().lifetime().not_after() < q.clock.now() + 1h);
+}
+
+TEST_CASE("The Originator drops responses that are not of its session", "[esprim]") {
+  pair p;
+  auto orig = p.originator();
+  auto jwe = orig.protect_request(as_bytes(esprim_support::request()), p.clock);
+  REQUIRE(jwe);
+  auto got = p.rx.unprotect(*jwe, p.clock);
+  REQUIRE(got);
+  auto resp = p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock);
+  REQUIRE(resp);
+  const secret& sk = orig.association().keys();
+  CHECK(orig.unprotect_response(reheader(*resp, sk, [](json& h) { h["ori"] = "oOther"; }), p.clock).error().code ==
+        rsc::esprim_unknown_orig_rand_id);
+  CHECK(orig.unprotect_response(reheader(*resp, sk, [](json& h) { h["rri"] = "sOther"; }), p.clock).error().code ==
+        rsc::esprim_unknown_recv_rand_id);
+  CHECK(orig.unprotect_response(reheader(*resp, sk, [](json& h) { h["kid"] = "k"; }), p.clock).error().code ==
+        rsc::esprim_unknown_key_id);
+  std::string bad = *resp;
+  flip(bad, bad.rfind('.') + 2);
+  CHECK(orig.unprotect_response(bad, p.clock).error().code == rsc::esprim_bad_mac);
+  CHECK(orig.unprotect_response(*resp, p.clock));
+}
