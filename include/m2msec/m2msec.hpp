@@ -7,6 +7,7 @@
 #include "m2msec/credential/store.hpp"
 #include "m2msec/credential/symmetric.hpp"
 #include "m2msec/crypto.hpp"
+#include "m2msec/e2e.hpp"
 #include "m2msec/enrolment/records.hpp"
 #include "m2msec/identity.hpp"
 #include "m2msec/sa/key_schedule.hpp"

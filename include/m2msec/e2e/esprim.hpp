@@ -376,6 +376,15 @@ class receiver {
     return o;
   }
 
+  // A receiver object made elsewhere (restored state, or a shared object of a
+  // cluster): accepted as this Receiver's own.
+  [[nodiscard]] result<void> add_rand_object(rand_object o) {
+    if (!detail::is_ncname(o.id) || o.key_gen_alg_ids.empty() || o.protocol_and_alg_ids.empty())
+      return fail(errc::invalid_argument);
+    rands_.insert_or_assign(o.id, std::move(o));
+    return {};
+  }
+
   // TS-0003 §8.4.2 C.6, in order: (1) kid known and unexpired; (2) receiver rand
   // ID known and unexpired; (3) originator object (header or cache) unexpired
   // and not outliving the receiver's; (4) key-generation algorithm allowed;

@@ -117,4 +117,26 @@ inline void base64url_append(std::string& s, bytes_view in) {
   return out;
 }
 
+// ---- standard base64 (RFC 4648 §4, padded): xs:base64Binary, for contentSecurity 3 --------
+
+[[nodiscard]] inline std::string base64_encode(bytes_view in) {
+  std::string s = fast_base64url_encode(in);
+  for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  s.append((4 - s.size() % 4) % 4, '=');
+  return s;
+}
+
+// Strict: the standard alphabet, padding to a multiple of 4, no whitespace.
+[[nodiscard]] inline result<byte_vector> base64_decode(std::string_view in) {
+  if (in.size() % 4 != 0) return fail(errc::invalid_encoding);
+  std::size_t pad = 0;
+  while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
+  std::string url(in.substr(0, in.size() - pad));
+  for (char& c : url) {
+    if (c == '-' || c == '_') return fail(errc::invalid_encoding);
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  return fast_base64url_decode(url);
+}
+
 }  // namespace m2msec::jose

@@ -57,6 +57,7 @@ struct decrypted {
   byte_vector plaintext;
   json header;  // the joint header of the recipient that matched
   std::size_t recipient = 0;
+  std::size_t key = 0;  // the index of the key that opened it
 };
 
 namespace detail {
@@ -495,19 +496,20 @@ namespace detail {
 // Opens the JWE with the first recipient that one of `keys` can serve: a key is
 // a candidate for a recipient when its kid matches the header's (if the header
 // names one), it holds a private part, and it allows the recipient's alg.
-// errc::not_found: no candidate; errc::alg_not_allowed: a key with that kid
-// exists but is not for that alg; errc::auth_failed: every candidate failed.
-[[nodiscard]] inline result<decrypted> decrypt(parsed_jwe&& p, std::span<const jwk> keys) {
-  bool kid_matched_other_alg = false;
+// errc::not_found: no key with the kid named; errc::alg_not_allowed: keys
+// with a matching kid (or any, when none is named) exist but none is for that
+// alg; errc::auth_failed: every candidate failed.
+[[nodiscard]] inline result<decrypted> decrypt(parsed_jwe&& p, std::span<const jwk* const> keys) {
+  bool wrong_alg = false;
   bool tried = false;
   for (std::size_t i = 0; i < p.recipients.size(); ++i) {
     const jwe_recipient& r = p.recipients[i];
     auto kid = string_member(r.header, "kid");
     for (std::size_t k = 0; k < keys.size(); ++k) {
-      const jwk& key = keys[k];
+      const jwk& key = *keys[k];
       if (kid && *kid && key.kid() != **kid) continue;
       if (!key.allows(r.algorithm) || (key.type() != kty::oct && !key.has_private())) {
-        kid_matched_other_alg = kid_matched_other_alg || (kid && *kid);
+        wrong_alg = true;
         continue;
       }
       tried = true;
@@ -532,13 +534,19 @@ namespace detail {
       out.plaintext.resize(*n);
       out.header = r.header;
       out.recipient = i;
+      out.key = k;
       return out;
     }
   }
   if (tried) return fail(errc::auth_failed);
-  return fail(kid_matched_other_alg ? errc::alg_not_allowed : errc::not_found);
+  return fail(wrong_alg ? errc::alg_not_allowed : errc::not_found);
 }
 
+[[nodiscard]] inline result<decrypted> decrypt(parsed_jwe&& p, std::span<const jwk> keys) {
+  std::vector<const jwk*> ptrs;
+  for (const jwk& k : keys) ptrs.push_back(&k);
+  return decrypt(std::move(p), ptrs);
+}
 [[nodiscard]] inline result<decrypted> decrypt(std::string_view text, std::span<const jwk> keys,
                                                const policy& pol = {}) {
   auto p = parse_jwe(text, pol);

@@ -41,6 +41,7 @@ struct verified {
   byte_vector payload;
   json header;
   std::size_t signature = 0;
+  std::size_t key = 0;  // the index of the key that verified it
 };
 
 namespace detail {
@@ -280,30 +281,36 @@ namespace detail {
 // Succeeds when one signature verifies with one of `keys` (same kid rules as
 // decrypt()). An unsecured JWS passes only if parse_jws() let it through
 // (policy.allow_unsecured) and `keys` is empty.
-[[nodiscard]] inline result<verified> verify(parsed_jws&& p, std::span<const jwk> keys) {
-  bool kid_matched_other_alg = false, tried = false;
+[[nodiscard]] inline result<verified> verify(parsed_jws&& p, std::span<const jwk* const> keys) {
+  bool wrong_alg = false, tried = false;
   for (std::size_t i = 0; i < p.signatures.size(); ++i) {
     const jws_signature& s = p.signatures[i];
     if (s.algorithm == alg::none) {
       if (!keys.empty() || p.signatures.size() != 1) return fail(errc::alg_not_allowed);
-      return verified{std::move(p.payload), s.header, i};
+      return verified{std::move(p.payload), s.header, i, 0};
     }
     auto kid = string_member(s.header, "kid");
-    for (const jwk& key : keys) {
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      const jwk& key = *keys[k];
       if (kid && *kid && key.kid() != **kid) continue;
       if (!key.allows(s.algorithm)) {
-        kid_matched_other_alg = kid_matched_other_alg || (kid && *kid);
+        wrong_alg = true;
         continue;
       }
       tried = true;
       if (detail::verify_input(key, s.algorithm, s.signing_input, s.signature))
-        return verified{std::move(p.payload), s.header, i};
+        return verified{std::move(p.payload), s.header, i, k};
     }
   }
   if (tried) return fail(errc::auth_failed);
-  return fail(kid_matched_other_alg ? errc::alg_not_allowed : errc::not_found);
+  return fail(wrong_alg ? errc::alg_not_allowed : errc::not_found);
 }
 
+[[nodiscard]] inline result<verified> verify(parsed_jws&& p, std::span<const jwk> keys) {
+  std::vector<const jwk*> ptrs;
+  for (const jwk& k : keys) ptrs.push_back(&k);
+  return verify(std::move(p), ptrs);
+}
 [[nodiscard]] inline result<verified> verify(std::string_view text, std::span<const jwk> keys,
                                              const policy& pol = {}) {
   auto p = parse_jws(text, pol);

@@ -1,0 +1,195 @@
+// m2msec: oneM2M dynamic-authorization tokens as JWTs (TS-0003 §7.3.2.4-7.3.2.6):
+// the claims tkvr, jti, iss, azp, nbf, exp, tknm, aud, tkps and tkex, issued
+// signed (JWS), nested (a JWS inside a JWE with "cty":"JWT"), or unsecured
+// ("alg":"none") when the issuer asks for it explicitly; and verified as a
+// Hosting CSE does: holder = Originator, a trusted issuer, nbf/exp against the
+// clock, the Hosting CSE in aud.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "m2msec/core/clock.hpp"
+#include "m2msec/e2e/jose/jwe.hpp"
+#include "m2msec/e2e/jose/jws.hpp"
+
+namespace m2msec::token {
+
+using jose::json;
+
+// TS-0003 §7.3.2.4: the oneM2M token, by claim name.
+struct claims {
+  std::string version;                  // tkvr
+  std::string id;                       // jti: Token-ID, unique while valid
+  std::string issuer;                   // iss
+  std::string holder;                   // azp: the Originator that may present it
+  time_point not_before{};              // nbf (NumericDate)
+  time_point not_after{};               // exp (NumericDate)
+  std::optional<std::string> name{};    // tknm
+  std::vector<std::string> audience{};  // aud: Hosting CSEs it is for
+  json permissions = json::array();     // tkps: m2m:permissions (resourceIDs, privileges, roleIDs)
+  json extension = nullptr;             // tkex
+};
+
+namespace detail {
+inline std::int64_t numeric_date(time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+inline result<time_point> from_numeric_date(const json& j) {
+  if (!j.is_number_integer()) return fail(errc::invalid_encoding);
+  const auto v = j.get<std::int64_t>();
+  if (v < 0 || v > 253402300799) return fail(errc::invalid_encoding);  // up to year 9999
+  return time_point(std::chrono::seconds(v));
+}
+}  // namespace detail
+
+[[nodiscard]] inline json to_json(const claims& c) {
+  json j = {{"tkvr", c.version}, {"jti", c.id}, {"iss", c.issuer}, {"azp", c.holder},
+            {"nbf", detail::numeric_date(c.not_before)}, {"exp", detail::numeric_date(c.not_after)},
+            {"aud", c.audience}, {"tkps", c.permissions}};
+  if (c.name) j["tknm"] = *c.name;
+  if (!c.extension.is_null()) j["tkex"] = c.extension;
+  return j;
+}
+
+[[nodiscard]] inline result<claims> claims_from_json(const json& j) {
+  if (!j.is_object()) return fail(errc::invalid_encoding);
+  claims c;
+  for (auto [name, field] : {std::pair{"tkvr", &c.version}, {"jti", &c.id}, {"iss", &c.issuer}, {"azp", &c.holder}}) {
+    auto s = jose::string_member(j, name);
+    if (!s || !*s || (*s)->empty()) return fail(errc::invalid_encoding);
+    *field = std::string(**s);
+  }
+  const json* nbf = jose::member(j, "nbf");
+  const json* exp = jose::member(j, "exp");
+  if (nbf == nullptr || exp == nullptr) return fail(errc::invalid_encoding);
+  auto b = detail::from_numeric_date(*nbf);
+  auto e = detail::from_numeric_date(*exp);
+  if (!b || !e || *e <= *b) return fail(errc::invalid_encoding);
+  c.not_before = *b;
+  c.not_after = *e;
+  auto name = jose::string_member(j, "tknm");
+  if (!name) return fail(name.error());
+  if (*name) c.name = std::string(**name);
+  const json* aud = jose::member(j, "aud");  // RFC 7519 §4.1.3: a string or an array of strings
+  if (aud == nullptr) return fail(errc::invalid_encoding);
+  if (aud->is_string()) {
+    c.audience.push_back(aud->get<std::string>());
+  } else if (aud->is_array() && !aud->empty()) {
+    for (const auto& a : *aud) {
+      if (!a.is_string()) return fail(errc::invalid_encoding);
+      c.audience.push_back(a.get<std::string>());
+    }
+  } else {
+    return fail(errc::invalid_encoding);
+  }
+  if (const json* p = jose::member(j, "tkps")) {
+    if (!p->is_array() && !p->is_object()) return fail(errc::invalid_encoding);
+    c.permissions = *p;
+  }
+  if (const json* x = jose::member(j, "tkex")) c.extension = *x;
+  return c;
+}
+
+// ---- issuing ---------------------------------------------------------------------------------
+
+// A signed token: JWS compact, "typ":"JWT".
+[[nodiscard]] inline result<std::string> issue(const claims& c, const jose::jwk& key, jose::alg a) {
+  const std::string body = to_json(c).dump();
+  return jose::sign(as_bytes(body), key, a, json{{"typ", "JWT"}});
+}
+// A nested token: the signed JWT encrypted for the Hosting CSE, "cty":"JWT".
+[[nodiscard]] inline result<std::string> issue_nested(const claims& c, const jose::jwk& signer, jose::alg a,
+                                                      const jose::jwk& recipient, jose::alg key_alg,
+                                                      jose::enc e = jose::enc::a256gcm) {
+  auto inner = issue(c, signer, a);
+  if (!inner) return fail(inner.error());
+  jose::jwe_options o;
+  o.encryption = e;
+  o.protected_header = {{"cty", "JWT"}};
+  return jose::encrypt(as_bytes(*inner), recipient, key_alg, o);
+}
+// TS-0003 §7.3.2.4: an unsecured token, only when the issuer asks for one.
+[[nodiscard]] inline result<std::string> issue_unsecured(const claims& c) {
+  const std::string body = to_json(c).dump();
+  return jose::unsecured(as_bytes(body), json{{"typ", "JWT"}});
+}
+
+// ---- verifying ---------------------------------------------------------------------------------
+
+// An issuer the Hosting CSE trusts, and the key its tokens are signed with.
+struct trusted_issuer {
+  std::string name;
+  const jose::jwk* key = nullptr;
+};
+
+// What the Hosting CSE knows when a token is presented.
+struct context {
+  std::string_view originator;                 // the request's From: must be the holder (azp)
+  std::string_view hosting_cse;                // must be in aud
+  std::span<const trusted_issuer> issuers{};   // a token verifies only with its own issuer's key
+  std::span<const jose::jwk* const> decryption_keys{};  // for nested tokens
+  duration leeway = std::chrono::seconds(0);   // clock skew allowed on nbf and exp
+  bool allow_unsecured = false;                // accept "alg":"none" (no key proves anything)
+  jose::limits bounds{};
+};
+
+// TS-0003 §7.3.2.6: the token's claims when it verifies and applies to this
+// request: errc::auth_failed (signature or decryption), errc::not_yet_valid,
+// errc::expired, errc::not_authorized (holder, issuer or audience),
+// errc::invalid_encoding (malformed claims).
+template <clock Clock>
+[[nodiscard]] result<claims> verify(std::string_view token, const context& ctx, const Clock& clk) {
+  jose::policy pol;
+  pol.bounds = ctx.bounds;
+  pol.algs = jose::secured_algs;
+  if (ctx.allow_unsecured) {
+    pol.algs.insert(jose::alg::none);
+    pol.allow_unsecured = true;
+  }
+  std::string nested;
+  if (std::count(token.begin(), token.end(), '.') == 4) {  // a JWE: must carry a JWT
+    auto p = jose::parse_jwe(token, pol);
+    if (!p) return fail(p.error());
+    auto d = jose::decrypt(std::move(*p), ctx.decryption_keys);
+    if (!d) return fail(d.error());
+    auto cty = jose::string_member(d->header, "cty");
+    if (!cty || !*cty || **cty != "JWT") return fail(errc::invalid_encoding);
+    nested.assign(d->plaintext.begin(), d->plaintext.end());
+    token = nested;
+    pol.allow_unsecured = false;  // a nested token is always signed
+    pol.algs.erase(jose::alg::none);
+  }
+  auto s = jose::parse_jws(token, pol);
+  if (!s) return fail(s.error());
+  if (s->form != jose::serialization::compact) return fail(errc::invalid_encoding);
+  auto body = jose::parse_object({reinterpret_cast<const char*>(s->payload.data()), s->payload.size()},
+                                 ctx.bounds.max_header * 4, ctx.bounds.max_depth);
+  if (!body) return fail(body.error());
+  auto c = claims_from_json(*body);
+  if (!c) return fail(c.error());
+  // The keys of the issuer the token names, and no other's.
+  std::vector<const jose::jwk*> keys;
+  for (const auto& i : ctx.issuers)
+    if (i.name == c->issuer && i.key != nullptr) keys.push_back(i.key);
+  const bool unsecured = s->signatures[0].algorithm == jose::alg::none;
+  if (!unsecured && keys.empty()) return fail(errc::not_authorized);
+  if (unsecured) keys.clear();
+  auto v = jose::verify(std::move(*s), keys);
+  if (!v) return fail(v.error());
+  const time_point now = clk.now();
+  if (now + ctx.leeway < c->not_before) return fail(errc::not_yet_valid);
+  if (now - ctx.leeway >= c->not_after) return fail(errc::expired);
+  if (c->holder != ctx.originator) return fail(errc::not_authorized);
+  if (std::none_of(ctx.issuers.begin(), ctx.issuers.end(), [&](const auto& i) { return i.name == c->issuer; }))
+    return fail(errc::not_authorized);
+  if (std::find(c->audience.begin(), c->audience.end(), ctx.hosting_cse) == c->audience.end())
+    return fail(errc::not_authorized);
+  return c;
+}
+
+}  // namespace m2msec::token

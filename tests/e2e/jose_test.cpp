@@ -1,0 +1,403 @@
+// JOSE: RFC example vectors, round trips over every algorithm and serialization,
+// every-bit tamper and every truncation, JWK import/export, keys bound to their
+// algorithms, the decoding policy, and the fast base64url codec against the
+// constant-time one.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <random>
+
+#include "m2msec/e2e/jose.hpp"
+
+using namespace m2msec;
+using namespace m2msec::jose;
+
+namespace {
+
+jwk make(alg_set uses, std::string kid = {}) {
+  auto k = jwk::generate(uses, std::move(kid));
+  REQUIRE(k);
+  return std::move(*k);
+}
+jwk import(const char* text, alg_set uses = {}) {
+  auto k = jwk::parse(text, uses);
+  INFO(text);
+  REQUIRE(k);
+  return std::move(*k);
+}
+std::string str(const byte_vector& b) { return {b.begin(), b.end()}; }
+
+// The position of the '}' that closes the object opened just before `from`.
+std::size_t closing_brace(const std::string& s, std::size_t from) {
+  int depth = 1;
+  for (std::size_t i = from; i < s.size(); ++i) {
+    depth += s[i] == '{' ? 1 : s[i] == '}' ? -1 : 0;
+    if (depth == 0) return i;
+  }
+  return s.size();
+}
+
+// RFC 7515 §A.1 and §A.3: the JWS Signing Input both examples sign.
+const std::string rfc7515_payload = "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+
+}  // namespace
+
+TEST_CASE("RFC 7515 A.1 (HS256) and A.3 (ES256) verify; one changed bit does not", "[jose][vectors]") {
+  const jwk hs = import(R"({"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"})",
+                        {alg::hs256});
+  const std::string a1 = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9." + rfc7515_payload +
+                         ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+  auto v = verify(a1, hs);
+  REQUIRE(v);
+  CHECK(str(v->payload) == "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}");
+  CHECK(v->header["typ"] == "JWT");
+  std::string bad = a1;
+  bad[bad.size() - 5] = 'B';
+  CHECK(verify(bad, hs).error() == errc::auth_failed);
+
+  const jwk es = import(R"({"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})",
+                        {alg::es256});
+  const std::string a3 = "eyJhbGciOiJFUzI1NiJ9." + rfc7515_payload +
+                         ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+  CHECK(verify(a3, es));
+  CHECK(verify(a3, hs).error() == errc::alg_not_allowed);  // the HMAC key is not for ES256
+  bad = a3;
+  bad[bad.size() - 10] = 'A';
+  CHECK(verify(bad, es).error() == errc::auth_failed);
+}
+
+TEST_CASE("RFC 7518 C: ECDH-ES Concat KDF gives the example's key", "[jose][vectors]") {
+  const jwk bob = import(R"({"kty":"EC","crv":"P-256","x":"weNJy2HscCSM6AEDTDg04biOvhFhyyWvOHQfeF_PxMQ","y":"e8lnCO-AlStT-NJVX-crhB7QRYhiix03illJOVAOyck","d":"VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw"})",
+                         {alg::ecdh_es});
+  const json header = {{"alg", "ECDH-ES"}, {"enc", "A128GCM"}, {"apu", "QWxpY2U"}, {"apv", "Qm9i"},
+                       {"epk", {{"kty", "EC"}, {"crv", "P-256"}, {"x", "gI0GAILBdu7T53akrFmMyGcsF3n5dO7MmwNBHKW5SV0"},
+                                {"y", "SLW_xSffzlPWrHEVI30DHM_4egVwt3NQqeUD7nMFpps"}}}};
+  jose::detail::wiped<66> z;
+  REQUIRE(jose::detail::ecdh_recipient(bob, header, alg::ecdh_es, z));
+  std::array<byte, 16> key{};
+  REQUIRE(jose::detail::ecdh_es_kdf(alg::ecdh_es, enc::a128gcm, z.view(), header, key));
+  CHECK(base64url_encode(key) == "VqqN6vgjbSBcIijNcacQGg");
+}
+
+TEST_CASE("Every JWE alg and enc round-trips in every serialization", "[jose]") {
+  std::size_t n = 0;
+  for (alg a : {alg::dir, alg::a128kw, alg::a192kw, alg::a256kw, alg::ecdh_es, alg::ecdh_es_a128kw, alg::ecdh_es_a192kw,
+                alg::ecdh_es_a256kw, alg::rsa_oaep_256})
+    for (enc e : all_encs) {
+      std::optional<jwk> k;
+      if (a == alg::dir) {
+        auto s = secret::allocate(key_size(e));
+        REQUIRE(crypto::rng<>::fill(s->expose()));
+        k.emplace(*jwk::symmetric(std::move(*s), {alg::dir}, "d"));
+      } else {
+        k.emplace(make({a}, "k"));
+      }
+      for (auto form : {serialization::compact, serialization::flattened, serialization::general}) {
+        jwe_options o;
+        o.encryption = e;
+        o.form = form;
+        o.protected_header = {{"cty", "application/json"}};
+        if (form != serialization::compact) o.aad = "external";
+        const std::string pt = "{\"con\":\"" + std::to_string(n) + "\"}";
+        auto c = encrypt(as_bytes(pt), *k, a, o);
+        INFO(to_string(a) << " " << to_string(e));
+        REQUIRE(c);
+        auto d = decrypt(*c, *k);
+        REQUIRE(d);
+        CHECK(str(d->plaintext) == pt);
+        CHECK(d->header["cty"] == "application/json");
+        ++n;
+      }
+    }
+  CHECK(n == 81);
+}
+
+TEST_CASE("Several recipients: each one opens the same JWE with its own key", "[jose]") {
+  std::vector<jwk> keys;
+  keys.push_back(make({alg::a128kw}, "kw"));
+  keys.push_back(make({alg::ecdh_es_a256kw}, "ec"));
+  keys.push_back(make({alg::rsa_oaep_256}, "rsa"));
+  std::vector<recipient> to;
+  for (const auto& k : keys) to.push_back({&k, *std::find_if(std::begin(all_algs), std::end(all_algs), [&](alg a) { return k.allows(a); }), nullptr});
+  jwe_options o;
+  o.form = serialization::general;
+  auto c = encrypt(as_bytes(std::string("shared content")), to, o);
+  REQUIRE(c);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto d = decrypt(*c, keys[i]);
+    REQUIRE(d);
+    CHECK(d->recipient == i);
+    CHECK(str(d->plaintext) == "shared content");
+  }
+  // With all keys, the first recipient's key is used.
+  auto all = decrypt(*c, keys);
+  REQUIRE(all);
+  CHECK(all->key == 0);
+  // dir and ECDH-ES derive the CEK from one key: one recipient only.
+  const jwk d1 = make({alg::ecdh_es}, "e1"), d2 = make({alg::ecdh_es}, "e2");
+  const recipient two[] = {{&d1, alg::ecdh_es, nullptr}, {&d2, alg::ecdh_es, nullptr}};
+  CHECK(encrypt(as_bytes(std::string("x")), two, o).error() == errc::invalid_argument);
+}
+
+TEST_CASE("Every JWS alg round-trips in every serialization; several signers", "[jose]") {
+  std::vector<jwk> keys;
+  std::vector<signer> signers;
+  for (alg a : {alg::hs256, alg::hs384, alg::hs512, alg::es256, alg::es384, alg::es512, alg::rs256, alg::rs384, alg::rs512})
+    keys.push_back(make({a}, std::string(to_string(a))));
+  for (const auto& k : keys) {
+    const alg a = *parse_alg(k.kid());
+    for (auto form : {serialization::compact, serialization::flattened, serialization::general}) {
+      auto s = sign(as_bytes(std::string("payload")), k, a, json{{"typ", "JWT"}}, form);
+      REQUIRE(s);
+      auto v = verify(*s, k);
+      REQUIRE(v);
+      CHECK(str(v->payload) == "payload");
+      CHECK(v->header["alg"] == to_string(a));
+    }
+    signers.push_back({&k, a, json::object(), nullptr});
+  }
+  auto multi = sign(as_bytes(std::string("many")), signers, serialization::general);
+  REQUIRE(multi);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto v = verify(*multi, keys[i]);
+    REQUIRE(v);
+    CHECK(v->signature == i);
+  }
+}
+
+TEST_CASE("Every bit flipped and every truncation of compact and JSON objects is refused", "[jose][tamper]") {
+  const jwk kw = make({alg::a128kw}, "kw");
+  const jwk kw2 = make({alg::a256kw}, "kw2");
+  const jwk ec = make({alg::ecdh_es_a256kw}, "ec");
+  const jwk hs = make({alg::hs256}, "hs");
+  const jwk es = make({alg::es256}, "es");
+  const jwk keys[] = {*kw.clone(), *kw2.clone(), *ec.clone()};
+  const jwk sig_keys[] = {*hs.clone(), *es.clone()};
+  const std::string pt = R"({"m2m:cin":{"con":"21.5"}})";
+  // A recipient cannot see changes to another recipient's unprotected header or
+  // encrypted key (RFC 7516 §7.2): in the two-recipient object only the shared
+  // parts and the first recipient are flipped. Unprotected headers are not
+  // authenticated by design: a flip there may pass only if it changes nothing
+  // the recipient relies on (say "kid" renamed, so every key is tried) and the
+  // plaintext comes out unchanged. Compact objects have no unprotected part.
+  std::vector<std::pair<std::string, bool>> objects;  // object, is_jwe
+  jwe_options o;
+  objects.emplace_back(*encrypt(as_bytes(pt), kw, alg::a128kw, o), true);
+  objects.emplace_back(*encrypt(as_bytes(pt), ec, alg::ecdh_es_a256kw, o), true);
+  o.form = serialization::general;
+  o.aad = "aad";
+  const recipient two[] = {{&kw, alg::a128kw, nullptr}, {&kw2, alg::a256kw, nullptr}};
+  objects.emplace_back(*encrypt(as_bytes(pt), two, o), true);
+  o.form = serialization::flattened;
+  objects.emplace_back(*encrypt(as_bytes(pt), ec, alg::ecdh_es_a256kw, o), true);
+  objects.emplace_back(*sign(as_bytes(pt), hs, alg::hs256), false);
+  objects.emplace_back(*sign(as_bytes(pt), es, alg::es256, json::object(), serialization::flattened), false);
+  std::size_t flips = 0, cuts = 0, harmless = 0;
+  for (const auto& [obj, is_jwe] : objects) {
+    auto open = [&, is_jwe = is_jwe](const std::string& s) -> std::optional<byte_vector> {
+      if (is_jwe) {
+        // The two-recipient object is opened as its first recipient only.
+        auto d = obj.find("},{\"header\"") != std::string::npos ? decrypt(s, keys[0]) : decrypt(s, keys);
+        return d ? std::optional(d->plaintext) : std::nullopt;
+      }
+      auto v = verify(s, sig_keys);
+      return v ? std::optional(v->payload) : std::nullopt;
+    };
+    // The spans of unprotected header objects: "header":{...} and "unprotected":{...}.
+    std::vector<std::pair<std::size_t, std::size_t>> unprotected;
+    for (const char* name : {"\"header\":{", "\"unprotected\":{"})
+      for (std::size_t at = obj.find(name); at != std::string::npos; at = obj.find(name, at + 1))
+        unprotected.emplace_back(at + std::strlen(name), closing_brace(obj, at + std::strlen(name)));
+    // ... and within them, the name of the "kid" hint.
+    auto in_unprotected_kid_name = [&](std::size_t i) {
+      return std::any_of(unprotected.begin(), unprotected.end(), [&](auto r) {
+        for (std::size_t at = obj.find("\"kid\":", r.first); at < r.second; at = obj.find("\"kid\":", at + 1))
+          if (i > at && i < at + 4) return true;
+        return false;
+      });
+    };
+    REQUIRE(open(obj));
+    const std::size_t second = obj.find("},{\"header\"");
+    const std::size_t skip_from = second == std::string::npos ? obj.size() : second + 2;
+    const std::size_t skip_to = second == std::string::npos ? obj.size() : obj.find(']', second);
+    for (std::size_t i = 0; i < obj.size(); ++i)
+      for (int bit = 0; bit < 8; ++bit) {
+        if (i >= skip_from && i < skip_to) continue;
+        std::string t = obj;
+        t[i] = static_cast<char>(t[i] ^ (1 << bit));
+        if (auto got = open(t)) {
+          if (!in_unprotected_kid_name(i) || str(*got) != pt) FAIL("accepted with byte " << i << " bit " << bit << " flipped: " << t);
+          ++harmless;
+        }
+        ++flips;
+      }
+    for (std::size_t n = 0; n < obj.size(); ++n) {
+      if (open(obj.substr(0, n))) FAIL("accepted truncated to " << n);
+      ++cuts;
+    }
+  }
+  CHECK(flips > 12000);
+  CHECK(cuts > 1500);
+  CHECK(harmless <= 2 * 24);  // at most every flip of the two unprotected "kid" names
+}
+
+TEST_CASE("JWKs export and import for every key type; private parts only when asked", "[jose][jwk]") {
+  for (alg_set uses : {alg_set{alg::a192kw}, alg_set{alg::hs512}, alg_set{alg::ecdh_es, alg::ecdh_es_a128kw},
+                       alg_set{alg::es384}, alg_set{alg::es512}, alg_set{alg::rs256, alg::rsa_oaep_256}}) {
+    const jwk k = make(uses, "id-1");
+    const json pub = k.to_json(false), priv = k.to_json(true);
+    CHECK(!pub.contains("d"));
+    CHECK(!pub.contains("k"));
+    CHECK(!pub.contains("p"));
+    if (k.type() != kty::oct) {
+      auto back = jwk::from_json(pub, uses);
+      REQUIRE(back);
+      CHECK(!back->has_private());
+      CHECK(back->public_part().size() == k.public_part().size());
+      CHECK(ct::equal(back->public_part(), k.public_part()));
+    }
+    auto full = jwk::from_json(priv, uses);
+    REQUIRE(full);
+    CHECK(full->private_part() == k.private_part());
+    CHECK(full->kid() == "id-1");
+    CHECK(full->uses() == k.uses());
+  }
+}
+
+TEST_CASE("A key serves only the algorithms bound to it", "[jose][jwk]") {
+  // "alg" in the JWK fixes it; a caller's set must then include it.
+  const char* with_alg = R"({"kty":"oct","alg":"A128KW","k":"GawgguFyGrWKav7AX4VKUg"})";
+  CHECK(import(with_alg).uses() == alg_set{alg::a128kw});
+  CHECK(jwk::parse(with_alg, {alg::hs256}).error() == errc::alg_not_allowed);
+  // Without "alg" the caller says what it is for; a key for nothing is refused.
+  const char* bare = R"({"kty":"oct","k":"GawgguFyGrWKav7AX4VKUg"})";
+  CHECK(jwk::parse(bare).error() == errc::alg_not_allowed);
+  CHECK(import(bare, {alg::a128kw, alg::dir}).allows(alg::dir));
+  // Sizes: a 16-byte key is not an A256KW key nor an HS256 key (RFC 7518 §3.2).
+  CHECK(jwk::parse(bare, {alg::a256kw}).error() == errc::alg_not_allowed);
+  CHECK(jwk::parse(bare, {alg::hs256}).error() == errc::alg_not_allowed);
+  // "use" narrows.
+  CHECK(jwk::parse(R"({"kty":"oct","use":"sig","k":"GawgguFyGrWKav7AX4VKUgGawgguFyGrWKav7AX4VKUg"})",
+                   {alg::hs256, alg::a256kw})->uses() == alg_set{alg::hs256});
+  // A curve fixes the ECDSA algorithm.
+  const jwk p256 = make({alg::es256});
+  CHECK(jwk::from_json(p256.to_json(true), {alg::es384}).error() == errc::alg_not_allowed);
+  // An encryption using a key for another alg is refused before anything is made.
+  const jwk kw = make({alg::a128kw});
+  CHECK(encrypt(as_bytes(std::string("x")), kw, alg::dir).error() == errc::alg_not_allowed);
+  CHECK(sign(as_bytes(std::string("x")), kw, alg::hs256).error() == errc::alg_not_allowed);
+}
+
+TEST_CASE("JWK import refuses malformed and inconsistent keys", "[jose][jwk]") {
+  const jwk ec = make({alg::es256}, "ec");
+  json j = ec.to_json(true);
+  auto refused = [](json k, errc e) {
+    INFO(k.dump());
+    CHECK(jwk::from_json(k, {alg::es256}).error() == e);
+  };
+  json bad = j;
+  bad["x"] = base64url_encode(byte_vector(31, 1));
+  refused(bad, errc::invalid_key);
+  bad = j;
+  bad["y"] = base64url_encode(byte_vector(32, 1));  // off the curve
+  refused(bad, errc::invalid_key);
+  bad = j;
+  bad["d"] = make({alg::es256}).to_json(true)["d"];  // another key's scalar
+  refused(bad, errc::invalid_key);
+  bad = j;
+  bad["crv"] = "P-192";
+  refused(bad, errc::unsupported);
+  bad = j;
+  bad["kty"] = "OKP";
+  refused(bad, errc::unsupported);
+  bad = j;
+  bad["x"] = j["x"].get<std::string>() + "=";
+  refused(bad, errc::invalid_encoding);
+  bad = j;
+  bad["kid"] = 7;
+  refused(bad, errc::invalid_encoding);
+  CHECK(jwk::parse(R"({"kty":"oct","kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAA"})", {alg::a128kw}).error() ==
+        errc::invalid_encoding);
+  const jwk rsa = make({alg::rs256});
+  json r = rsa.to_json(true);
+  r["q"] = r["p"];
+  CHECK(jwk::from_json(r).error() == errc::invalid_key);
+  r = rsa.to_json(true);
+  r.erase("p");
+  CHECK(jwk::from_json(r).error() == errc::unsupported);
+  r = rsa.to_json(false);
+  r["n"] = base64url_encode(byte_vector(128, 0xC3));  // 1024 bits: below RFC 7518's 2048
+  CHECK(jwk::from_json(r).error() == errc::invalid_key_size);
+}
+
+TEST_CASE("The decoding policy: allow-lists, crit, unsecured JWS, limits", "[jose][policy]") {
+  const jwk kw = make({alg::a128kw}, "kw");
+  auto c = encrypt(as_bytes(std::string("x")), kw, alg::a128kw);
+  REQUIRE(c);
+  policy only_dir;
+  only_dir.algs = {alg::dir};
+  CHECK(parse_jwe(*c, only_dir).error() == errc::alg_not_allowed);
+  policy only_256;
+  only_256.encs = {enc::a256gcm};
+  jwe_options o;
+  o.encryption = enc::a128gcm;
+  CHECK(parse_jwe(*encrypt(as_bytes(std::string("x")), kw, alg::a128kw, o), only_256).error() == errc::alg_not_allowed);
+
+  // crit: understood extensions pass, others do not.
+  o.protected_header = {{"crit", {"x-m2m"}}, {"x-m2m", 1}};
+  auto with_crit = encrypt(as_bytes(std::string("x")), kw, alg::a128kw, o);
+  REQUIRE(with_crit);
+  CHECK(parse_jwe(*with_crit).error() == errc::unsupported);
+  policy understands;
+  understands.critical = {"x-m2m"};
+  CHECK(decrypt(*with_crit, kw, understands));
+
+  // alg none: refused unless the policy allows unsecured objects.
+  auto none = unsecured(as_bytes(std::string("claims")));
+  REQUIRE(none);
+  CHECK(verify(*none, std::span<const jwk>{}).error() == errc::alg_not_allowed);
+  policy unsecured_ok;
+  unsecured_ok.algs.insert(alg::none);
+  unsecured_ok.allow_unsecured = true;
+  CHECK(verify(*none, std::span<const jwk>{}, unsecured_ok));
+  // ... and an unsecured JWS is never accepted where a key is expected.
+  CHECK(verify(*none, kw, unsecured_ok).error() == errc::alg_not_allowed);
+
+  // Limits are decided before any key.
+  policy small;
+  small.bounds.max_object = 100;
+  CHECK(parse_jwe(*c, small).error() == errc::message_too_long);
+  policy tiny_header;
+  tiny_header.bounds.max_header = 16;
+  CHECK(parse_jwe(*c, tiny_header).error() == errc::message_too_long);
+}
+
+TEST_CASE("The fast base64url codec agrees with the constant-time one and is as strict", "[jose][base64]") {
+  std::mt19937 rng(7);
+  for (std::size_t n = 0; n < 600; ++n) {
+    byte_vector b(n);
+    for (auto& x : b) x = static_cast<byte>(rng());
+    const std::string fast = fast_base64url_encode(b);
+    CHECK(fast == base64url_encode(b));
+    auto back = fast_base64url_decode(fast);
+    REQUIRE(back);
+    CHECK(*back == b);
+    // Each single-character change: both codecs accept or refuse alike.
+    if (!fast.empty()) {
+      std::string t = fast;
+      t[rng() % t.size()] = "A-_+/=.\x80 a9"[rng() % 11];
+      auto f = fast_base64url_decode(t);
+      auto c = base64url_decode(t);
+      CHECK(f.has_value() == c.has_value());
+      if (f && c) CHECK(*f == *c);
+    }
+  }
+  for (const char* bad : {"A", "AB=", "AB==", "A+B/", "AB C", "AAB", "AAC", "_x"})
+    CHECK(!fast_base64url_decode(std::string_view(bad)));
+  CHECK(base64_encode(as_bytes(std::string("any carnal pleas"))) == "YW55IGNhcm5hbCBwbGVhcw==");
+  CHECK(str(*base64_decode("YW55IGNhcm5hbCBwbGVhcw==")) == "any carnal pleas");
+  CHECK(!base64_decode("YW55-GNhcm5hbCBwbGVhcw=="));
+  CHECK(!base64_decode("YW55IGNhcm5hbCBwbGVhcw="));
+}
