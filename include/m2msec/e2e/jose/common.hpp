@@ -134,6 +134,16 @@ template <std::size_t Parts>
   return *a;
 }
 
+// JSON-escaped "name":"value" for base64url values (which need no escaping).
+inline void put_member(std::string& out, std::string_view name, std::string_view value, bool comma = true) {
+  if (comma) out += ',';
+  out += '"';
+  out += name;
+  out += "\":\"";
+  out += value;
+  out += '"';
+}
+
 // ---- AES-GCM by "enc" (RFC 7518 §5.3): 96-bit IV, 128-bit tag ------------------
 inline constexpr std::size_t iv_size = 12, tag_size = 16;
 

@@ -136,8 +136,8 @@ template <class F>
   });
 }
 
-// The recipient's half: Z from our private key and the sender's "epk".
-[[nodiscard]] inline result<void> ecdh_recipient(const jwk& ours, const json& joint, alg a, wiped<66>& z) {
+// RFC 7518 §4.6.1.1: "epk" is a public EC key on a curve m2msec has, and on it.
+[[nodiscard]] inline result<jwk> parse_epk(const json& joint, alg a) {
   const json* epk_json = member(joint, "epk");
   if (epk_json == nullptr || !epk_json->is_object() || epk_json->contains("d")) return fail(errc::invalid_encoding);
   json copy = *epk_json;
@@ -145,7 +145,15 @@ template <class F>
   copy.erase("use");
   auto epk = jwk::from_json(copy, alg_set{a});
   if (!epk) return fail(epk.error());
-  if (epk->type() != kty::ec || epk->crv() != ours.crv()) return fail(errc::invalid_key);
+  if (epk->type() != kty::ec) return fail(errc::invalid_key);
+  return epk;
+}
+
+// The recipient's half: Z from our private key and the sender's "epk".
+[[nodiscard]] inline result<void> ecdh_recipient(const jwk& ours, const json& joint, alg a, wiped<66>& z) {
+  auto epk = parse_epk(joint, a);
+  if (!epk) return fail(epk.error());
+  if (epk->crv() != ours.crv()) return fail(errc::invalid_key);
   return jwk_detail::with_curve(ours.crv(), [&]<class C>(C) -> result<void> {
     using ka = crypto::key_agreement<C>;
     z.size = ka::shared_size;
@@ -222,16 +230,6 @@ template <class F>
 }
 
 [[nodiscard]] constexpr bool is_direct(alg a) noexcept { return a == alg::dir || a == alg::ecdh_es; }
-
-// JSON-escaped "name":"value" for base64url values (which need no escaping).
-inline void put_member(std::string& out, std::string_view name, std::string_view value, bool comma = true) {
-  if (comma) out += ',';
-  out += '"';
-  out += name;
-  out += "\":\"";
-  out += value;
-  out += '"';
-}
 
 }  // namespace detail
 
@@ -384,7 +382,8 @@ namespace detail {
     common = *e;
     if (is_direct(*a) != r.encrypted_key.empty()) return fail(errc::invalid_encoding);
     if (is_direct(*a) && p.recipients.size() != 1) return fail(errc::invalid_encoding);
-    if (is_ecdh(*a) && member(r.header, "epk") == nullptr) return fail(errc::invalid_encoding);
+    if (is_ecdh(*a))
+      if (auto epk = parse_epk(r.header, *a); !epk) return fail(epk.error());
     if (auto kid = string_member(r.header, "kid"); !kid) return fail(kid.error());
   }
   p.encryption = *common;
@@ -500,7 +499,7 @@ namespace detail {
 // with a matching kid (or any, when none is named) exist but none is for that
 // alg; errc::auth_failed: every candidate failed.
 [[nodiscard]] inline result<decrypted> decrypt(parsed_jwe&& p, std::span<const jwk* const> keys) {
-  bool wrong_alg = false;
+  bool wrong_alg = false, wrong_curve = false;
   bool tried = false;
   for (std::size_t i = 0; i < p.recipients.size(); ++i) {
     const jwe_recipient& r = p.recipients[i];
@@ -511,6 +510,14 @@ namespace detail {
       if (!key.allows(r.algorithm) || (key.type() != kty::oct && !key.has_private())) {
         wrong_alg = true;
         continue;
+      }
+      // An ECDH key on another curve than "epk" cannot be the recipient's.
+      if (is_ecdh(r.algorithm)) {
+        const json* crv = member(*member(r.header, "epk"), "crv");
+        if (crv == nullptr || !crv->is_string() || crv->get_ref<const std::string&>() != to_string(key.crv())) {
+          wrong_curve = true;
+          continue;
+        }
       }
       tried = true;
       detail::wiped<32> cek;
@@ -539,6 +546,7 @@ namespace detail {
     }
   }
   if (tried) return fail(errc::auth_failed);
+  if (wrong_curve) return fail(errc::invalid_key);
   return fail(wrong_alg ? errc::alg_not_allowed : errc::not_found);
 }
 
