@@ -100,7 +100,8 @@ TEST_CASE("An ESPrim request and its response cross a session, in every enc", "[
 
     auto got = p.rx.unprotect(*jwe, p.clock);
     REQUIRE(got);
-    CHECK(got->parsed["fr"] == esprim_support::originator_from);
+    CHECK(got->from == esprim_support::originator_from);
+    CHECK(std::string(got->primitive.begin(), got->primitive.end()) == req);
     CHECK(got->encryption == e);
     CHECK(p.rx.sessions() == 1);
     auto resp = p.rx.protect_response(*got, as_bytes(std::string(R"({"rsc":2001,"rqi":"req-1"})")), p.clock);
@@ -315,4 +316,14 @@ TEST_CASE("The Originator drops responses that are not of its session", "[esprim
   flip(bad, bad.rfind('.') + 2);
   CHECK(orig.unprotect_response(bad, p.clock).error().code == rsc::esprim_bad_mac);
   CHECK(orig.unprotect_response(*resp, p.clock));
+}
+
+TEST_CASE("The From of the inner primitive is read strictly, bare or inside m2m:rqp", "[esprim]") {
+  using esprim::detail::from_of;
+  CHECK(from_of(R"({"op":1,"fr":"Cae","pc":{"fr":"nested, not this"}})") == "Cae");
+  CHECK(from_of(R"({"m2m:rqp":{"op":1,"fr":"Cae"}})") == "Cae");
+  for (const char* bad : {R"({"op":1})", R"({"fr":7})", R"({"fr":{"x":1}})", R"({"fr":"a","fr":"b"})",
+                          R"({"fr":"a","m2m:rqp":{"fr":"b"}})", R"(["fr","a"])", R"({"fr":"a")", R"({"fr":"a"} x)",
+                          "", R"({"m2m:rqp":"fr"})"})
+    CHECK(!from_of(bad));
 }

@@ -228,7 +228,7 @@ TEST_CASE("ESPrim objects cross between m2msec and jwcrypto given the sessionESP
     auto theirs = p.rx.unprotect(out["made"][0].get<std::string>(), p.clock);
     INFO((theirs ? "" : to_string(theirs.error().reason)));
     REQUIRE(theirs);
-    CHECK(theirs->parsed["rqi"] == "req-2");
+    CHECK(json::parse(theirs->primitive)["rqi"] == "req-2");
     auto their_response = orig.unprotect_response(out["made"][1].get<std::string>(), p.clock);
     REQUIRE(their_response);
     CHECK(*their_response == byte_vector(resp2.begin(), resp2.end()));

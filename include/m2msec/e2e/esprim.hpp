@@ -206,6 +206,80 @@ inline result<std::string> seal(bytes_view primitive, const secret& key, jose::e
   if (send_oro) h["oro"] = to_json(originator, role::originator);
   return jose::encrypt_direct(primitive, key.expose(), e, std::move(h));
 }
+// The From ("fr") of a JSON request primitive, bare or wrapped in "m2m:rqp",
+// read in one pass without building the document. The text must be valid JSON
+// (RFC 8259), at most 64 deep, with exactly one From that is a string.
+class from_reader {
+ public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  bool null() { return value(); }
+  bool boolean(bool) { return value(); }
+  bool number_integer(number_integer_t) { return value(); }
+  bool number_unsigned(number_unsigned_t) { return value(); }
+  bool number_float(number_float_t, const string_t&) { return value(); }
+  bool binary(binary_t&) { return value(); }
+  bool string(string_t& v) {
+    if (want_from_) {
+      if (from_) return bad();
+      from_ = std::move(v);
+    }
+    return value();
+  }
+  bool start_object(std::size_t) {
+    const bool into_rqp = want_rqp_ && depth_ == 1;
+    if (want_from_ || (want_rqp_ && !into_rqp)) return bad();
+    want_rqp_ = false;
+    rqp_depth_ = into_rqp ? depth_ + 1 : rqp_depth_;
+    return ++depth_ <= 64;
+  }
+  bool end_object() {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) {
+    if (want_from_ || want_rqp_) return bad();
+    return ++depth_ <= 64;
+  }
+  bool end_array() {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& k) {
+    const bool top = depth_ == 1, in_rqp = rqp_depth_ != 0 && depth_ == rqp_depth_;
+    want_from_ = (top || in_rqp) && k == "fr";
+    want_rqp_ = top && k == "m2m:rqp";
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return bad(); }
+
+  [[nodiscard]] std::optional<std::string> from() && { return failed_ ? std::nullopt : std::move(from_); }
+
+ private:
+  bool value() {
+    if (want_from_ && !from_) return bad();  // "fr" that is not a string
+    want_from_ = want_rqp_ = false;
+    return true;
+  }
+  bool bad() {
+    failed_ = true;
+    return false;
+  }
+  std::size_t depth_ = 0, rqp_depth_ = 0;
+  bool want_from_ = false, want_rqp_ = false, failed_ = false;
+  std::optional<std::string> from_;
+};
+
+inline std::optional<std::string> from_of(std::string_view primitive) {
+  from_reader r;
+  if (!json::sax_parse(primitive.begin(), primitive.end(), &r)) return std::nullopt;
+  return std::move(r).from();
+}
+
 }  // namespace detail
 
 // The pairwiseESPrimKey as a credential, and the `From` of the originator it is
@@ -345,8 +419,8 @@ struct receiver_options {
 
 // A request that passed every check.
 struct request {
-  byte_vector primitive;  // the inner primitive, as sent
-  json parsed;            // the inner primitive parsed (JSON)
+  byte_vector primitive;  // the inner primitive, as sent (JSON)
+  std::string from;       // its From, checked against the pairwise key
   std::string kid, ori, rri;
   jose::enc encryption = jose::enc::a256gcm;
 };
@@ -468,15 +542,11 @@ class receiver {
                     once.error());
     // (7) TS-0003 §7.2.2.
     request out;
-    auto inner = jose::parse_strict({reinterpret_cast<const char*>(plaintext->data()), plaintext->size()},
-                                    plaintext->size(), 64);
-    if (!inner || !inner->is_object()) return refuse(rsc::bad_request, errc::invalid_encoding);
-    const json* body = inner->contains("m2m:rqp") ? &(*inner)["m2m:rqp"] : &*inner;
-    auto from = jose::string_member(*body, "fr");
-    if (!from || !*from) return refuse(rsc::bad_request, errc::invalid_encoding);
-    if (**from != key->second.originator) return refuse(rsc::esprim_impersonation_error, errc::originator_not_authenticated);
+    auto from = detail::from_of({reinterpret_cast<const char*>(plaintext->data()), plaintext->size()});
+    if (!from) return refuse(rsc::bad_request, errc::invalid_encoding);
+    if (*from != key->second.originator) return refuse(rsc::esprim_impersonation_error, errc::originator_not_authenticated);
     out.primitive = std::move(*plaintext);
-    out.parsed = std::move(*inner);
+    out.from = std::move(*from);
     out.kid = k;
     out.ori = o;
     out.rri = r;

@@ -1,7 +1,10 @@
 // m2msec: HMAC-SHA-256/384/512 on Botan 2.
 #pragma once
 
+#include <botan/hash.h>
 #include <botan/mac.h>
+
+#include <algorithm>
 
 #include <memory>
 
@@ -54,6 +57,63 @@ class mac<hmac<Hash>, backend::botan> {
  private:
   explicit mac(std::unique_ptr<Botan::MessageAuthenticationCode> m) noexcept : mac_(std::move(m)) {}
   std::unique_ptr<Botan::MessageAuthenticationCode> mac_;
+};
+
+// An HMAC key made ready once: the hash states after the inner and the outer
+// padded key (RFC 2104). compute() copies them, so one prepared key serves
+// any number of threads and messages without keying again. Botan keeps the
+// states in its wiped (secure_vector) buffers.
+template <class Hash>
+class prepared_hmac {
+ public:
+  static constexpr std::size_t tag_size = Hash::size;
+
+  [[nodiscard]] static result<prepared_hmac> create(bytes_view key) {
+    return backend::botan_detail::guard([&]() -> result<prepared_hmac> {
+      auto inner = Botan::HashFunction::create_or_throw(std::string(Hash::name));
+      std::unique_ptr<Botan::HashFunction> outer(inner->clone());
+      Botan::secure_vector<std::uint8_t> k(Hash::block_size, 0);
+      if (key.size() > Hash::block_size) {
+        inner->update(key.data(), key.size());
+        inner->final(k.data());
+      } else {
+        std::copy(key.begin(), key.end(), k.begin());
+      }
+      for (auto& b : k) b ^= 0x36;
+      inner->update(k.data(), k.size());
+      for (auto& b : k) b ^= 0x36 ^ 0x5C;
+      outer->update(k.data(), k.size());
+      return prepared_hmac(std::move(inner), std::move(outer));
+    });
+  }
+
+  [[nodiscard]] result<void> compute(bytes_view msg, mutable_bytes tag) const noexcept {
+    if (tag.size() < tag_size) return fail(errc::buffer_too_small);
+    return backend::botan_detail::guard([&]() -> result<void> {
+      auto in = inner_->copy_state();
+      in->update(msg.data(), msg.size());
+      std::uint8_t h[Hash::size];
+      in->final(h);
+      auto out = outer_->copy_state();
+      out->update(h, sizeof h);
+      out->final(tag.data());
+      ct::wipe(h, sizeof h);
+      return {};
+    });
+  }
+  [[nodiscard]] result<void> verify(bytes_view msg, bytes_view tag) const noexcept {
+    std::uint8_t expected[tag_size];
+    if (auto r = compute(msg, expected); !r) return r;
+    const bool ok = ct::equal(expected, tag);
+    ct::wipe(expected, sizeof expected);
+    if (!ok) return fail(errc::auth_failed);
+    return {};
+  }
+
+ private:
+  prepared_hmac(std::unique_ptr<Botan::HashFunction> in, std::unique_ptr<Botan::HashFunction> out) noexcept
+      : inner_(std::move(in)), outer_(std::move(out)) {}
+  std::unique_ptr<Botan::HashFunction> inner_, outer_;
 };
 
 static_assert(mac_policy<mac<hmac_sha256, backend::botan>>);

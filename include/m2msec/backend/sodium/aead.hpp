@@ -71,6 +71,15 @@ template <> struct aead_calls<crypto::aes256_gcm> {
     return crypto_aead_aes256gcm_decrypt_afternm(m, mlen, nullptr, c, clen, ad, adlen, n,
                                                  reinterpret_cast<const crypto_aead_aes256gcm_state*>(state));
   }
+  // Keyed per call: libsodium expands the key on its stack and wipes it.
+  static int seal_once(byte* c, unsigned long long* clen, const byte* m, unsigned long long mlen, const byte* ad,
+                       unsigned long long adlen, const byte* n, const byte* key) noexcept {
+    return crypto_aead_aes256gcm_encrypt(c, clen, m, mlen, ad, adlen, nullptr, n, key);
+  }
+  static int open_once(byte* m, unsigned long long* mlen, const byte* c, unsigned long long clen, const byte* ad,
+                       unsigned long long adlen, const byte* n, const byte* key) noexcept {
+    return crypto_aead_aes256gcm_decrypt(m, mlen, nullptr, c, clen, ad, adlen, n, key);
+  }
 };
 
 }  // namespace m2msec::backend::sodium_detail
@@ -93,6 +102,36 @@ class aead<Alg, backend::sodium> {
     if (!state) return fail(state.error());
     if (calls::init(state->expose().data(), key.data()) != 0) return fail(errc::backend_failure);
     return aead(std::move(*state));
+  }
+
+  // One message under a key used once, with no keyed object (and for
+  // AES-256-GCM no locked page for its state): the path for per-message keys.
+  [[nodiscard]] static result<std::size_t> seal_once(bytes_view key, mutable_bytes out, bytes_view nonce,
+                                                     bytes_view ad, bytes_view plaintext) noexcept {
+    if (!available()) return fail(errc::unsupported);
+    if (key.size() != key_size) return fail(errc::invalid_key_size);
+    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
+    if (plaintext.size() > calls::max_message) return fail(errc::message_too_long);
+    if (out.size() < sealed_size(plaintext.size())) return fail(errc::buffer_too_small);
+    unsigned long long n = 0;
+    if (once_seal(out.data(), &n, plaintext.data(), plaintext.size(), ad.data(), ad.size(), nonce.data(), key.data()) != 0)
+      return fail(errc::backend_failure);
+    return static_cast<std::size_t>(n);
+  }
+  [[nodiscard]] static result<std::size_t> open_once(bytes_view key, mutable_bytes out, bytes_view nonce,
+                                                     bytes_view ad, bytes_view sealed) noexcept {
+    if (!available()) return fail(errc::unsupported);
+    if (key.size() != key_size) return fail(errc::invalid_key_size);
+    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
+    if (sealed.size() < tag_size) return fail(errc::auth_failed);
+    const std::size_t n = sealed.size() - tag_size;
+    if (out.size() < n) return fail(errc::buffer_too_small);
+    unsigned long long m = 0;
+    if (once_open(out.data(), &m, sealed.data(), sealed.size(), ad.data(), ad.size(), nonce.data(), key.data()) != 0) {
+      ct::wipe(out.first(n));
+      return fail(errc::auth_failed);
+    }
+    return static_cast<std::size_t>(m);
   }
 
   [[nodiscard]] result<std::size_t> seal(mutable_bytes out, bytes_view nonce, bytes_view ad,
@@ -125,6 +164,17 @@ class aead<Alg, backend::sodium> {
 
  private:
   explicit aead(secret state) noexcept : state_(std::move(state)) {}
+  // The keyed-per-call functions: the state is the key itself, or AES-GCM's own one-shot calls.
+  template <class... A>
+  static int once_seal(A... a) noexcept {
+    if constexpr (requires { calls::seal_once(a...); }) return calls::seal_once(a...);
+    else return calls::seal(a...);
+  }
+  template <class... A>
+  static int once_open(A... a) noexcept {
+    if constexpr (requires { calls::open_once(a...); }) return calls::open_once(a...);
+    else return calls::open(a...);
+  }
   secret state_;
 };
 

@@ -144,6 +144,40 @@ inline void put_member(std::string& out, std::string_view name, std::string_view
   out += '"';
 }
 
+// RFC 8259 §7: s as a JSON string, appended to out.
+inline void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+// "name":"value" with the value escaped, after a comma unless first.
+inline void append_string_member(std::string& out, std::string_view name, std::string_view value) {
+  if (out.size() > 1) out += ',';
+  append_json_string(out, name);
+  out += ':';
+  append_json_string(out, value);
+}
+// The members of a JSON object (its text without the braces), appended after a comma.
+inline void append_members(std::string& out, const json& obj) {
+  if (!obj.is_object() || obj.empty()) return;
+  const std::string text = obj.dump();
+  if (out.size() > 1) out += ',';
+  out.append(text, 1, text.size() - 2);
+}
+
 // ---- AES-GCM by "enc" (RFC 7518 §5.3): 96-bit IV, 128-bit tag ------------------
 inline constexpr std::size_t iv_size = 12, tag_size = 16;
 
@@ -160,11 +194,16 @@ template <class F>
   }
 }
 
-// Writes ciphertext || tag (in.size() + tag_size bytes) into sealed.
+// Writes ciphertext || tag (in.size() + tag_size bytes) into sealed. Each CEK
+// serves one message, so a backend that can key per call does so.
 [[nodiscard]] inline result<void> gcm_seal(enc e, bytes_view key, bytes_view iv, bytes_view aad, bytes_view in,
                                            mutable_bytes sealed) {
   if (key.size() != key_size(e)) return fail(errc::invalid_key_size);
   return with_gcm(e, [&]<class A>() -> result<void> {
+    if constexpr (requires { A::seal_once(key, sealed, iv, aad, in); }) {
+      if (auto n = A::seal_once(key, sealed, iv, aad, in); !n) return fail(n.error());
+      return {};
+    }
     auto a = A::create(key);
     if (!a) return fail(a.error());
     auto n = a->seal(sealed, iv, aad, in);
@@ -179,6 +218,14 @@ template <class F>
                                                   mutable_bytes sealed) {
   if (key.size() != key_size(e)) return fail(errc::auth_failed);
   return with_gcm(e, [&]<class A>() -> result<std::size_t> {
+    if constexpr (requires { A::open_once(key, sealed, iv, aad, sealed); }) {
+      auto n = A::open_once(key, sealed, iv, aad, sealed);
+      if (!n) {
+        ct::wipe(sealed);
+        return fail(errc::auth_failed);
+      }
+      return *n;
+    }
     auto a = A::create(key);
     if (!a) return fail(a.error());
     auto n = a->open(sealed, iv, aad, sealed);

@@ -29,27 +29,27 @@ struct limits {
 // nesting deeper than max_depth, and text longer than max_size.
 [[nodiscard]] inline result<json> parse_strict(std::string_view text, std::size_t max_size, std::size_t max_depth) {
   if (text.size() > max_size) return fail(errc::message_too_long);
-  std::vector<std::vector<std::string>> names;  // member names of each open object
+  // Members seen in each open object; an object that ends up with fewer
+  // members than names were read had a name twice.
+  std::vector<std::size_t> members;
+  members.reserve(max_depth + 1);
   bool bad = false;
   auto check = [&](int depth, json::parse_event_t event, json& value) {
     switch (event) {
       case json::parse_event_t::object_start:
-        names.emplace_back();
+        members.push_back(0);
         [[fallthrough]];
       case json::parse_event_t::array_start:
         if (static_cast<std::size_t>(depth) >= max_depth) bad = true;
         break;
-      case json::parse_event_t::key: {
-        if (names.empty()) break;
-        auto& seen = names.back();
-        const auto& k = value.get_ref<const std::string&>();
-        for (const auto& s : seen)
-          if (s == k) bad = true;
-        seen.push_back(k);
+      case json::parse_event_t::key:
+        if (!members.empty()) ++members.back();
         break;
-      }
       case json::parse_event_t::object_end:
-        if (!names.empty()) names.pop_back();
+        if (!members.empty()) {
+          if (value.size() != members.back()) bad = true;
+          members.pop_back();
+        }
         break;
       default: break;
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "m2msec/backend/botan/jose.hpp"
 #include "m2msec/core/encoding.hpp"
 #include "m2msec/crypto/key_agreement.hpp"
+#include "m2msec/crypto/mac.hpp"
 #include "m2msec/crypto/random.hpp"
 #include "m2msec/crypto/signature.hpp"
 #include "m2msec/e2e/jose/algorithms.hpp"
@@ -314,6 +316,7 @@ class jwk {
     auto p = private_.clone();
     if (!p) return fail(p.error());
     key.private_ = std::move(*p);
+    if (auto r = key.prepare(); !r) return fail(r.error());
     return key;
   }
 
@@ -328,6 +331,13 @@ class jwk {
   [[nodiscard]] const secret& private_part() const noexcept { return private_; }
   // EC: the uncompressed point; RSA: SubjectPublicKeyInfo; oct: empty.
   [[nodiscard]] bytes_view public_part() const noexcept { return public_; }
+  // The HMAC key made ready when the key allows HS256/384/512 (nullptr otherwise).
+  template <class Hash>
+  [[nodiscard]] const crypto::prepared_hmac<Hash>* hmac() const noexcept {
+    if constexpr (Hash::size == 32) return hs256_.get();
+    else if constexpr (Hash::size == 48) return hs384_.get();
+    else return hs512_.get();
+  }
 
  private:
   jwk(kty t, curve c, std::string kid) : type_(t), crv_(c), kid_(std::move(kid)) {}
@@ -338,7 +348,21 @@ class jwk {
     if (uses.empty()) return fail(errc::alg_not_allowed);
     if (type_ == kty::oct && private_.empty()) return fail(errc::invalid_key);
     uses_ = uses;
+    if (auto r = prepare(); !r) return fail(r.error());
     return std::move(*this);
+  }
+  // Keyed once for every HMAC the key serves, so signing does not key again.
+  result<void> prepare() {
+    auto make = [&]<class H>(alg a, std::unique_ptr<crypto::prepared_hmac<H>>& slot) -> result<void> {
+      if (!uses_.contains(a)) return {};
+      auto p = crypto::prepared_hmac<H>::create(private_.expose());
+      if (!p) return fail(p.error());
+      slot = std::make_unique<crypto::prepared_hmac<H>>(std::move(*p));
+      return {};
+    };
+    if (auto r = make(alg::hs256, hs256_); !r) return r;
+    if (auto r = make(alg::hs384, hs384_); !r) return r;
+    return make(alg::hs512, hs512_);
   }
   std::optional<alg> single_alg() const noexcept {
     std::optional<alg> one;
@@ -356,6 +380,9 @@ class jwk {
   alg_set uses_;
   byte_vector public_;
   secret private_;
+  std::unique_ptr<crypto::prepared_hmac<crypto::sha256>> hs256_;
+  std::unique_ptr<crypto::prepared_hmac<crypto::sha384>> hs384_;
+  std::unique_ptr<crypto::prepared_hmac<crypto::sha512>> hs512_;
 };
 
 }  // namespace m2msec::jose

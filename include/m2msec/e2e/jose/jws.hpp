@@ -61,17 +61,19 @@ template <class F>
 template <class F>
 [[nodiscard]] decltype(auto) with_hmac(alg a, F&& f) {
   switch (a) {
-    case alg::hs256: return f.template operator()<crypto::hmac_sha256>();
-    case alg::hs384: return f.template operator()<crypto::hmac_sha384>();
-    default: return f.template operator()<crypto::hmac_sha512>();
+    case alg::hs256: return f.template operator()<crypto::sha256>();
+    case alg::hs384: return f.template operator()<crypto::sha384>();
+    default: return f.template operator()<crypto::sha512>();
   }
 }
 
 [[nodiscard]] inline result<byte_vector> sign_input(const jwk& key, alg a, std::string_view input) {
   if (is_hmac(a)) {
     return with_hmac(a, [&]<class H>() -> result<byte_vector> {
-      byte_vector tag(H::tag_size);
-      if (auto r = crypto::mac_once<H>(key.private_part().expose(), {as_bytes(input)}, tag); !r) return fail(r.error());
+      const auto* m = key.hmac<H>();
+      if (m == nullptr) return fail(errc::alg_not_allowed);
+      byte_vector tag(H::size);
+      if (auto r = m->compute(as_bytes(input), tag); !r) return fail(r.error());
       return tag;
     });
   }
@@ -88,12 +90,9 @@ template <class F>
 [[nodiscard]] inline result<void> verify_input(const jwk& key, alg a, std::string_view input, bytes_view sig) {
   if (is_hmac(a)) {
     return with_hmac(a, [&]<class H>() -> result<void> {
-      std::array<byte, H::tag_size> tag{};
-      if (sig.size() != H::tag_size) return fail(errc::auth_failed);
-      if (auto r = crypto::mac_once<H>(key.private_part().expose(), {as_bytes(input)}, tag); !r) return fail(r.error());
-      const bool ok = ct::equal(tag, sig);
-      ct::wipe(tag.data(), tag.size());
-      if (!ok) return fail(errc::auth_failed);
+      const auto* m = key.hmac<H>();
+      if (m == nullptr) return fail(errc::alg_not_allowed);
+      if (auto r = m->verify(as_bytes(input), sig); !r) return fail(errc::auth_failed);
       return {};
     });
   }
@@ -121,12 +120,15 @@ template <class F>
     if (!s.key->allows(s.algorithm)) return fail(errc::alg_not_allowed);
     if (!s.protected_header.is_object() || s.protected_header.contains("alg")) return fail(errc::invalid_argument);
     if (form == serialization::compact && !s.header.is_null()) return fail(errc::invalid_argument);
-    json prot = s.protected_header;
-    prot["alg"] = std::string(to_string(s.algorithm));
-    auto joint = detail::joint_header({&prot, &s.header});
-    if (!joint) return fail(errc::invalid_argument);
-    if (!s.key->kid().empty() && !joint->contains("kid")) prot["kid"] = s.key->kid();
-    std::string input = fast_base64url_encode(as_bytes(prot.dump()));
+    auto joint = detail::joint_header({&s.protected_header, &s.header});
+    if (!joint || joint->contains("alg")) return fail(errc::invalid_argument);
+    // The protected header, written directly: "alg", "kid" (unless given), then the caller's members.
+    std::string prot = "{";
+    detail::append_string_member(prot, "alg", to_string(s.algorithm));
+    if (!s.key->kid().empty() && !joint->contains("kid")) detail::append_string_member(prot, "kid", s.key->kid());
+    detail::append_members(prot, s.protected_header);
+    prot += '}';
+    std::string input = fast_base64url_encode(as_bytes(prot));
     const std::size_t prot_len = input.size();
     input += '.';
     input += payload_b64;
@@ -177,14 +179,16 @@ template <class F>
 
 namespace detail {
 
-[[nodiscard]] inline result<jws_signature> parse_signature(const json& prot, std::string_view prot_b64,
+[[nodiscard]] inline result<jws_signature> parse_signature(json prot, std::string_view prot_b64,
                                                            const json* header, std::string_view payload_b64,
                                                            std::string_view sig_b64, const policy& pol) {
   if (header != nullptr && (!header->is_object() || header->dump().size() > pol.bounds.max_header))
     return fail(errc::invalid_encoding);
-  auto joint = joint_header({&prot, header});
+  // Without an unprotected header the protected one is the joint header.
+  auto joint = header == nullptr ? result<json>(json()) : joint_header({&prot, header});
   if (!joint) return fail(joint.error());
-  if (auto c = check_crit_and_zip(*joint, prot, pol); !c) return fail(c.error());
+  if (header == nullptr) *joint = std::move(prot);
+  if (auto c = check_crit_and_zip(*joint, header == nullptr ? *joint : prot, pol); !c) return fail(c.error());
   auto a = header_alg(*joint, pol);
   if (!a) return fail(a.error());
   if (!is_signature(*a) && *a != alg::none) return fail(errc::alg_not_allowed);
@@ -212,7 +216,7 @@ namespace detail {
   auto payload = fast_base64url_decode((*parts)[1]);
   if (!payload) return fail(payload.error());
   p.payload = std::move(*payload);
-  auto s = parse_signature(*prot, (*parts)[0], nullptr, (*parts)[1], (*parts)[2], pol);
+  auto s = parse_signature(std::move(*prot), (*parts)[0], nullptr, (*parts)[1], (*parts)[2], pol);
   if (!s) return fail(s.error());
   p.signatures.push_back(std::move(*s));
   return p;
@@ -245,7 +249,7 @@ namespace detail {
     auto prot = decode_header(**prot_b64, pol.bounds);
     if (!prot) return fail(prot.error());
     if (!prot->contains("alg")) return fail(errc::invalid_encoding);
-    auto sig = parse_signature(*prot, **prot_b64, member(s, "header"), **payload_b64, **sig_b64, pol);
+    auto sig = parse_signature(std::move(*prot), **prot_b64, member(s, "header"), **payload_b64, **sig_b64, pol);
     if (!sig) return fail(sig.error());
     p.signatures.push_back(std::move(*sig));
     return {};
