@@ -394,6 +394,22 @@ TEST_CASE("The fast base64url codec agrees with the constant-time one and is as 
       if (f && c) CHECK(*f == *c);
     }
   }
+  // Long inputs take the vector path (where the CPU has AVX2): every length and
+  // a bad character at every position of a 200-character window.
+  for (std::size_t n : {64u, 65u, 66u, 95u, 96u, 97u, 1000u, 4099u, 65536u, 1u << 20}) {
+    byte_vector b(n);
+    for (auto& x : b) x = static_cast<byte>(rng());
+    const std::string fast = fast_base64url_encode(b);
+    REQUIRE(fast == base64url_encode(b));
+    REQUIRE(*fast_base64url_decode(fast) == b);
+    if (n > 5000) continue;
+    for (std::size_t at = 0; at < std::min<std::size_t>(fast.size(), 200); ++at)
+      for (char c : {'+', '/', '=', '.', '\x80', '\xff', ' ', '\0'}) {
+        std::string t = fast;
+        t[at] = c;
+        if (fast_base64url_decode(t)) FAIL("accepted " << int(c) << " at " << at << " of " << n);
+      }
+  }
   for (const char* bad : {"A", "AB=", "AB==", "A+B/", "AB C", "AAB", "AAC", "_x"})
     CHECK(!fast_base64url_decode(std::string_view(bad)));
   CHECK(base64_encode(as_bytes(std::string("any carnal pleas"))) == "YW55IGNhcm5hbCBwbGVhcw==");

@@ -152,7 +152,7 @@ template <clock Clock>
     pol.allow_unsecured = true;
   }
   std::string nested;
-  if (std::count(token.begin(), token.end(), '.') == 4) {  // a JWE: must carry a JWT
+  if (jose::detail::count_dots(token) == 4) {  // a JWE: must carry a JWT
     auto p = jose::parse_jwe(token, pol);
     if (!p) return fail(p.error());
     auto d = jose::decrypt(std::move(*p), ctx.decryption_keys);

@@ -7,6 +7,10 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <string>
 #include <string_view>
 
@@ -45,13 +49,105 @@ inline void put_pair(char* out, unsigned v12) noexcept {
   out[1] = static_cast<char>(p >> 8);
 }
 
+#if defined(__x86_64__)
+// AVX2 kernels (W. Muła and D. Lemire, "Faster Base64 Encoding and Decoding
+// Using AVX2 Instructions", 2018), with the URL-safe alphabet. They handle the
+// bulk; the scalar code above does the rest. Picked at run time.
+inline bool have_avx2() noexcept {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+
+// 24 input bytes per step (two 16-byte loads, 28 bytes readable) to 32 characters.
+// Returns the input bytes consumed.
+__attribute__((target("avx2"))) inline std::size_t encode_avx2(const byte* in, std::size_t n, char* out) noexcept {
+  const __m256i shuffle = _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10,
+                                           1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
+  // Offsets from 0..63 to the alphabet: A-Z +65, a-z +71, 0-9 -4, '-' -17, '_' +32.
+  const __m256i lut = _mm256_setr_epi8(65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -17, 32, 0, 0,
+                                       65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -17, 32, 0, 0);
+  std::size_t i = 0;
+  for (; i + 28 <= n; i += 24, out += 32) {
+    const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 12));
+    const __m256i v = _mm256_shuffle_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1), shuffle);
+    // Four 6-bit indices per 32-bit word.
+    const __m256i t0 = _mm256_and_si256(v, _mm256_set1_epi32(0x0fc0fc00));
+    const __m256i t1 = _mm256_mulhi_epu16(t0, _mm256_set1_epi32(0x04000040));
+    const __m256i t2 = _mm256_and_si256(v, _mm256_set1_epi32(0x003f03f0));
+    const __m256i t3 = _mm256_mullo_epi16(t2, _mm256_set1_epi32(0x01000010));
+    const __m256i idx = _mm256_or_si256(t1, t3);
+    __m256i range = _mm256_subs_epu8(idx, _mm256_set1_epi8(51));
+    range = _mm256_sub_epi8(range, _mm256_cmpgt_epi8(idx, _mm256_set1_epi8(25)));
+    const __m256i chars = _mm256_add_epi8(idx, _mm256_shuffle_epi8(lut, range));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), chars);
+  }
+  return i;
+}
+
+// 32 characters per step to 24 bytes (a 32-byte store: 8 bytes of room after
+// them). Returns the characters consumed; sets `bad` on any character outside
+// the alphabet.
+__attribute__((target("avx2"))) inline std::size_t decode_avx2(const unsigned char* in, std::size_t n, byte* out,
+                                                               std::size_t out_room, bool& bad) noexcept {
+  std::size_t i = 0;
+  __m256i invalid = _mm256_setzero_si256();
+  for (; i + 32 <= n && (i / 4) * 3 + 32 <= out_room; i += 32, out += 24) {
+    const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
+    const __m256i upper = _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8('A' - 1)),
+                                           _mm256_cmpgt_epi8(_mm256_set1_epi8('Z' + 1), c));
+    const __m256i lower = _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8('a' - 1)),
+                                           _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), c));
+    const __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8('0' - 1)),
+                                           _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), c));
+    const __m256i dash = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('-'));
+    const __m256i under = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('_'));
+    const __m256i valid = _mm256_or_si256(_mm256_or_si256(upper, lower), _mm256_or_si256(digit, _mm256_or_si256(dash, under)));
+    invalid = _mm256_or_si256(invalid, _mm256_andnot_si256(valid, _mm256_set1_epi8(-1)));
+    __m256i off = _mm256_and_si256(upper, _mm256_set1_epi8(-65));
+    off = _mm256_or_si256(off, _mm256_and_si256(lower, _mm256_set1_epi8(-71)));
+    off = _mm256_or_si256(off, _mm256_and_si256(digit, _mm256_set1_epi8(4)));
+    off = _mm256_or_si256(off, _mm256_and_si256(dash, _mm256_set1_epi8(62 - '-')));
+    off = _mm256_or_si256(off, _mm256_and_si256(under, _mm256_set1_epi8(63 - '_')));
+    const __m256i v = _mm256_add_epi8(c, off);
+    // Four 6-bit values per 32-bit word to three bytes, then the lanes packed.
+    const __m256i ab = _mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140));
+    __m256i w = _mm256_madd_epi16(ab, _mm256_set1_epi32(0x00011000));
+    w = _mm256_shuffle_epi8(w, _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+                                                2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1));
+    w = _mm256_permutevar8x32_epi32(w, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), w);
+  }
+  bad = !_mm256_testz_si256(invalid, invalid);
+  return i;
+}
+#endif
+
 }  // namespace b64_detail
 
-// Writes base64url_encoded_size(in.size()) characters at out.
+// Writes base64url_encoded_size(in.size()) characters at out. Six input bytes
+// become eight characters with one 64-bit load, four table lookups and one
+// 64-bit store.
 inline void base64url_encode_to(bytes_view in, char* out) noexcept {
   std::size_t i = 0;
   const std::size_t n = in.size();
   const byte* p = in.data();
+#if defined(__x86_64__)
+  if (n >= 64 && b64_detail::have_avx2()) {
+    i = b64_detail::encode_avx2(p, n, out);
+    out += i / 3 * 4;
+  }
+#endif
+  for (; i + 8 <= n; i += 6, out += 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    v = __builtin_bswap64(v) >> 16;  // the 48 bits of p[i..i+6), big-endian
+    const std::uint64_t w = std::uint64_t{b64_detail::pairs[(v >> 36) & 0xFFF]} |
+                            (std::uint64_t{b64_detail::pairs[(v >> 24) & 0xFFF]} << 16) |
+                            (std::uint64_t{b64_detail::pairs[(v >> 12) & 0xFFF]} << 32) |
+                            (std::uint64_t{b64_detail::pairs[v & 0xFFF]} << 48);
+    std::memcpy(out, &w, 8);
+  }
   for (; i + 3 <= n; i += 3, out += 4) {
     const unsigned v = (unsigned{p[i]} << 16) | (unsigned{p[i + 1]} << 8) | p[i + 2];
     b64_detail::put_pair(out, v >> 12);
@@ -88,6 +184,23 @@ inline void base64url_append(std::string& s, bytes_view in) {
   byte* o = out.data();
   std::uint32_t bad = 0;
   std::size_t i = 0;
+#if defined(__x86_64__)
+  if (in.size() >= 64 && have_avx2()) {
+    bool vbad = false;
+    i = decode_avx2(s, in.size(), o, n, vbad);
+    o += i / 4 * 3;
+    if (vbad) bad |= bad_bit;
+  }
+#endif
+  // Eight characters to six bytes, stored as one 64-bit word while two bytes of
+  // room remain after them.
+  for (; i + 8 <= in.size() && (i / 4) * 3 + 8 <= n; i += 8, o += 6) {
+    const std::uint32_t a = shifted<18>[s[i]] | shifted<12>[s[i + 1]] | shifted<6>[s[i + 2]] | shifted<0>[s[i + 3]];
+    const std::uint32_t b = shifted<18>[s[i + 4]] | shifted<12>[s[i + 5]] | shifted<6>[s[i + 6]] | shifted<0>[s[i + 7]];
+    bad |= a | b;
+    const std::uint64_t w = __builtin_bswap64((std::uint64_t{a & 0xFFFFFF} << 40) | (std::uint64_t{b & 0xFFFFFF} << 16));
+    std::memcpy(o, &w, 8);
+  }
   for (; i + 4 <= in.size(); i += 4, o += 3) {
     const std::uint32_t v = shifted<18>[s[i]] | shifted<12>[s[i + 1]] | shifted<6>[s[i + 2]] | shifted<0>[s[i + 3]];
     bad |= v;

@@ -47,6 +47,14 @@ struct wiped {
   [[nodiscard]] bytes_view view() const noexcept { return {bytes.data(), size}; }
 };
 
+// The number of '.' in s, counting no further than `limit` + 1 (memchr-fast on
+// megabyte objects, which hold four at most).
+[[nodiscard]] inline std::size_t count_dots(std::string_view s, std::size_t limit = 5) noexcept {
+  std::size_t n = 0;
+  for (std::size_t at = s.find('.'); at != std::string_view::npos && n <= limit; at = s.find('.', at + 1)) ++n;
+  return n;
+}
+
 // Splits a compact serialization into exactly `parts` pieces at '.'.
 template <std::size_t Parts>
 [[nodiscard]] inline result<std::array<std::string_view, Parts>> split(std::string_view s) noexcept {

@@ -9,6 +9,7 @@
 // This layer allocates (JSON headers, the output string).
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -284,7 +285,10 @@ template <class F>
   }
   std::array<byte, detail::iv_size> iv{};
   if (auto r = crypto::rng<>::fill(iv); !r) return fail(r.error());
-  byte_vector sealed(plaintext.size() + detail::tag_size);
+  // Uninitialised: every byte is written by the AEAD (no memset of a megabyte).
+  const std::size_t sealed_size = plaintext.size() + detail::tag_size;
+  const std::unique_ptr<byte[]> sealed_bytes(new byte[sealed_size]);
+  const mutable_bytes sealed(sealed_bytes.get(), sealed_size);
   if (auto r = detail::gcm_seal(e, cek.view(), iv, as_bytes(aad), plaintext, sealed); !r) return fail(r.error());
   const bytes_view ciphertext(sealed.data(), plaintext.size());
   const bytes_view tag(sealed.data() + plaintext.size(), detail::tag_size);
@@ -581,7 +585,9 @@ namespace detail {
   const std::size_t prot_len = out.size();
   std::array<byte, detail::iv_size> iv{};
   if (auto r = crypto::rng<>::fill(iv); !r) return fail(r.error());
-  byte_vector sealed(plaintext.size() + detail::tag_size);
+  const std::size_t sealed_size = plaintext.size() + detail::tag_size;
+  const std::unique_ptr<byte[]> sealed_bytes(new byte[sealed_size]);
+  const mutable_bytes sealed(sealed_bytes.get(), sealed_size);
   if (auto r = detail::gcm_seal(e, key, iv, as_bytes(std::string_view(out).substr(0, prot_len)), plaintext, sealed); !r)
     return fail(r.error());
   out += "..";
