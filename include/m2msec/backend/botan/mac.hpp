@@ -12,6 +12,19 @@
 #include "m2msec/core/ct.hpp"
 #include "m2msec/crypto/concepts.hpp"
 
+namespace m2msec::backend::botan_detail {
+// Computes the expected tag with `compute` and compares it with `tag` in constant time.
+template <std::size_t TagSize, class Compute>
+[[nodiscard]] result<void> check_tag(Compute&& compute, bytes_view tag) noexcept {
+  std::uint8_t expected[TagSize];
+  if (auto r = compute(mutable_bytes(expected, TagSize)); !r) return r;
+  const bool ok = ct::equal(expected, tag);
+  ct::wipe(expected, sizeof expected);
+  if (!ok) return fail(errc::auth_failed);
+  return {};
+}
+}  // namespace m2msec::backend::botan_detail
+
 namespace m2msec::crypto {
 
 // Keyed once; Botan's HMAC returns to the keyed state after each final().
@@ -46,12 +59,7 @@ class mac<hmac<Hash>, backend::botan> {
     return finish(tag);
   }
   [[nodiscard]] result<void> verify(bytes_view msg, bytes_view tag) noexcept {
-    byte expected[tag_size];
-    if (auto r = compute(msg, expected); !r) return r;
-    const bool ok = ct::equal(expected, tag);
-    ct::wipe(expected, sizeof expected);
-    if (!ok) return fail(errc::auth_failed);
-    return {};
+    return backend::botan_detail::check_tag<tag_size>([&](mutable_bytes out) { return compute(msg, out); }, tag);
   }
 
  private:
@@ -102,12 +110,7 @@ class prepared_hmac {
     });
   }
   [[nodiscard]] result<void> verify(bytes_view msg, bytes_view tag) const noexcept {
-    std::uint8_t expected[tag_size];
-    if (auto r = compute(msg, expected); !r) return r;
-    const bool ok = ct::equal(expected, tag);
-    ct::wipe(expected, sizeof expected);
-    if (!ok) return fail(errc::auth_failed);
-    return {};
+    return backend::botan_detail::check_tag<tag_size>([&](mutable_bytes out) { return compute(msg, out); }, tag);
   }
 
  private:
