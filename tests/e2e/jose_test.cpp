@@ -195,8 +195,10 @@ TEST_CASE("Every bit flipped and every truncation of compact and JSON objects is
   objects.emplace_back(*sign(as_bytes(pt), hs, alg::hs256), false);
   objects.emplace_back(*sign(as_bytes(pt), es, alg::es256, json::object(), serialization::flattened), false);
   std::size_t flips = 0, cuts = 0, harmless = 0;
-  for (const auto& [obj, is_jwe] : objects) {
-    auto open = [&, is_jwe = is_jwe](const std::string& s) -> std::optional<byte_vector> {
+  for (const auto& entry : objects) {
+    const std::string& obj = entry.first;  // no structured binding: clang 14 cannot capture one
+    const bool is_jwe = entry.second;
+    auto open = [&](const std::string& s) -> std::optional<byte_vector> {
       if (is_jwe) {
         // The two-recipient object is opened as its first recipient only.
         auto d = obj.find("},{\"header\"") != std::string::npos ? decrypt(s, keys[0]) : decrypt(s, keys);
