@@ -30,7 +30,7 @@ const char* form_name(serialization f) {
 
 TEST_CASE("jwcrypto's JWE and JWS objects open in m2msec with jwcrypto's JWKs", "[jose][interop]") {
   peer::temp_dir dir;
-  peer::run(peer::python + " " + peer::script("jose_peer.py") + " make " + dir.file("peer.json"));
+  peer::run(peer::command() + " make " + dir.file("peer.json"));
   const auto doc = peer::read_json(dir.file("peer.json"));
 
   std::map<std::string, jwk> keys;
@@ -178,7 +178,7 @@ TEST_CASE("m2msec's JWE and JWS objects and JWKs open in jwcrypto", "[jose][inte
   peer::temp_dir dir;
   peer::write_json(dir.file("ours.json"), {{"keys", jwks}, {"cases", cases}});
   const auto results =
-      nlohmann::json::parse(peer::run(peer::python + " " + peer::script("jose_peer.py") + " check " + dir.file("ours.json")));
+      nlohmann::json::parse(peer::run(peer::command() + " check " + dir.file("ours.json")));
   REQUIRE(results.size() == cases.size());
   std::size_t passed = 0;
   for (const auto& r : results) {
@@ -217,7 +217,7 @@ TEST_CASE("ESPrim objects cross between m2msec and jwcrypto given the sessionESP
     peer::temp_dir dir;
     peer::write_json(dir.file("esprim.json"), doc);
     const auto out =
-        json::parse(peer::run(peer::python + " " + peer::script("jose_peer.py") + " esprim " + dir.file("esprim.json")));
+        json::parse(peer::run(peer::command() + " esprim " + dir.file("esprim.json")));
 
     // m2msec -> peer: the request (with "oro") and the response.
     REQUIRE(out["opened"].size() == 2);

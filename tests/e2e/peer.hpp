@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -45,6 +46,13 @@ inline std::string run(const std::string& command) {
 }
 
 inline std::string script(const std::string& name) { return M2MSEC_SOURCE_DIR "/tests/e2e/" + name; }
+
+// The peer's command: jwcrypto by default; M2MSEC_JOSE_PEER names another that
+// speaks the same protocol (tests/e2e/jose_peer.mjs on npm `jose`).
+inline std::string command() {
+  const char* other = std::getenv("M2MSEC_JOSE_PEER");
+  return other != nullptr && *other != '\0' ? std::string(other) : python + " " + script("jose_peer.py");
+}
 
 inline nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
