@@ -274,7 +274,9 @@ TEST_CASE("oneM2M tokens: signed, nested and unsecured, verified as a Hosting CS
                                                            [](json& j) { j["exp"] = "soon"; },
                                                            [](json& j) { j["nbf"] = j["exp"].get<std::int64_t>() + 1; },
                                                            [](json& j) { j["aud"] = json::array(); },
-                                                           [](json& j) { j["aud"] = 5; }}) {
+                                                           [](json& j) { j["aud"] = 5; },
+                                                           [](json& j) { j["exp"] = 253402300799; },
+                                                           [](json& j) { j["nbf"] = -1; }}) {
     json j = token::to_json(c);
     edit(j);
     auto t = jose::sign(as_bytes(j.dump()), *issuer_key, alg::es256);

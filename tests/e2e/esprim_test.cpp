@@ -42,8 +42,11 @@ TEST_CASE("ESPrim timestamps are ISO 8601 basic, strict", "[esprim]") {
   const time_point t = esprim_support::start + 5min + 7s;
   CHECK(esprim::to_timestamp(t) == "20261128T090507");
   CHECK(esprim::parse_timestamp("20261128T090507") == t);
+  CHECK(esprim::parse_timestamp("22611231T235959"));
+  // Outside what a time_point holds (found by the fuzzer: year 1026 overflowed).
   for (const char* bad : {"20261128T0905", "20261128 090507", "20261328T090507", "20260230T090507", "20261128T246000",
-                          "2026112aT090507", "20261128T090507Z", ""})
+                          "2026112aT090507", "20261128T090507Z", "", "10261128T090507", "19691231T235959",
+                          "22620101T000000", "99991231T235959", "00000101T000000"})
     CHECK(esprim::parse_timestamp(bad).error() == errc::invalid_encoding);
 }
 

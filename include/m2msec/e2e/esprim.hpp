@@ -67,7 +67,8 @@ using outcome = tl::expected<T, error>;
                 static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
   return buf;
 }
-// Strict: exactly "YYYYMMDDTHHMMSS", a real calendar date and time of day.
+// Strict: exactly "YYYYMMDDTHHMMSS", a real calendar date and time of day,
+// in the years 1970-2261 that a time_point holds.
 [[nodiscard]] inline result<time_point> parse_timestamp(std::string_view s) {
   using namespace std::chrono;
   if (s.size() != 15 || s[8] != 'T') return fail(errc::invalid_encoding);
@@ -82,6 +83,8 @@ using outcome = tl::expected<T, error>;
   }
   const year_month_day ymd{year(v[0]), month(static_cast<unsigned>(v[1])), day(static_cast<unsigned>(v[2]))};
   if (!ymd.ok() || v[3] > 23 || v[4] > 59 || v[5] > 59) return fail(errc::invalid_encoding);
+  // time_point counts nanoseconds from 1970 in 64 bits: it ends in 2262.
+  if (v[0] < 1970 || v[0] > 2261) return fail(errc::invalid_encoding);
   return time_point(sys_days(ymd)) + hours(v[3]) + minutes(v[4]) + seconds(v[5]);
 }
 

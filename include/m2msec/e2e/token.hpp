@@ -42,7 +42,9 @@ inline std::int64_t numeric_date(time_point t) {
 inline result<time_point> from_numeric_date(const json& j) {
   if (!j.is_number_integer()) return fail(errc::invalid_encoding);
   const auto v = j.get<std::int64_t>();
-  if (v < 0 || v > 253402300799) return fail(errc::invalid_encoding);  // up to year 9999
+  // time_point counts nanoseconds in 64 bits: NumericDates past 2262-04-11 do not fit.
+  constexpr std::int64_t last = std::chrono::duration_cast<std::chrono::seconds>(duration::max()).count() - 1;
+  if (v < 0 || v > last) return fail(errc::invalid_encoding);
   return time_point(std::chrono::seconds(v));
 }
 }  // namespace detail
