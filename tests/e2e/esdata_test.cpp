@@ -224,7 +224,7 @@ TEST_CASE("oneM2M tokens: signed, nested and unsecured, verified as a Hosting CS
 
   auto nested = token::issue_nested(c, *issuer_key, alg::es256, *hosting_key, alg::ecdh_es_a256kw);
   REQUIRE(nested);
-  CHECK(jose::parse_jwe(*nested)->protected_header["cty"] == "JWT");
+  CHECK(jose::parse_jwe(*nested)->protected_header.to_json()["cty"] == "JWT");
   CHECK(token::verify(*nested, ctx, clock));
 
   // The claims that decide.

@@ -19,7 +19,7 @@ namespace {
 std::string reheader(const std::string& jwe, const secret& key, const std::function<void(json&)>& f) {
   auto p = jose::parse_jwe(jwe);
   REQUIRE(p);
-  json h = p->protected_header;
+  json h = p->protected_header.to_json();
   const jose::enc e = p->encryption;
   auto pt = jose::decrypt_direct(std::move(*p), key.expose());
   REQUIRE(pt);
@@ -92,7 +92,7 @@ TEST_CASE("An ESPrim request and its response cross a session, in every enc", "[
     REQUIRE(jwe);
     auto parsed = jose::parse_jwe(*jwe);
     REQUIRE(parsed);
-    const json& h = parsed->protected_header;
+    const json h = parsed->protected_header.to_json();
     CHECK(h["alg"] == "dir");
     CHECK(h["enc"] == to_string(e));
     CHECK(h["kid"] == esprim_support::kid);

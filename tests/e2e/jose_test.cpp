@@ -52,7 +52,7 @@ TEST_CASE("RFC 7515 A.1 (HS256) and A.3 (ES256) verify; one changed bit does not
   auto v = verify(a1, hs);
   REQUIRE(v);
   CHECK(str(v->payload) == "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}");
-  CHECK(v->header["typ"] == "JWT");
+  CHECK(v->header.to_json()["typ"] == "JWT");
   std::string bad = a1;
   bad[bad.size() - 5] = 'B';
   CHECK(verify(bad, hs).error() == errc::auth_failed);
@@ -74,10 +74,12 @@ TEST_CASE("RFC 7518 C: ECDH-ES Concat KDF gives the example's key", "[jose][vect
   const json header = {{"alg", "ECDH-ES"}, {"enc", "A128GCM"}, {"apu", "QWxpY2U"}, {"apv", "Qm9i"},
                        {"epk", {{"kty", "EC"}, {"crv", "P-256"}, {"x", "gI0GAILBdu7T53akrFmMyGcsF3n5dO7MmwNBHKW5SV0"},
                                 {"y", "SLW_xSffzlPWrHEVI30DHM_4egVwt3NQqeUD7nMFpps"}}}};
+  auto read = jose::header::parse(header.dump(), {});
+  REQUIRE(read);
   jose::detail::wiped<66> z;
-  REQUIRE(jose::detail::ecdh_recipient(bob, header, alg::ecdh_es, z));
+  REQUIRE(jose::detail::ecdh_recipient(bob, *read, alg::ecdh_es, z));
   std::array<byte, 16> key{};
-  REQUIRE(jose::detail::ecdh_es_kdf(alg::ecdh_es, enc::a128gcm, z.view(), header, key));
+  REQUIRE(jose::detail::ecdh_es_kdf(alg::ecdh_es, enc::a128gcm, z.view(), "QWxpY2U", "Qm9i", key));
   CHECK(base64url_encode(key) == "VqqN6vgjbSBcIijNcacQGg");
 }
 
@@ -107,7 +109,7 @@ TEST_CASE("Every JWE alg and enc round-trips in every serialization", "[jose]") 
         auto d = decrypt(*c, *k);
         REQUIRE(d);
         CHECK(str(d->plaintext) == pt);
-        CHECK(d->header["cty"] == "application/json");
+        CHECK(d->header.to_json()["cty"] == "application/json");
         ++n;
       }
     }
@@ -154,7 +156,7 @@ TEST_CASE("Every JWS alg round-trips in every serialization; several signers", "
       auto v = verify(*s, k);
       REQUIRE(v);
       CHECK(str(v->payload) == "payload");
-      CHECK(v->header["alg"] == to_string(a));
+      CHECK(v->header.to_json()["alg"] == to_string(a));
     }
     signers.push_back({&k, a, json::object(), nullptr});
   }

@@ -381,7 +381,7 @@ class originator {
   [[nodiscard]] outcome<byte_vector> unprotect_response(std::string_view jwe, const Clock& clk) {
     auto p = jose::parse_jwe(jwe, detail::esprim_policy());
     if (!p) return refuse(rsc::bad_request, p.error());
-    const json& h = p->protected_header;
+    const jose::header& h = p->protected_header;
     auto same = [&](const char* name, const std::string& want) {
       auto v = jose::string_member(h, name);
       return v && *v && **v == want;
@@ -476,7 +476,7 @@ class receiver {
       return refuse(option ? rsc::esprim_unsupported_option : rsc::bad_request, p.error());
     }
     if (p->form != jose::serialization::compact) return refuse(rsc::bad_request, errc::invalid_encoding);
-    const json& h = p->protected_header;
+    const jose::header& h = p->protected_header;
     auto kid = jose::string_member(h, "kid");
     auto ori = jose::string_member(h, "ori");
     auto rri = jose::string_member(h, "rri");
@@ -495,8 +495,8 @@ class receiver {
     const rand_object& recv = theirs->second;
     // (3) from the header when sent (authenticated by step 6), else from the cache.
     std::optional<rand_object> sent;
-    if (const json* oro = jose::member(h, "oro")) {
-      auto parsed = rand_object_from_json(*oro, role::originator);
+    if (h.contains("oro")) {
+      auto parsed = rand_object_from_json(h.value("oro"), role::originator);
       if (!parsed || parsed->id != o) return refuse(rsc::bad_request, errc::invalid_encoding);
       sent = std::move(*parsed);
     }

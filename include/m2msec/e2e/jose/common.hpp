@@ -71,12 +71,13 @@ template <std::size_t Parts>
   return out;
 }
 
-// A base64url header: decoded, bounded, and parsed strictly as a JSON object.
-[[nodiscard]] inline result<json> decode_header(std::string_view b64, const limits& lim) {
+// A base64url header: decoded, bounded, and read strictly as a JSON object.
+[[nodiscard]] inline result<header> decode_header(std::string_view b64, const limits& lim) {
   if (base64url_decoded_size(b64.size()) > lim.max_header) return fail(errc::message_too_long);
-  auto raw = fast_base64url_decode(b64);
-  if (!raw) return fail(raw.error());
-  return parse_object({reinterpret_cast<const char*>(raw->data()), raw->size()}, lim.max_header, lim.max_depth);
+  std::string text(base64url_decoded_size(b64.size()), '\0');
+  auto n = fast_base64url_decode(b64, mutable_bytes(reinterpret_cast<byte*>(text.data()), text.size()));
+  if (!n) return fail(n.error());
+  return header::parse(std::move(text), lim);
 }
 
 // A base64url member of a JSON serialization; `required` members must be present.
@@ -89,7 +90,7 @@ template <std::size_t Parts>
 }
 
 // RFC 7516 §7.2.1 / RFC 7515 §7.2.1: the headers of one recipient or signature
-// must not share a member name; their union is the JOSE header.
+// must not share a member name; their union is the JOSE header (as written).
 [[nodiscard]] inline result<json> joint_header(std::initializer_list<const json*> parts) {
   json joint = json::object();
   for (const json* p : parts) {
@@ -102,19 +103,36 @@ template <std::size_t Parts>
   }
   return joint;
 }
+// The same for headers as read: the protected one and the unprotected ones
+// of a JSON serialization (absent when null).
+[[nodiscard]] inline result<header> joint_header(const header& protected_header, std::initializer_list<const json*> unprotected,
+                                                 const limits& lim) {
+  std::vector<header> parts;
+  for (const json* u : unprotected) {
+    if (u == nullptr) continue;
+    auto h = header::from_json(*u, lim);
+    if (!h) return fail(h.error());
+    parts.push_back(std::move(*h));
+  }
+  if (parts.empty()) return protected_header;
+  auto joint = header::join({&protected_header, &parts[0], parts.size() > 1 ? &parts[1] : nullptr});
+  if (!joint) return fail(joint.error());
+  return joint;
+}
 
 // RFC 7515 §4.1.11 and RFC 7516 §4.1.13: "crit" sits in the protected header, is a
 // non-empty list of distinct extension names that the caller understands and
 // that the header carries. RFC 7516 §4.1.3: "zip" is refused (m2msec inflates nothing).
-[[nodiscard]] inline result<void> check_crit_and_zip(const json& joint, const json& protected_header,
+[[nodiscard]] inline result<void> check_crit_and_zip(const header& joint, const header& protected_header,
                                                      const policy& pol) {
   if (joint.contains("zip")) return fail(errc::unsupported);
-  const json* crit = member(joint, "crit");
-  if (crit == nullptr) return {};
-  if (member(protected_header, "crit") == nullptr) return fail(errc::invalid_encoding);
-  if (!crit->is_array() || crit->empty()) return fail(errc::invalid_encoding);
+  if (!joint.contains("crit")) return {};
+  if (!protected_header.contains("crit") || joint.type_of("crit") != header::kind::array)
+    return fail(errc::invalid_encoding);
+  const json crit = joint.value("crit");
+  if (crit.empty()) return fail(errc::invalid_encoding);
   std::vector<std::string_view> seen;
-  for (const auto& c : *crit) {
+  for (const auto& c : crit) {
     if (!c.is_string()) return fail(errc::invalid_encoding);
     const auto& name = c.get_ref<const std::string&>();
     for (auto r : registered_names)
@@ -132,8 +150,8 @@ template <std::size_t Parts>
 
 // The "alg" of a joint header, checked against the policy. Names outside
 // RFC 7518's set that m2msec implements (PBES2, RSA1_5, A*GCMKW, ...) are unsupported.
-[[nodiscard]] inline result<alg> header_alg(const json& joint, const policy& pol) {
-  auto name = string_member(joint, "alg");
+[[nodiscard]] inline result<alg> header_alg(const header& joint, const policy& pol) {
+  auto name = joint.string("alg");
   if (!name) return fail(name.error());
   if (!*name) return fail(errc::invalid_encoding);
   const auto a = parse_alg(**name);

@@ -24,7 +24,7 @@ struct signer {
 };
 
 struct jws_signature {
-  json header;  // the joint header (protected ∪ unprotected)
+  jose::header header;  // the joint header (protected ∪ unprotected)
   alg algorithm = alg::hs256;
   std::string signing_input;  // BASE64URL(protected) '.' BASE64URL(payload)
   byte_vector signature;
@@ -39,7 +39,7 @@ struct parsed_jws {
 
 struct verified {
   byte_vector payload;
-  json header;
+  jose::header header;
   std::size_t signature = 0;
   std::size_t key = 0;  // the index of the key that verified it
 };
@@ -179,20 +179,16 @@ template <class F>
 
 namespace detail {
 
-[[nodiscard]] inline result<jws_signature> parse_signature(json prot, std::string_view prot_b64,
-                                                           const json* header, std::string_view payload_b64,
+[[nodiscard]] inline result<jws_signature> parse_signature(const header& prot, std::string_view prot_b64,
+                                                           const json* unprotected, std::string_view payload_b64,
                                                            std::string_view sig_b64, const policy& pol) {
-  if (header != nullptr && (!header->is_object() || header->dump().size() > pol.bounds.max_header))
-    return fail(errc::invalid_encoding);
-  // Without an unprotected header the protected one is the joint header.
-  auto joint = header == nullptr ? result<json>(json()) : joint_header({&prot, header});
+  auto joint = joint_header(prot, {unprotected}, pol.bounds);
   if (!joint) return fail(joint.error());
-  if (header == nullptr) *joint = std::move(prot);
-  if (auto c = check_crit_and_zip(*joint, header == nullptr ? *joint : prot, pol); !c) return fail(c.error());
+  if (auto c = check_crit_and_zip(*joint, prot, pol); !c) return fail(c.error());
   auto a = header_alg(*joint, pol);
   if (!a) return fail(a.error());
   if (!is_signature(*a) && *a != alg::none) return fail(errc::alg_not_allowed);
-  if (auto kid = string_member(*joint, "kid"); !kid) return fail(kid.error());
+  if (auto kid = joint->string("kid"); !kid) return fail(kid.error());
   auto sig = fast_base64url_decode(sig_b64);
   if (!sig) return fail(sig.error());
   if ((*a == alg::none) != sig->empty()) return fail(errc::invalid_encoding);
@@ -216,7 +212,7 @@ namespace detail {
   auto payload = fast_base64url_decode((*parts)[1]);
   if (!payload) return fail(payload.error());
   p.payload = std::move(*payload);
-  auto s = parse_signature(std::move(*prot), (*parts)[0], nullptr, (*parts)[1], (*parts)[2], pol);
+  auto s = parse_signature(*prot, (*parts)[0], nullptr, (*parts)[1], (*parts)[2], pol);
   if (!s) return fail(s.error());
   p.signatures.push_back(std::move(*s));
   return p;
@@ -249,7 +245,7 @@ namespace detail {
     auto prot = decode_header(**prot_b64, pol.bounds);
     if (!prot) return fail(prot.error());
     if (!prot->contains("alg")) return fail(errc::invalid_encoding);
-    auto sig = parse_signature(std::move(*prot), **prot_b64, member(s, "header"), **payload_b64, **sig_b64, pol);
+    auto sig = parse_signature(*prot, **prot_b64, member(s, "header"), **payload_b64, **sig_b64, pol);
     if (!sig) return fail(sig.error());
     p.signatures.push_back(std::move(*sig));
     return {};
@@ -288,12 +284,12 @@ namespace detail {
 [[nodiscard]] inline result<verified> verify(parsed_jws&& p, std::span<const jwk* const> keys) {
   bool wrong_alg = false, tried = false;
   for (std::size_t i = 0; i < p.signatures.size(); ++i) {
-    const jws_signature& s = p.signatures[i];
+    jws_signature& s = p.signatures[i];
     if (s.algorithm == alg::none) {
       if (!keys.empty() || p.signatures.size() != 1) return fail(errc::alg_not_allowed);
-      return verified{std::move(p.payload), s.header, i, 0};
+      return verified{std::move(p.payload), std::move(s.header), i, 0};
     }
-    auto kid = string_member(s.header, "kid");
+    auto kid = s.header.string("kid");
     for (std::size_t k = 0; k < keys.size(); ++k) {
       const jwk& key = *keys[k];
       if (kid && *kid && key.kid() != **kid) continue;
@@ -303,7 +299,7 @@ namespace detail {
       }
       tried = true;
       if (detail::verify_input(key, s.algorithm, s.signing_input, s.signature))
-        return verified{std::move(p.payload), s.header, i, k};
+        return verified{std::move(p.payload), std::move(s.header), i, k};
     }
   }
   if (tried) return fail(errc::auth_failed);
