@@ -200,87 +200,48 @@ inline jose::policy esprim_policy() {
   return p;
 }
 
-// Compact "dir" JWE with the ESPrim headers. TS-0003 §8.4.3.2.
+// The ESPrim members of the protected header, after alg and enc. TS-0003 §8.4.3.2.
+inline std::string esprim_members(std::string_view kid, std::string_view ori, std::string_view rri,
+                                  std::string_view cty) {
+  std::string m;
+  m.reserve(kid.size() + ori.size() + rri.size() + cty.size() + 40);
+  jose::detail::append_string_member(m, "kid", kid);
+  jose::detail::append_string_member(m, "ori", ori);
+  jose::detail::append_string_member(m, "rri", rri);
+  if (!cty.empty()) jose::detail::append_string_member(m, "cty", cty);
+  return m;
+}
+
+// Compact "dir" JWE with the ESPrim headers; "oro" while the Receiver may not have it.
 inline result<std::string> seal(bytes_view primitive, const secret& key, jose::enc e, const std::string& kid,
                                 const rand_object& originator, const rand_object& receiver, bool send_oro,
                                 std::string_view cty) {
-  json h = {{"kid", kid}, {"ori", originator.id}, {"rri", receiver.id}};
-  if (!cty.empty()) h["cty"] = cty;
-  if (send_oro) h["oro"] = to_json(originator, role::originator);
-  return jose::encrypt_direct(primitive, key.expose(), e, std::move(h));
+  std::string members = esprim_members(kid, originator.id, receiver.id, cty);
+  if (send_oro) members += ",\"oro\":" + to_json(originator, role::originator).dump();
+  return jose::detail::seal_direct(primitive, key.expose(), e, members);
 }
+
 // The From ("fr") of a JSON request primitive, bare or wrapped in "m2m:rqp",
 // read in one pass without building the document. The text must be valid JSON
 // (RFC 8259), at most 64 deep, with exactly one From that is a string.
-class from_reader {
- public:
-  using number_integer_t = json::number_integer_t;
-  using number_unsigned_t = json::number_unsigned_t;
-  using number_float_t = json::number_float_t;
-  using string_t = json::string_t;
-  using binary_t = json::binary_t;
-
-  bool null() { return value(); }
-  bool boolean(bool) { return value(); }
-  bool number_integer(number_integer_t) { return value(); }
-  bool number_unsigned(number_unsigned_t) { return value(); }
-  bool number_float(number_float_t, const string_t&) { return value(); }
-  bool binary(binary_t&) { return value(); }
-  bool string(string_t& v) {
-    if (want_from_) {
-      if (from_) return bad();
-      from_ = std::move(v);
-    }
-    return value();
-  }
-  bool start_object(std::size_t) {
-    const bool into_rqp = want_rqp_ && depth_ == 1;
-    if (want_from_ || (want_rqp_ && !into_rqp)) return bad();
-    want_rqp_ = false;
-    rqp_depth_ = into_rqp ? depth_ + 1 : rqp_depth_;
-    return ++depth_ <= 64;
-  }
-  bool end_object() {
-    --depth_;
-    return true;
-  }
-  bool start_array(std::size_t) {
-    if (want_from_ || want_rqp_) return bad();
-    return ++depth_ <= 64;
-  }
-  bool end_array() {
-    --depth_;
-    return true;
-  }
-  bool key(string_t& k) {
-    const bool top = depth_ == 1, in_rqp = rqp_depth_ != 0 && depth_ == rqp_depth_;
-    want_from_ = (top || in_rqp) && k == "fr";
-    want_rqp_ = top && k == "m2m:rqp";
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return bad(); }
-
-  [[nodiscard]] std::optional<std::string> from() && { return failed_ ? std::nullopt : std::move(from_); }
-
- private:
-  bool value() {
-    if (want_from_ && !from_) return bad();  // "fr" that is not a string
-    want_from_ = want_rqp_ = false;
-    return true;
-  }
-  bool bad() {
-    failed_ = true;
-    return false;
-  }
-  std::size_t depth_ = 0, rqp_depth_ = 0;
-  bool want_from_ = false, want_rqp_ = false, failed_ = false;
-  std::optional<std::string> from_;
-};
-
 inline std::optional<std::string> from_of(std::string_view primitive) {
-  from_reader r;
-  if (!json::sax_parse(primitive.begin(), primitive.end(), &r)) return std::nullopt;
-  return std::move(r).from();
+  constexpr std::size_t max_depth = 64;
+  jose::detail::json_reader r(primitive, /*refuse_duplicates=*/false);
+  std::optional<std::string> from;
+  auto member = [&](std::string_view name, std::size_t depth) {
+    if (name != "fr") return r.skip(depth, max_depth);
+    std::string_view v;
+    std::string unescaped;
+    if (from || r.peek() != '"' || !r.string(v, unescaped)) return false;
+    from.emplace(v);
+    return true;
+  };
+  auto top = [&](std::string_view name) {
+    if (name != "m2m:rqp") return member(name, 1);
+    return r.peek() == '{' && r.object(1, max_depth, [&](std::string_view inner) { return member(inner, 2); });
+  };
+  if (r.peek() != '{' || !r.object(0, max_depth, top) || !r.at_end()) return std::nullopt;
+  return from;
 }
 
 }  // namespace detail
@@ -477,12 +438,13 @@ class receiver {
     }
     if (p->form != jose::serialization::compact) return refuse(rsc::bad_request, errc::invalid_encoding);
     const jose::header& h = p->protected_header;
-    auto kid = jose::string_member(h, "kid");
-    auto ori = jose::string_member(h, "ori");
-    auto rri = jose::string_member(h, "rri");
+    auto kid = h.string("kid");
+    auto ori = h.string("ori");
+    auto rri = h.string("rri");
     for (auto* m : {&kid, &ori, &rri})
       if (!*m || !**m) return refuse(rsc::bad_request, errc::invalid_encoding);
-    const std::string k(**kid), o(**ori), r(**rri);
+    // Views into the header, which stays in *p until the end.
+    const std::string_view k = **kid, o = **ori, r = **rri;
 
     // (1)
     auto key = keys_.find(k);
@@ -500,7 +462,7 @@ class receiver {
       if (!parsed || parsed->id != o) return refuse(rsc::bad_request, errc::invalid_encoding);
       sent = std::move(*parsed);
     }
-    const auto cached = originators_.find({k, o});
+    const auto cached = originators_.find(std::tuple{k, o});
     const rand_object* orig = sent ? &*sent : cached != originators_.end() ? &cached->second : nullptr;
     if (orig == nullptr) return refuse(rsc::esprim_unknown_orig_rand_id, errc::not_found);
     if (orig->expiry < now) return refuse(rsc::esprim_unknown_orig_rand_id, errc::expired);
@@ -524,7 +486,7 @@ class receiver {
     const jose::enc e = p->encryption;
     std::optional<session_entry> fresh;
     security_association* sa = nullptr;
-    if (auto found = sessions_.find({k, r, o}); found != sessions_.end()) {
+    if (auto found = sessions_.find(std::tuple{k, r, o}); found != sessions_.end()) {
       if (found->second.encryption != e) return refuse(rsc::esprim_unsupported_option, errc::alg_not_allowed);
       sa = &found->second.sa;
     } else {
@@ -534,13 +496,15 @@ class receiver {
       sa = &fresh->sa;
     }
     if (auto u = sa->use(clk, p->sealed.size()); !u) return refuse(rsc::esprim_unknown_key_id, u.error());
-    const std::string replay_key = k + '\n' + o + '\n' + r + '\n' + hex_encode(p->iv);
+    replay_cache::object_id seen{};
+    std::copy(p->iv.begin(), p->iv.end(), seen.begin());
+    std::copy(p->sealed.end() - jose::detail::tag_size, p->sealed.end(), seen.begin() + jose::detail::iv_size);
     auto plaintext = jose::decrypt_direct(std::move(*p), sa->keys().expose());
     if (!plaintext) return refuse(rsc::esprim_bad_mac, plaintext.error());
-    if (sent) originators_.insert_or_assign({k, o}, std::move(*sent));
+    if (sent) originators_.insert_or_assign(std::tuple{std::string(k), std::string(o)}, std::move(*sent));
     if (fresh) sessions_.emplace(session_id{k, r, o}, std::move(*fresh));
     // Beyond the spec: each object once while its rand objects are valid.
-    if (auto once = replays_.insert(replay_key, std::min(orig_expiry, recv.expiry), now); !once)
+    if (auto once = replays_.insert(seen, std::min(orig_expiry, recv.expiry), now); !once)
       return refuse(once.error() == errc::replayed ? rsc::originator_not_authenticated : rsc::internal_server_error,
                     once.error());
     // (7) TS-0003 §7.2.2.
@@ -550,9 +514,9 @@ class receiver {
     if (*from != key->second.originator) return refuse(rsc::esprim_impersonation_error, errc::originator_not_authenticated);
     out.primitive = std::move(*plaintext);
     out.from = std::move(*from);
-    out.kid = k;
-    out.ori = o;
-    out.rri = r;
+    out.kid = std::string(k);
+    out.ori = std::string(o);
+    out.rri = std::string(r);
     out.encryption = e;
     return out;
   }
@@ -561,12 +525,11 @@ class receiver {
   template <clock Clock>
   [[nodiscard]] outcome<std::string> protect_response(const request& req, bytes_view primitive, const Clock& clk,
                                                       std::string_view cty = "application/json") {
-    auto s = sessions_.find({req.kid, req.rri, req.ori});
+    auto s = sessions_.find(std::tie(req.kid, req.rri, req.ori));
     if (s == sessions_.end()) return refuse(rsc::esprim_encryption_error, errc::not_found);
     if (auto u = s->second.sa.use(clk, primitive.size()); !u) return refuse(rsc::esprim_encryption_error, u.error());
-    json h = {{"kid", req.kid}, {"ori", req.ori}, {"rri", req.rri}};
-    if (!cty.empty()) h["cty"] = cty;
-    auto jwe = jose::encrypt_direct(primitive, s->second.sa.keys().expose(), s->second.encryption, std::move(h));
+    auto jwe = jose::detail::seal_direct(primitive, s->second.sa.keys().expose(), s->second.encryption,
+                                         detail::esprim_members(req.kid, req.ori, req.rri, cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
     return std::move(*jwe);
   }
@@ -613,8 +576,8 @@ class receiver {
   receiver_options opt_;
   std::map<std::string, pairwise_key, std::less<>> keys_;
   std::map<std::string, rand_object, std::less<>> rands_;
-  std::map<std::pair<std::string, std::string>, rand_object> originators_;
-  std::map<session_id, session_entry> sessions_;
+  std::map<std::tuple<std::string, std::string>, rand_object, std::less<>> originators_;
+  std::map<session_id, session_entry, std::less<>> sessions_;
   replay_cache replays_;
 };
 

@@ -170,23 +170,26 @@ inline void put_member(std::string& out, std::string_view name, std::string_view
   out += '"';
 }
 
-// RFC 8259 §7: s as a JSON string, appended to out.
+// RFC 8259 §7: s as a JSON string, appended to out (plain runs in one append).
 inline void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(s, run, i - run);
+    run = i + 1;
+    if (u >= 0x20) {
       out += '\\';
-      out += c;
-    } else if (u < 0x20) {
+      out += static_cast<char>(u);
+    } else {
       out += "\\u00";
       out += hex[u >> 4];
       out += hex[u & 15];
-    } else {
-      out += c;
     }
   }
+  out.append(s, run);
   out += '"';
 }
 // "name":"value" with the value escaped, after a comma unless first.

@@ -99,6 +99,7 @@ class header {
     if (text.size() > lim.max_header) return fail(errc::message_too_long);
     header h;
     h.buf_ = std::move(text);
+    h.members_.reserve(8);
     const std::string_view in = h.buf_;
     std::string arena;  // unescaped names and strings, appended to buf_ at the end
     auto place = [&](std::string_view v) -> slot {

@@ -577,24 +577,30 @@ namespace detail {
 
 // ---- direct mode with a raw key (ESPrim's sessionESPrimKey) --------------------------
 
-// Compact, alg "dir": the CEK is `key`, the protected header is `header` plus alg and enc.
-[[nodiscard]] inline result<std::string> encrypt_direct(bytes_view plaintext, bytes_view key, enc e,
-                                                        json header = json::object()) {
+namespace detail {
+// Compact, alg "dir": the protected header is {"alg":"dir","enc":...} and then
+// `members`, JSON object members already written (without alg and enc).
+[[nodiscard]] inline result<std::string> seal_direct(bytes_view plaintext, bytes_view key, enc e,
+                                                     std::string_view members) {
   if (key.size() != key_size(e)) return fail(errc::invalid_key_size);
-  if (!header.is_object()) return fail(errc::invalid_argument);
-  header["alg"] = "dir";
-  header["enc"] = std::string(to_string(e));
-  const std::string prot_text = header.dump();
+  std::string prot = "{\"alg\":\"dir\",\"enc\":\"";
+  prot += to_string(e);
+  prot += '"';
+  if (!members.empty()) {
+    prot += ',';
+    prot += members;
+  }
+  prot += '}';
   std::string out;
-  out.reserve(base64url_encoded_size(prot_text.size()) + base64url_encoded_size(plaintext.size()) + 48);
-  base64url_append(out, as_bytes(prot_text));
+  out.reserve(base64url_encoded_size(prot.size()) + base64url_encoded_size(plaintext.size()) + 48);
+  base64url_append(out, as_bytes(prot));
   const std::size_t prot_len = out.size();
-  std::array<byte, detail::iv_size> iv{};
+  std::array<byte, iv_size> iv{};
   if (auto r = crypto::rng<>::fill(iv); !r) return fail(r.error());
-  const std::size_t sealed_size = plaintext.size() + detail::tag_size;
+  const std::size_t sealed_size = plaintext.size() + tag_size;
   const std::unique_ptr<byte[]> sealed_bytes(new byte[sealed_size]);
   const mutable_bytes sealed(sealed_bytes.get(), sealed_size);
-  if (auto r = detail::gcm_seal(e, key, iv, as_bytes(std::string_view(out).substr(0, prot_len)), plaintext, sealed); !r)
+  if (auto r = gcm_seal(e, key, iv, as_bytes(std::string_view(out).substr(0, prot_len)), plaintext, sealed); !r)
     return fail(r.error());
   out += "..";
   base64url_append(out, iv);
@@ -603,6 +609,17 @@ namespace detail {
   out += '.';
   base64url_append(out, bytes_view(sealed).subspan(plaintext.size()));
   return out;
+}
+}  // namespace detail
+
+// Compact, alg "dir": the CEK is `key`, the protected header is `header` plus alg and enc.
+[[nodiscard]] inline result<std::string> encrypt_direct(bytes_view plaintext, bytes_view key, enc e,
+                                                        json header = json::object()) {
+  if (!header.is_object()) return fail(errc::invalid_argument);
+  header.erase("alg");
+  header.erase("enc");
+  std::string members = header.dump();
+  return detail::seal_direct(plaintext, key, e, std::string_view(members).substr(1, members.size() - 2));
 }
 
 // Opens a parsed compact "dir" JWE with `key`.
