@@ -223,10 +223,12 @@ inline result<std::string> seal(bytes_view primitive, const secret& key, jose::e
 
 // The From ("fr") of a JSON request primitive, bare or wrapped in "m2m:rqp",
 // read in one pass without building the document. The text must be valid JSON
-// (RFC 8259), at most 64 deep, with exactly one From that is a string.
+// (RFC 8259), at most 64 deep, with no member name twice in an object (so that
+// no reader can see another From or another m2m:rqp), and exactly one From
+// that is a string.
 inline std::optional<std::string> from_of(std::string_view primitive) {
   constexpr std::size_t max_depth = 64;
-  jose::detail::json_reader r(primitive, /*refuse_duplicates=*/false);
+  jose::detail::json_reader r(primitive);
   std::optional<std::string> from;
   auto member = [&](std::string_view name, std::size_t depth) {
     if (name != "fr") return r.skip(depth, max_depth);

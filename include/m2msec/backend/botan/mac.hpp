@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include <memory>
+#include <mutex>
 
 #include "m2msec/backend/botan/common.hpp"
 #include "m2msec/core/ct.hpp"
@@ -67,10 +68,12 @@ class mac<hmac<Hash>, backend::botan> {
   std::unique_ptr<Botan::MessageAuthenticationCode> mac_;
 };
 
-// An HMAC key made ready once: the hash states after the inner and the outer
-// padded key (RFC 2104). compute() copies them, so one prepared key serves
-// any number of threads and messages without keying again. Botan keeps the
-// states in its wiped (secure_vector) buffers.
+// An HMAC key made ready once (RFC 2104): a keyed Botan HMAC, which returns
+// to its keyed state after each tag, for the caller that finds it free, and
+// the hash states after the inner and the outer padded key, which a caller
+// that finds it busy copies. So one prepared key serves any number of threads
+// and messages without keying again, and one thread allocates nothing. Botan
+// keeps keys and states in its wiped (secure_vector) buffers.
 template <class Hash>
 class prepared_hmac {
  public:
@@ -91,12 +94,24 @@ class prepared_hmac {
       inner->update(k.data(), k.size());
       for (auto& b : k) b ^= 0x36 ^ 0x5C;
       outer->update(k.data(), k.size());
-      return prepared_hmac(std::move(inner), std::move(outer));
+      auto keyed = std::make_unique<free_mac>();
+      keyed->mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + std::string(Hash::name) + ")");
+      keyed->mac->set_key(key.data(), key.size());
+      return prepared_hmac(std::move(inner), std::move(outer), std::move(keyed));
     });
   }
 
   [[nodiscard]] result<void> compute(bytes_view msg, mutable_bytes tag) const noexcept {
     if (tag.size() < tag_size) return fail(errc::buffer_too_small);
+    if (std::unique_lock lock(keyed_->busy, std::try_to_lock); lock.owns_lock() && keyed_->mac) {
+      auto r = backend::botan_detail::guard([&]() -> result<void> {
+        keyed_->mac->update(msg.data(), msg.size());
+        keyed_->mac->final(tag.data());
+        return {};
+      });
+      if (!r) keyed_->mac.reset();  // its state is unknown: copy the states from now on
+      return r;
+    }
     return backend::botan_detail::guard([&]() -> result<void> {
       auto in = inner_->copy_state();
       in->update(msg.data(), msg.size());
@@ -114,9 +129,15 @@ class prepared_hmac {
   }
 
  private:
-  prepared_hmac(std::unique_ptr<Botan::HashFunction> in, std::unique_ptr<Botan::HashFunction> out) noexcept
-      : inner_(std::move(in)), outer_(std::move(out)) {}
+  struct free_mac {
+    std::mutex busy;
+    std::unique_ptr<Botan::MessageAuthenticationCode> mac;
+  };
+  prepared_hmac(std::unique_ptr<Botan::HashFunction> in, std::unique_ptr<Botan::HashFunction> out,
+                std::unique_ptr<free_mac> keyed) noexcept
+      : inner_(std::move(in)), outer_(std::move(out)), keyed_(std::move(keyed)) {}
   std::unique_ptr<Botan::HashFunction> inner_, outer_;
+  std::unique_ptr<free_mac> keyed_;
 };
 
 static_assert(mac_policy<mac<hmac_sha256, backend::botan>>);

@@ -109,6 +109,45 @@ template <class F>
 [[nodiscard]] inline result<std::string> sign(bytes_view payload, std::span<const signer> signers,
                                               serialization form = serialization::compact) {
   if (signers.empty() || (form != serialization::general && signers.size() != 1)) return fail(errc::invalid_argument);
+  // The protected header of one signer, written directly: "alg", "kid" (unless
+  // given), then the caller's members.
+  auto protected_text = [](const signer& s) -> result<std::string> {
+    if (s.key == nullptr || !is_signature(s.algorithm)) return fail(errc::invalid_argument);
+    if (!s.key->allows(s.algorithm)) return fail(errc::alg_not_allowed);
+    if (!s.protected_header.is_object() || s.protected_header.contains("alg")) return fail(errc::invalid_argument);
+    bool has_kid = s.protected_header.contains("kid");
+    if (!s.header.is_null()) {
+      auto joint = detail::joint_header({&s.protected_header, &s.header});
+      if (!joint || joint->contains("alg")) return fail(errc::invalid_argument);
+      has_kid = joint->contains("kid");
+    }
+    std::string prot;
+    prot.reserve(32 + s.key->kid().size());
+    prot = "{";
+    detail::append_string_member(prot, "alg", to_string(s.algorithm));
+    if (!s.key->kid().empty() && !has_kid) detail::append_string_member(prot, "kid", s.key->kid());
+    detail::append_members(prot, s.protected_header);
+    prot += '}';
+    return prot;
+  };
+  if (form == serialization::compact) {
+    const signer& s = signers[0];
+    if (!s.header.is_null()) return fail(errc::invalid_argument);
+    auto prot = protected_text(s);
+    if (!prot) return fail(prot.error());
+    // One buffer: the signing input, then '.' and the signature.
+    std::string out;
+    out.reserve(base64url_encoded_size(prot->size()) + base64url_encoded_size(payload.size()) + 2 +
+                base64url_encoded_size(crypto::rsa_max_modulus_bytes));
+    base64url_append(out, as_bytes(*prot));
+    out += '.';
+    base64url_append(out, payload);
+    auto sig = detail::sign_input(*s.key, s.algorithm, out);
+    if (!sig) return fail(sig.error());
+    out += '.';
+    base64url_append(out, *sig);
+    return out;
+  }
   const std::string payload_b64 = fast_base64url_encode(payload);
   struct made {
     std::string prot_b64, sig_b64;
@@ -116,19 +155,9 @@ template <class F>
   };
   std::vector<made> sigs;
   for (const auto& s : signers) {
-    if (s.key == nullptr || !is_signature(s.algorithm)) return fail(errc::invalid_argument);
-    if (!s.key->allows(s.algorithm)) return fail(errc::alg_not_allowed);
-    if (!s.protected_header.is_object() || s.protected_header.contains("alg")) return fail(errc::invalid_argument);
-    if (form == serialization::compact && !s.header.is_null()) return fail(errc::invalid_argument);
-    auto joint = detail::joint_header({&s.protected_header, &s.header});
-    if (!joint || joint->contains("alg")) return fail(errc::invalid_argument);
-    // The protected header, written directly: "alg", "kid" (unless given), then the caller's members.
-    std::string prot = "{";
-    detail::append_string_member(prot, "alg", to_string(s.algorithm));
-    if (!s.key->kid().empty() && !joint->contains("kid")) detail::append_string_member(prot, "kid", s.key->kid());
-    detail::append_members(prot, s.protected_header);
-    prot += '}';
-    std::string input = fast_base64url_encode(as_bytes(prot));
+    auto prot = protected_text(s);
+    if (!prot) return fail(prot.error());
+    std::string input = fast_base64url_encode(as_bytes(*prot));
     const std::size_t prot_len = input.size();
     input += '.';
     input += payload_b64;
@@ -137,7 +166,6 @@ template <class F>
     input.resize(prot_len);
     sigs.push_back({std::move(input), fast_base64url_encode(*sig), &s.header});
   }
-  if (form == serialization::compact) return sigs[0].prot_b64 + '.' + payload_b64 + '.' + sigs[0].sig_b64;
   std::string out = "{";
   detail::put_member(out, "payload", payload_b64, false);
   auto put_sig = [&](const made& m, bool comma) {
@@ -179,12 +207,13 @@ template <class F>
 
 namespace detail {
 
-[[nodiscard]] inline result<jws_signature> parse_signature(const header& prot, std::string_view prot_b64,
+[[nodiscard]] inline result<jws_signature> parse_signature(header prot, std::string_view prot_b64,
                                                            const json* unprotected, std::string_view payload_b64,
                                                            std::string_view sig_b64, const policy& pol) {
-  auto joint = joint_header(prot, {unprotected}, pol.bounds);
+  // Without an unprotected header the protected one is the joint header.
+  auto joint = unprotected == nullptr ? result<header>(std::move(prot)) : joint_header(prot, {unprotected}, pol.bounds);
   if (!joint) return fail(joint.error());
-  if (auto c = check_crit_and_zip(*joint, prot, pol); !c) return fail(c.error());
+  if (auto c = check_crit_and_zip(*joint, unprotected == nullptr ? *joint : prot, pol); !c) return fail(c.error());
   auto a = header_alg(*joint, pol);
   if (!a) return fail(a.error());
   if (!is_signature(*a) && *a != alg::none) return fail(errc::alg_not_allowed);
@@ -212,7 +241,7 @@ namespace detail {
   auto payload = fast_base64url_decode((*parts)[1]);
   if (!payload) return fail(payload.error());
   p.payload = std::move(*payload);
-  auto s = parse_signature(*prot, (*parts)[0], nullptr, (*parts)[1], (*parts)[2], pol);
+  auto s = parse_signature(std::move(*prot), (*parts)[0], nullptr, (*parts)[1], (*parts)[2], pol);
   if (!s) return fail(s.error());
   p.signatures.push_back(std::move(*s));
   return p;
@@ -245,7 +274,7 @@ namespace detail {
     auto prot = decode_header(**prot_b64, pol.bounds);
     if (!prot) return fail(prot.error());
     if (!prot->contains("alg")) return fail(errc::invalid_encoding);
-    auto sig = parse_signature(*prot, **prot_b64, member(s, "header"), **payload_b64, **sig_b64, pol);
+    auto sig = parse_signature(std::move(*prot), **prot_b64, member(s, "header"), **payload_b64, **sig_b64, pol);
     if (!sig) return fail(sig.error());
     p.signatures.push_back(std::move(*sig));
     return {};

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
+#include <system_error>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -155,6 +157,7 @@ class json_reader {
       while (digit()) ++at_;
       return true;
     };
+    const std::size_t start = at_;
     if (at_ < s_.size() && s_[at_] == '-') ++at_;
     if (at_ < s_.size() && s_[at_] == '0') {
       ++at_;
@@ -170,7 +173,31 @@ class json_reader {
       if (at_ < s_.size() && (s_[at_] == '+' || s_[at_] == '-')) ++at_;
       if (!digits()) return false;
     }
-    return true;
+    const std::string_view token = s_.substr(start, at_ - start);
+    const bool small_integer = token.size() <= 19 && token.find_first_of(".eE") == std::string_view::npos;
+    return small_integer || finite(token);
+  }
+  // RFC 8259 §6 lets a reader bound the range of numbers: like nlohmann-json,
+  // m2msec refuses one beyond the range of a double (underflow reads as 0).
+  static bool finite(std::string_view token) noexcept {
+    double v = 0;
+    if (std::from_chars(token.data(), token.data() + token.size(), v).ec != std::errc::result_out_of_range) return true;
+    // Out of range: above 1e308 or below 1e-323; the place of the first
+    // significant digit tells which.
+    const std::size_t e = std::min(token.find_first_of("eE"), token.size());
+    long exponent = 0;
+    bool negative = false;
+    for (std::size_t i = e + 1; i < token.size(); ++i) {
+      if (token[i] == '-') negative = true;
+      if (token[i] >= '0' && token[i] <= '9') exponent = std::min(exponent * 10 + (token[i] - '0'), 1000000L);
+    }
+    if (negative) exponent = -exponent;
+    const std::string_view mantissa = token.substr(0, e);
+    const std::size_t point = std::min(mantissa.find('.'), mantissa.size());
+    const std::size_t first = mantissa.find_first_of("123456789");
+    if (first == std::string_view::npos) return true;  // zero
+    const long place = first < point ? static_cast<long>(point - first) : -static_cast<long>(first - point - 1);
+    return place + exponent <= 0;
   }
   // RFC 3629 §4: the length of the well-formed UTF-8 sequence at `i`, or 0.
   [[nodiscard]] std::size_t utf8_length(std::size_t i) const noexcept {
