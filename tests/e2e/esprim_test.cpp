@@ -330,3 +330,30 @@ TEST_CASE("The From of the inner primitive is read strictly, bare or inside m2m:
                           "", R"({"m2m:rqp":"fr"})"})
     CHECK(!from_of(bad));
 }
+
+TEST_CASE("The replay cache: once per validity, bounded, refreshed after expiry", "[esprim][replay]") {
+  const time_point t0 = std::chrono::sys_days(std::chrono::year{2026} / 11 / 28);
+  replay_cache cache(3);
+  auto id = [](byte b) {
+    replay_cache::object_id x{};
+    x.fill(b);
+    return x;
+  };
+  REQUIRE(cache.insert(id(1), t0 + 10s, t0));
+  REQUIRE(cache.insert(id(2), t0 + 20s, t0));
+  CHECK(cache.insert(id(1), t0 + 10s, t0 + 5s).error() == errc::replayed);
+  CHECK(cache.contains(id(1), t0 + 10s));
+  CHECK(!cache.contains(id(1), t0 + 11s));
+  // Expired: accepted again with its new expiry, and purged only by that one.
+  REQUIRE(cache.insert(id(1), t0 + 30s, t0 + 11s));
+  REQUIRE(cache.insert(id(3), t0 + 30s, t0 + 11s));
+  CHECK(cache.size() == 3);
+  // Full of unexpired entries: refused, nothing forgotten.
+  CHECK(cache.insert(id(4), t0 + 30s, t0 + 12s).error() == errc::limit_reached);
+  CHECK(cache.insert(id(2), t0 + 20s, t0 + 12s).error() == errc::replayed);
+  // At 21 s the entry for id(2) has expired and makes room.
+  REQUIRE(cache.insert(id(4), t0 + 30s, t0 + 21s));
+  CHECK(cache.contains(id(1), t0 + 21s));
+  cache.purge(t0 + 31s);
+  CHECK(cache.size() == 0);
+}

@@ -421,3 +421,47 @@ TEST_CASE("The fast base64url codec agrees with the constant-time one and is as 
   CHECK(!base64_decode("YW55-GNhcm5hbCBwbGVhcw=="));
   CHECK(!base64_decode("YW55IGNhcm5hbCBwbGVhcw="));
 }
+
+TEST_CASE("Headers are read strictly by m2msec's own reader", "[jose][header]") {
+  const limits lim{};
+  auto read = [&](std::string text) { return header::parse(std::move(text), lim); };
+
+  auto h = read(R"({"alg":"dir","enc":"A256GCM","kid":"k\u00e9\"1","n":-1.5e3,"crit":["x"],"epk":{"crv":"P-256"},"x":null})");
+  REQUIRE(h);
+  CHECK(h->size() == 7);
+  CHECK(**h->string("kid") == "k\xc3\xa9\"1");  // unescaped
+  CHECK(!h->string("absent")->has_value());
+  CHECK(h->string("n").error() == errc::invalid_encoding);  // present, not a string
+  CHECK(h->type_of("epk") == header::kind::object);
+  CHECK(h->type_of("x") == header::kind::null);
+  CHECK(*h->raw("n") == "-1.5e3");
+  CHECK(h->value("epk")["crv"] == "P-256");
+  CHECK(h->to_json() == json::parse(R"({"alg":"dir","enc":"A256GCM","kid":"k\u00e9\"1","n":-1.5e3,"crit":["x"],"epk":{"crv":"P-256"},"x":null})"));
+
+  // A name written twice, even when escaped differently, at any depth.
+  for (const char* twice : {R"({"alg":"dir","alg":"none"})", R"({"alg":"dir","\u0061lg":"none"})",
+                            R"({"epk":{"x":"1","x":"2"}})", R"({"a":[{"b":1,"b":1}]})"})
+    CHECK(read(twice).error() == errc::invalid_encoding);
+  // RFC 8259 grammar, UTF-8 and \u surrogates.
+  for (std::string bad : std::initializer_list<std::string>{"", "[]", "{", "{}x", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":+1}", "{\"a\":tru}",
+                          "{\"a\":\"\\x\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\\ud800\"}", "{\"a\":\"\x01\"}",
+                          "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xf4\x90\x80\x80\"}",
+                          "{\"a\":1e400}", "{'a':1}", "{\"a\":1,}", std::string("{}\0", 3)})
+    CHECK(!read(bad));
+  CHECK(**read(R"({"a":"\ud83d\ude00"})")->string("a") == "\xf0\x9f\x98\x80");
+  CHECK(read(R"({"a":1e-400})"));  // underflow reads as zero, as in nlohmann-json
+  // Depth: max_depth containers nested (the header itself counts) pass, one more does not.
+  std::string deep = R"({"a":)" + std::string(lim.max_depth - 1, '[') + std::string(lim.max_depth - 1, ']') + "}";
+  CHECK(read(deep));
+  deep = R"({"a":)" + std::string(lim.max_depth, '[') + std::string(lim.max_depth, ']') + "}";
+  CHECK(!read(deep));
+  CHECK(read(std::string(lim.max_header + 1, ' ')).error() == errc::message_too_long);
+
+  // The joint header of a JSON serialization: no name in two parts.
+  auto a = read(R"({"alg":"A128KW"})"), b = read(R"({"kid":"1"})"), c = read(R"({"kid":"2"})");
+  auto ab = header::join({&*a, &*b});
+  REQUIRE(ab);
+  CHECK(**ab->string("kid") == "1");
+  CHECK(**ab->string("alg") == "A128KW");
+  CHECK(header::join({&*ab, &*c}).error() == errc::invalid_encoding);
+}

@@ -553,6 +553,18 @@ class receiver {
     jose::enc encryption;
   };
   using session_id = std::tuple<std::string, std::string, std::string>;  // kid, rri, ori
+  // Orders tuples of strings by their views, so that a lookup copies nothing.
+  struct by_views {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      return views(a) < views(b);
+    }
+    template <class T>
+    static auto views(const T& t) noexcept {
+      return std::apply([](const auto&... s) { return std::tuple{std::string_view(s)...}; }, t);
+    }
+  };
 
   // A session for (kid, rri, ori). Its SA ends at the earlier rand object's
   // expiry, and strictly before the pairwise key.
@@ -578,8 +590,8 @@ class receiver {
   receiver_options opt_;
   std::map<std::string, pairwise_key, std::less<>> keys_;
   std::map<std::string, rand_object, std::less<>> rands_;
-  std::map<std::tuple<std::string, std::string>, rand_object, std::less<>> originators_;
-  std::map<session_id, session_entry, std::less<>> sessions_;
+  std::map<std::tuple<std::string, std::string>, rand_object, by_views> originators_;
+  std::map<session_id, session_entry, by_views> sessions_;
   replay_cache replays_;
 };
 

@@ -11,7 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <array>
 #include <forward_list>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +24,10 @@ class json_reader {
  public:
   explicit json_reader(std::string_view text, bool refuse_duplicates = true)
       : s_(text), duplicates_(!refuse_duplicates) {
-    if (refuse_duplicates) names_.reserve(16);
+    names_.reserve(16);
   }
+  json_reader(const json_reader&) = delete;
+  json_reader& operator=(const json_reader&) = delete;
 
   // Skips whitespace and returns the next byte, or '\0' at the end (a NUL
   // byte is never valid JSON, so the two need no telling apart).
@@ -281,7 +285,10 @@ class json_reader {
   std::string_view s_;
   std::size_t at_ = 0;
   bool duplicates_;                     // true: duplicate names are let through
-  std::vector<std::string_view> names_;  // names of the open objects, innermost last
+  // Names of the open objects, innermost last: on the stack up to 32 of them.
+  std::array<std::byte, 48 * sizeof(std::string_view)> first_names_;
+  std::pmr::monotonic_buffer_resource names_memory_{first_names_.data(), first_names_.size()};
+  std::pmr::vector<std::string_view> names_{&names_memory_};
   std::forward_list<std::string> names_store_;  // unescaped names (stable addresses)
 };
 
