@@ -1,11 +1,16 @@
 // Key agreement, signatures, RSA-OAEP and random bytes: conformance over every
 // backend, and cross-backend checks where both have the algorithm.
 #include "m2msec/crypto/key_agreement.hpp"
+#include "m2msec/crypto/public_random.hpp"
 #include "m2msec/crypto/random.hpp"
 #include "m2msec/crypto/signature.hpp"
 #include "m2msec/core/encoding.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <set>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "support/policies.hpp"
 
@@ -191,4 +196,41 @@ TEMPLATE_LIST_TEST_CASE("random: fills the whole span with fresh bytes", "[rando
   REQUIRE(a != b);
   REQUIRE(!ct::is_zero(bytes_view(a).last(8)));
   REQUIRE(TestType::fill({}));
+}
+
+TEST_CASE("public random: each byte once, across refills and after fork", "[random]") {
+  // 4,000 IVs span several refills of the 4 KiB buffer: no two alike.
+  std::set<byte_vector> seen;
+  for (int i = 0; i < 4000; ++i) {
+    byte_vector iv(12);
+    REQUIRE(crypto::public_random::fill(iv));
+    REQUIRE(seen.insert(iv).second);
+  }
+  // Larger draws bypass the buffer and are still random.
+  byte_vector big(2048), again(2048);
+  REQUIRE(crypto::public_random::fill(big));
+  REQUIRE(crypto::public_random::fill(again));
+  REQUIRE(big != again);
+  // A forked child must not hand out the bytes its parent hands out next.
+  byte_vector primed(12);
+  REQUIRE(crypto::public_random::fill(primed));
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    byte_vector mine(64);
+    const bool ok = static_cast<bool>(crypto::public_random::fill(mine)) &&
+                    ::write(fds[1], mine.data(), mine.size()) == static_cast<ssize_t>(mine.size());
+    ::_exit(ok ? 0 : 1);
+  }
+  byte_vector parent(64), theirs(64);
+  REQUIRE(crypto::public_random::fill(parent));
+  REQUIRE(::read(fds[0], theirs.data(), theirs.size()) == static_cast<ssize_t>(theirs.size()));
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  CHECK(parent != theirs);
 }

@@ -357,3 +357,30 @@ TEST_CASE("The replay cache: once per validity, bounded, refreshed after expiry"
   cache.purge(t0 + 31s);
   CHECK(cache.size() == 0);
 }
+
+TEST_CASE("The replay cache grows and purges by expiry across many entries", "[esprim][replay]") {
+  const time_point t0 = std::chrono::sys_days(std::chrono::year{2026} / 11 / 28);
+  replay_cache cache(20000);
+  auto id = [](std::uint32_t n) {
+    replay_cache::object_id x{};
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<byte>((n >> (8 * (i % 4))) * (i + 1));
+    return x;
+  };
+  // Even entries expire at 10 s, odd ones at 20 s.
+  for (std::uint32_t n = 0; n < 20000; ++n) REQUIRE(cache.insert(id(n), t0 + (n % 2 ? 20s : 10s), t0));
+  CHECK(cache.size() == 20000);
+  CHECK(cache.insert(id(20000), t0 + 20s, t0).error() == errc::limit_reached);
+  std::size_t replayed = 0;
+  for (std::uint32_t n = 0; n < 20000; n += 97)
+    replayed += cache.insert(id(n), t0 + 30s, t0 + 1s).error() == errc::replayed;
+  CHECK(replayed == 207);
+  cache.purge(t0 + 11s);
+  CHECK(cache.size() == 10000);
+  for (std::uint32_t n = 0; n < 20000; n += 101) CHECK(cache.contains(id(n), t0 + 11s) == (n % 2 == 1));
+  // The room the even entries left takes new ones; the odd ones are still refused.
+  for (std::uint32_t n = 20000; n < 30000; ++n) REQUIRE(cache.insert(id(n), t0 + 40s, t0 + 11s));
+  CHECK(cache.insert(id(1), t0 + 40s, t0 + 11s).error() == errc::replayed);
+  CHECK(cache.insert(id(30000), t0 + 40s, t0 + 11s).error() == errc::limit_reached);
+  cache.purge(t0 + 21s);
+  CHECK(cache.size() == 10000);
+}

@@ -36,7 +36,7 @@ using signatures =
                signature<ed25519, botan>, signature<ed25519, sodium>, signature<rsa_pkcs1_sha256, botan>,
                signature<rsa_pss_sha256, botan>, signature<rsa_pss_sha512, botan>>;
 
-using rngs = std::tuple<rng<botan>, rng<sodium>>;
+using rngs = std::tuple<rng<botan>, rng<sodium>, public_random>;
 
 // Pairs of policies for the same algorithm on the two backends.
 template <class A, class B> struct pair {

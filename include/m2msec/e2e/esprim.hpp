@@ -212,14 +212,6 @@ inline std::string esprim_members(std::string_view kid, std::string_view ori, st
   return m;
 }
 
-// Compact "dir" JWE with the ESPrim headers; "oro" while the Receiver may not have it.
-inline result<std::string> seal(bytes_view primitive, const secret& key, jose::enc e, const std::string& kid,
-                                const rand_object& originator, const rand_object& receiver, bool send_oro,
-                                std::string_view cty) {
-  std::string members = esprim_members(kid, originator.id, receiver.id, cty);
-  if (send_oro) members += ",\"oro\":" + to_json(originator, role::originator).dump();
-  return jose::detail::seal_direct(primitive, key.expose(), e, members);
-}
 
 // The From ("fr") of a JSON request primitive, bare or wrapped in "m2m:rqp",
 // read in one pass without building the document. The text must be valid JSON
@@ -333,7 +325,7 @@ class originator {
   [[nodiscard]] outcome<std::string> protect_request(bytes_view primitive, const Clock& clk,
                                                      std::string_view cty = "application/json") {
     if (auto u = sa_.use(clk, primitive.size()); !u) return refuse(rsc::esprim_encryption_error, u.error());
-    auto jwe = detail::seal(primitive, sa_.keys(), enc_, kid_, mine_, theirs_, !answered_, cty);
+    auto jwe = jose::detail::seal_compact(primitive, sa_.keys().expose(), enc_, header(cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
     return std::move(*jwe);
   }
@@ -367,11 +359,29 @@ class originator {
  private:
   originator(std::string kid, rand_object mine, rand_object theirs, jose::enc e, security_association sa)
       : kid_(std::move(kid)), mine_(std::move(mine)), theirs_(std::move(theirs)), enc_(e), sa_(std::move(sa)) {}
+
+  // The encoded protected header (TS-0003 §8.4.3.2), with "oro" while the
+  // Receiver may not have it. It is the same for every request with the same
+  // cty: written once, kept.
+  [[nodiscard]] const std::string& header(std::string_view cty) {
+    const bool oro = !answered_;
+    if (header_.empty() || header_oro_ != oro || header_cty_ != cty) {
+      std::string members = detail::esprim_members(kid_, mine_.id, theirs_.id, cty);
+      if (oro) members += ",\"oro\":" + to_json(mine_, role::originator).dump();
+      header_ = jose::detail::direct_header(enc_, members);
+      header_oro_ = oro;
+      header_cty_ = cty;
+    }
+    return header_;
+  }
+
   std::string kid_;
   rand_object mine_, theirs_;
   jose::enc enc_;
   security_association sa_;
   bool answered_ = false;
+  std::string header_, header_cty_;  // the last header written, and its cty
+  bool header_oro_ = false;           // whether it carries "oro"
 };
 
 // ---- the Receiver -------------------------------------------------------------------------------

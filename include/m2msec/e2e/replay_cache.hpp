@@ -5,12 +5,12 @@
 // nothing can be replayed by flooding it.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <map>
-#include <unordered_map>
 #include <vector>
 
 #include "m2msec/core/bytes.hpp"
@@ -26,60 +26,108 @@ class replay_cache {
   // which no other object under any key shares (docs/decisions.md).
   using object_id = std::array<byte, 28>;
 
-  explicit replay_cache(std::size_t capacity = 65536) : capacity_(capacity), entries_(16, hasher::seeded()) {}
+  explicit replay_cache(std::size_t capacity = 65536) : capacity_(capacity), seed_(seeded()) {}
 
   // Records `id` until `expires`. errc::replayed if it is already there and
   // unexpired; errc::limit_reached if the cache is full of unexpired entries.
   [[nodiscard]] result<void> insert(const object_id& id, time_point expires, time_point now) {
-    if (auto it = entries_.find(id); it != entries_.end()) {
-      if (it->second >= now) return fail(errc::replayed);
-      entries_.erase(it);  // its expiry bucket forgets it when purged
+    if (slots_.empty()) rebuild(16, now);
+    slot* s = &slots_[find(id)];
+    if (s->expires != empty) {
+      if (s->expires >= now) return fail(errc::replayed);
+      if (expires < now) return {};
+      s->expires = expires;  // expired: accepted again, with its new expiry
+      min_expiry_ = std::min(min_expiry_, expires);
+      return {};
     }
-    if (entries_.size() >= capacity_) purge(now);
-    if (entries_.size() >= capacity_) return fail(errc::limit_reached);
-    entries_.emplace(id, expires);
-    by_expiry_[expires].push_back(id);
+    if (expires < now) return {};  // expired already: nothing to remember
+    if (size_ >= capacity_) {
+      purge(now);
+      if (size_ >= capacity_) return fail(errc::limit_reached);
+      s = &slots_[find(id)];
+    }
+    // Linear probing stays short at most half full.
+    if (2 * (size_ + 1) > slots_.size()) {
+      rebuild(2 * slots_.size(), now);
+      s = &slots_[find(id)];
+    }
+    s->id = id;
+    s->expires = expires;
+    min_expiry_ = std::min(min_expiry_, expires);
+    ++size_;
     return {};
   }
   [[nodiscard]] bool contains(const object_id& id, time_point now) const {
-    auto it = entries_.find(id);
-    return it != entries_.end() && it->second >= now;
+    if (slots_.empty()) return false;
+    const slot& s = slots_[find(id)];
+    return s.expires != empty && s.expires >= now;
   }
   // Drops every entry that expired before `now`.
   void purge(time_point now) {
-    while (!by_expiry_.empty() && by_expiry_.begin()->first < now) {
-      const auto& [when, ids] = *by_expiry_.begin();
-      for (const auto& id : ids)
-        if (auto it = entries_.find(id); it != entries_.end() && it->second == when) entries_.erase(it);
-      by_expiry_.erase(by_expiry_.begin());
-    }
+    if (size_ > 0 && min_expiry_ < now) rebuild(slots_.size(), now);
   }
-  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
 
  private:
-  // IVs are random, but a peer holding the key chooses them: the buckets are
-  // keyed with a secret seed so that it cannot aim many at one.
-  struct hasher {
-    std::array<std::uint64_t, 2> seed{};
-    static hasher seeded() {
-      hasher h;
-      (void)crypto::rng<>::fill(mutable_bytes(reinterpret_cast<byte*>(h.seed.data()), sizeof h.seed));
-      return h;
-    }
-    std::size_t operator()(const object_id& id) const noexcept {
-      std::uint64_t a, b;
-      std::memcpy(&a, id.data(), 8);
-      std::memcpy(&b, id.data() + 12, 8);
-      std::uint64_t h = (a ^ seed[0]) * 0x9E3779B97F4A7C15ull ^ (b ^ seed[1]);
-      h ^= h >> 29;
-      h *= 0xBF58476D1CE4E5B9ull;
-      return static_cast<std::size_t>(h ^ (h >> 32));
-    }
+  // Open addressing over one array: a lookup touches one or two cache lines
+  // however large the cache grows.
+  struct slot {
+    object_id id;
+    time_point expires;
   };
+  static constexpr time_point empty = time_point::min();
+
+  // IVs are random, but a peer holding the key chooses them: slots are found
+  // through a secret seed so that it cannot aim many at one.
+  static std::array<std::uint64_t, 2> seeded() {
+    std::array<std::uint64_t, 2> s{};
+    (void)crypto::rng<>::fill(mutable_bytes(reinterpret_cast<byte*>(s.data()), sizeof s));
+    return s;
+  }
+  [[nodiscard]] std::size_t hash(const object_id& id) const noexcept {
+    std::uint64_t a, b;
+    std::memcpy(&a, id.data(), 8);
+    std::memcpy(&b, id.data() + 12, 8);
+    std::uint64_t h = (a ^ seed_[0]) * 0x9E3779B97F4A7C15ull ^ (b ^ seed_[1]);
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return static_cast<std::size_t>(h ^ (h >> 32));
+  }
+  // The slot holding `id`, or the empty one where it would go.
+  [[nodiscard]] std::size_t find(const object_id& id) const noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash(id) & mask;; i = (i + 1) & mask)
+      if (slots_[i].expires == empty || same(slots_[i].id, id)) return i;
+  }
+  // Public values (IVs and tags of objects already accepted): a plain
+  // comparison, in words rather than through memcmp.
+  static bool same(const object_id& a, const object_id& b) noexcept {
+    std::uint64_t x[4] = {}, y[4] = {};
+    std::memcpy(x, a.data(), a.size());
+    std::memcpy(y, b.data(), b.size());
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+  }
+  // Moves the unexpired entries into `at_least` slots (a power of two, more
+  // if they need it), leaving the expired ones behind.
+  void rebuild(std::size_t at_least, time_point now) {
+    std::vector<slot> old(std::bit_ceil(at_least), slot{{}, empty});
+    old.swap(slots_);
+    size_ = 0;
+    min_expiry_ = time_point::max();
+    for (const slot& s : old) {
+      if (s.expires == empty || s.expires < now) continue;
+      slots_[find(s.id)] = s;
+      min_expiry_ = std::min(min_expiry_, s.expires);
+      ++size_;
+    }
+  }
+
   std::size_t capacity_;
-  std::unordered_map<object_id, time_point, hasher> entries_;
-  std::map<time_point, std::vector<object_id>> by_expiry_;
+  std::array<std::uint64_t, 2> seed_;
+  std::vector<slot> slots_;
+  std::size_t size_ = 0;
+  time_point min_expiry_ = time_point::max();
 };
 
 }  // namespace m2msec

@@ -187,11 +187,6 @@ class header {
     json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
     return j.is_discarded() ? json() : j;
   }
-  [[nodiscard]] std::vector<std::string_view> names() const {
-    std::vector<std::string_view> out;
-    for (const entry& e : members_) out.push_back(view(e.name));
-    return out;
-  }
   [[nodiscard]] json to_json() const {
     json j = json::object();
     for (const entry& e : members_) j[std::string(view(e.name))] = value(view(e.name));

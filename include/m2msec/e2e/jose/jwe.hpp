@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "m2msec/crypto/keywrap.hpp"
+#include "m2msec/crypto/public_random.hpp"
 #include "m2msec/e2e/jose/common.hpp"
 
 namespace m2msec::jose {
@@ -295,7 +296,7 @@ template <class Header>
     base64url_append(aad, as_bytes(opt.aad));
   }
   std::array<byte, detail::iv_size> iv{};
-  if (auto r = crypto::rng<>::fill(iv); !r) return fail(r.error());
+  if (auto r = crypto::public_random::fill(iv); !r) return fail(r.error());
   // Uninitialised: every byte is written by the AEAD (no memset of a megabyte).
   const std::size_t sealed_size = plaintext.size() + detail::tag_size;
   const std::unique_ptr<byte[]> sealed_bytes(new byte[sealed_size]);
@@ -578,11 +579,9 @@ namespace detail {
 // ---- direct mode with a raw key (ESPrim's sessionESPrimKey) --------------------------
 
 namespace detail {
-// Compact, alg "dir": the protected header is {"alg":"dir","enc":...} and then
-// `members`, JSON object members already written (without alg and enc).
-[[nodiscard]] inline result<std::string> seal_direct(bytes_view plaintext, bytes_view key, enc e,
-                                                     std::string_view members) {
-  if (key.size() != key_size(e)) return fail(errc::invalid_key_size);
+// The encoded protected header of a compact "dir" JWE: {"alg":"dir","enc":...}
+// and then `members`, JSON object members already written (without alg and enc).
+[[nodiscard]] inline std::string direct_header(enc e, std::string_view members) {
   std::string prot = "{\"alg\":\"dir\",\"enc\":\"";
   prot += to_string(e);
   prot += '"';
@@ -591,17 +590,22 @@ namespace detail {
     prot += members;
   }
   prot += '}';
+  return fast_base64url_encode(as_bytes(prot));
+}
+
+// Compact, alg "dir", under an encoded protected header from direct_header.
+[[nodiscard]] inline result<std::string> seal_compact(bytes_view plaintext, bytes_view key, enc e,
+                                                      std::string_view header_b64) {
+  if (key.size() != key_size(e)) return fail(errc::invalid_key_size);
   std::string out;
-  out.reserve(base64url_encoded_size(prot.size()) + base64url_encoded_size(plaintext.size()) + 48);
-  base64url_append(out, as_bytes(prot));
-  const std::size_t prot_len = out.size();
+  out.reserve(header_b64.size() + base64url_encoded_size(plaintext.size()) + 48);
+  out += header_b64;
   std::array<byte, iv_size> iv{};
-  if (auto r = crypto::rng<>::fill(iv); !r) return fail(r.error());
+  if (auto r = crypto::public_random::fill(iv); !r) return fail(r.error());
   const std::size_t sealed_size = plaintext.size() + tag_size;
   const std::unique_ptr<byte[]> sealed_bytes(new byte[sealed_size]);
   const mutable_bytes sealed(sealed_bytes.get(), sealed_size);
-  if (auto r = gcm_seal(e, key, iv, as_bytes(std::string_view(out).substr(0, prot_len)), plaintext, sealed); !r)
-    return fail(r.error());
+  if (auto r = gcm_seal(e, key, iv, as_bytes(header_b64), plaintext, sealed); !r) return fail(r.error());
   out += "..";
   base64url_append(out, iv);
   out += '.';
@@ -609,6 +613,12 @@ namespace detail {
   out += '.';
   base64url_append(out, bytes_view(sealed).subspan(plaintext.size()));
   return out;
+}
+
+[[nodiscard]] inline result<std::string> seal_direct(bytes_view plaintext, bytes_view key, enc e,
+                                                     std::string_view members) {
+  if (key.size() != key_size(e)) return fail(errc::invalid_key_size);
+  return seal_compact(plaintext, key, e, direct_header(e, members));
 }
 }  // namespace detail
 

@@ -12,8 +12,10 @@
 #include <cstdint>
 #include <cstring>
 #include <array>
+#include <bit>
 #include <forward_list>
 #include <memory_resource>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,7 +44,6 @@ class json_reader {
   }
   [[nodiscard]] bool at_end() noexcept { return peek() == '\0' && at_ == s_.size(); }
   [[nodiscard]] std::size_t offset() const noexcept { return at_; }
-  [[nodiscard]] std::string_view text() const noexcept { return s_; }
 
   // A string at the cursor. Without escapes `out` views the text; with them
   // the unescaped bytes are appended to `scratch` and `out` views those.
@@ -128,23 +129,40 @@ class json_reader {
     }
     if (duplicates_) return true;
     // RFC 7515 §5.2 step 4 / RFC 7516 §5.2 step 4: no name twice.
-    std::sort(names_.begin() + static_cast<std::ptrdiff_t>(base), names_.end());
-    const bool distinct = std::adjacent_find(names_.begin() + static_cast<std::ptrdiff_t>(base), names_.end()) ==
-                          names_.end();
+    const bool distinct = all_distinct(std::span(names_).subspan(base));
     names_.resize(base);
     return distinct;
   }
 
  private:
-  // Moves past plain string bytes eight at a time: none of them '"', '\\',
-  // a control character or non-ASCII (those are left to the byte loop).
+  // A few names (a JOSE header has about eight) are compared pairwise, by
+  // length and first byte before their bytes; many are sorted.
+  static bool all_distinct(std::span<std::string_view> names) {
+    if (names.size() > 16) {
+      std::sort(names.begin(), names.end());
+      return std::adjacent_find(names.begin(), names.end()) == names.end();
+    }
+    for (std::size_t i = 1; i < names.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (names[i].size() == names[j].size() && (names[i].empty() || names[i][0] == names[j][0]) &&
+            names[i] == names[j])
+          return false;
+    return true;
+  }
+  // Moves past plain string bytes eight at a time, up to the first that is
+  // '"', '\\', a control character or non-ASCII (left to the byte loop). In
+  // each flag the lowest set byte is exact: borrows only run upwards.
   void skip_plain() noexcept {
     constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     auto below = [&](std::uint64_t w, unsigned n) { return (w - ones * n) & ~w & highs; };
     while (at_ + 8 <= s_.size()) {
       std::uint64_t w;
       std::memcpy(&w, s_.data() + at_, 8);
-      if ((below(w ^ (ones * '"'), 1) | below(w ^ (ones * '\\'), 1) | below(w, 0x20) | (w & highs)) != 0) return;
+      const std::uint64_t stop = below(w ^ (ones * '"'), 1) | below(w ^ (ones * '\\'), 1) | below(w, 0x20) | (w & highs);
+      if (stop != 0) {
+        at_ += static_cast<std::size_t>(std::countr_zero(stop)) / 8;
+        return;
+      }
       at_ += 8;
     }
   }
