@@ -239,7 +239,7 @@ template <clock Clock>
 
   // A JWE has five compact parts or "ciphertext"; anything else is a JWS.
   const bool is_jwe = json_text ? value.find("\"ciphertext\"") != std::string_view::npos
-                                : jose::detail::count_dots(value) == 4;
+                                : jose::detail::is_compact_jwe(value);
   byte_vector payload;
   if (is_jwe) {
     auto p = jose::parse_jwe(value, want.policy);

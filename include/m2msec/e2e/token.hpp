@@ -154,7 +154,7 @@ template <clock Clock>
     pol.allow_unsecured = true;
   }
   std::string nested;
-  if (jose::detail::count_dots(token) == 4) {  // a JWE: must carry a JWT
+  if (jose::detail::is_compact_jwe(token)) {  // a JWE: must carry a JWT
     auto p = jose::parse_jwe(token, pol);
     if (!p) return fail(p.error());
     auto d = jose::decrypt(std::move(*p), ctx.decryption_keys);

@@ -5,6 +5,7 @@
 // no whitespace, zero unused bits in the last character.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -87,28 +88,43 @@ __attribute__((target("avx2"))) inline std::size_t encode_avx2(const byte* in, s
 
 // 32 characters per step to 24 bytes (a 32-byte store: 8 bytes of room after
 // them). Returns the characters consumed; sets `bad` on any character outside
-// the alphabet.
+// the alphabet. Each character is checked by its two nibbles: lo_bad[lo] has
+// the bit of every high nibble with which lo makes no alphabet character, and
+// hi_bit[hi] is that bit (0x80, set in every lo_bad entry, for high nibbles
+// that make none). Its value is the character plus an offset chosen by the
+// high nibble, except for '_', which shares 0x5_ with 'P'..'Z'.
 __attribute__((target("avx2"))) inline std::size_t decode_avx2(const unsigned char* in, std::size_t n, byte* out,
                                                                std::size_t out_room, bool& bad) noexcept {
+  // High nibbles 2..7 are bits 0..5: 2 '-'; 3 '0'-'9'; 4 'A'-'O'; 5 'P'-'Z', '_'; 6 'a'-'o'; 7 'p'-'z'.
+  const __m256i lo_bad = _mm256_setr_epi8(
+      static_cast<char>(0x80 | 1 | 4 | 16), static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1),
+      static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1),
+      static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1),
+      static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1 | 2), static_cast<char>(0x80 | 1 | 2 | 8 | 32),
+      static_cast<char>(0x80 | 1 | 2 | 8 | 32), static_cast<char>(0x80 | 2 | 8 | 32),
+      static_cast<char>(0x80 | 1 | 2 | 8 | 32), static_cast<char>(0x80 | 1 | 2 | 32),
+      static_cast<char>(0x80 | 1 | 4 | 16), static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1),
+      static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1),
+      static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1),
+      static_cast<char>(0x80 | 1), static_cast<char>(0x80 | 1 | 2), static_cast<char>(0x80 | 1 | 2 | 8 | 32),
+      static_cast<char>(0x80 | 1 | 2 | 8 | 32), static_cast<char>(0x80 | 2 | 8 | 32),
+      static_cast<char>(0x80 | 1 | 2 | 8 | 32), static_cast<char>(0x80 | 1 | 2 | 32));
+  const __m256i hi_bit = _mm256_setr_epi8(
+      -128, -128, 1, 2, 4, 8, 16, 32, -128, -128, -128, -128, -128, -128, -128, -128,
+      -128, -128, 1, 2, 4, 8, 16, 32, -128, -128, -128, -128, -128, -128, -128, -128);
+  // '-' +17, '0'-'9' +4, 'A'-'Z' -65, 'a'-'z' -71 ('_' -32, set apart).
+  const __m256i offset = _mm256_setr_epi8(0, 0, 17, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0,
+                                          0, 0, 17, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
   std::size_t i = 0;
   __m256i invalid = _mm256_setzero_si256();
   for (; i + 32 <= n && (i / 4) * 3 + 32 <= out_room; i += 32, out += 24) {
     const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
-    const __m256i upper = _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8('A' - 1)),
-                                           _mm256_cmpgt_epi8(_mm256_set1_epi8('Z' + 1), c));
-    const __m256i lower = _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8('a' - 1)),
-                                           _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), c));
-    const __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8('0' - 1)),
-                                           _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), c));
-    const __m256i dash = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('-'));
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble);
+    const __m256i lo = _mm256_and_si256(c, nibble);
+    invalid = _mm256_or_si256(invalid, _mm256_and_si256(_mm256_shuffle_epi8(lo_bad, lo), _mm256_shuffle_epi8(hi_bit, hi)));
     const __m256i under = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('_'));
-    const __m256i valid = _mm256_or_si256(_mm256_or_si256(upper, lower), _mm256_or_si256(digit, _mm256_or_si256(dash, under)));
-    invalid = _mm256_or_si256(invalid, _mm256_andnot_si256(valid, _mm256_set1_epi8(-1)));
-    __m256i off = _mm256_and_si256(upper, _mm256_set1_epi8(-65));
-    off = _mm256_or_si256(off, _mm256_and_si256(lower, _mm256_set1_epi8(-71)));
-    off = _mm256_or_si256(off, _mm256_and_si256(digit, _mm256_set1_epi8(4)));
-    off = _mm256_or_si256(off, _mm256_and_si256(dash, _mm256_set1_epi8(62 - '-')));
-    off = _mm256_or_si256(off, _mm256_and_si256(under, _mm256_set1_epi8(63 - '_')));
+    const __m256i off = _mm256_blendv_epi8(_mm256_shuffle_epi8(offset, hi), _mm256_set1_epi8(63 - '_'), under);
     const __m256i v = _mm256_add_epi8(c, off);
     // Four 6-bit values per 32-bit word to three bytes, then the lanes packed.
     const __m256i ab = _mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140));
@@ -160,11 +176,17 @@ inline void base64url_encode_to(bytes_view in, char* out) noexcept {
   }
 }
 
-// Appends the encoding of in to s.
+// Appends the encoding of in to s, through a buffer on the stack: the string
+// is written once, not zero-filled first and then overwritten.
 inline void base64url_append(std::string& s, bytes_view in) {
-  const std::size_t at = s.size();
-  s.resize(at + base64url_encoded_size(in.size()));
-  base64url_encode_to(in, s.data() + at);
+  constexpr std::size_t chunk = 3072;  // bytes, to 4096 characters
+  char buf[chunk / 3 * 4];
+  s.reserve(s.size() + base64url_encoded_size(in.size()));
+  for (std::size_t at = 0; at < in.size(); at += chunk) {
+    const bytes_view part = in.subspan(at, std::min(chunk, in.size() - at));
+    base64url_encode_to(part, buf);
+    s.append(buf, base64url_encoded_size(part.size()));
+  }
 }
 
 [[nodiscard]] inline std::string fast_base64url_encode(bytes_view in) {

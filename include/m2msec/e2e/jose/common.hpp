@@ -47,29 +47,30 @@ struct wiped {
   [[nodiscard]] bytes_view view() const noexcept { return {bytes.data(), size}; }
 };
 
-// The number of '.' in s, counting no further than `limit` + 1 (memchr-fast on
-// megabyte objects, which hold four at most).
-[[nodiscard]] inline std::size_t count_dots(std::string_view s, std::size_t limit = 5) noexcept {
-  std::size_t n = 0;
-  for (std::size_t at = s.find('.'); at != std::string_view::npos && n <= limit; at = s.find('.', at + 1)) ++n;
-  return n;
-}
-
-// Splits a compact serialization into exactly `parts` pieces at '.'.
+// Splits a compact serialization into exactly `Parts` pieces at '.'. The last
+// piece (a tag or a signature) is found from the end and the others from the
+// front, so a megabyte ciphertext or payload is not scanned here: its
+// base64url decoding refuses any '.' in it.
 template <std::size_t Parts>
 [[nodiscard]] inline result<std::array<std::string_view, Parts>> split(std::string_view s) noexcept {
   std::array<std::string_view, Parts> out{};
+  const std::size_t last = s.rfind('.');
+  if (last == std::string_view::npos) return fail(errc::invalid_encoding);
   std::size_t at = 0;
-  for (std::size_t i = 0; i + 1 < Parts; ++i) {
+  for (std::size_t i = 0; i + 2 < Parts; ++i) {
     const std::size_t dot = s.find('.', at);
-    if (dot == std::string_view::npos) return fail(errc::invalid_encoding);
+    if (dot >= last) return fail(errc::invalid_encoding);
     out[i] = s.substr(at, dot - at);
     at = dot + 1;
   }
-  out[Parts - 1] = s.substr(at);
-  if (out[Parts - 1].find('.') != std::string_view::npos) return fail(errc::invalid_encoding);
+  out[Parts - 2] = s.substr(at, last - at);
+  out[Parts - 1] = s.substr(last + 1);
   return out;
 }
+
+// RFC 7516 §9: a compact JWE has five parts, a JWS three. True when the first
+// three dots come before the last one.
+[[nodiscard]] inline bool is_compact_jwe(std::string_view s) noexcept { return split<5>(s).has_value(); }
 
 // A base64url header: decoded, bounded, and read strictly as a JSON object.
 [[nodiscard]] inline result<header> decode_header(std::string_view b64, const limits& lim) {
