@@ -511,6 +511,7 @@ class receiver {
     replay_cache::object_id seen{};
     std::copy(p->iv.begin(), p->iv.end(), seen.begin());
     std::copy(p->sealed.end() - jose::detail::tag_size, p->sealed.end(), seen.begin() + jose::detail::iv_size);
+    replays_.prefetch(seen);
     auto plaintext = jose::decrypt_direct(std::move(*p), sa->keys().expose());
     if (!plaintext) return refuse(rsc::esprim_bad_mac, plaintext.error());
     if (sent) originators_.insert_or_assign(std::tuple{std::string(k), std::string(o)}, std::move(*sent));

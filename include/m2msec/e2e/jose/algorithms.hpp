@@ -26,16 +26,15 @@ inline constexpr alg all_algs[] = {
 enum class enc : std::uint8_t { a128gcm, a192gcm, a256gcm };
 inline constexpr enc all_encs[] = {enc::a128gcm, enc::a192gcm, enc::a256gcm};
 
-[[nodiscard]] constexpr std::string_view to_string(alg a) noexcept {
-  constexpr std::string_view names[] = {"dir",   "A128KW", "A192KW", "A256KW", "ECDH-ES", "ECDH-ES+A128KW",
-                                        "ECDH-ES+A192KW", "ECDH-ES+A256KW", "RSA-OAEP-256", "HS256", "HS384",
-                                        "HS512", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "none"};
-  return names[static_cast<std::size_t>(a)];
-}
-[[nodiscard]] constexpr std::string_view to_string(enc e) noexcept {
-  constexpr std::string_view names[] = {"A128GCM", "A192GCM", "A256GCM"};
-  return names[static_cast<std::size_t>(e)];
-}
+// The names, at namespace scope: a table local to a constexpr function is
+// rebuilt on the stack at each call.
+inline constexpr std::string_view alg_names[] = {"dir",   "A128KW", "A192KW", "A256KW", "ECDH-ES", "ECDH-ES+A128KW",
+                                                 "ECDH-ES+A192KW", "ECDH-ES+A256KW", "RSA-OAEP-256", "HS256", "HS384",
+                                                 "HS512", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "none"};
+inline constexpr std::string_view enc_names[] = {"A128GCM", "A192GCM", "A256GCM"};
+
+[[nodiscard]] constexpr std::string_view to_string(alg a) noexcept { return alg_names[static_cast<std::size_t>(a)]; }
+[[nodiscard]] constexpr std::string_view to_string(enc e) noexcept { return enc_names[static_cast<std::size_t>(e)]; }
 // Exact, case-sensitive names (RFC 7515 §4.1.1).
 [[nodiscard]] constexpr std::optional<alg> parse_alg(std::string_view s) noexcept {
   for (alg a : all_algs)

@@ -206,7 +206,7 @@ class header {
   [[nodiscard]] std::string_view view(slot s) const noexcept { return std::string_view(buf_).substr(s.at, s.size); }
   [[nodiscard]] const entry* find(std::string_view name) const noexcept {
     for (const entry& e : members_)
-      if (view(e.name) == name) return &e;
+      if (detail::same_name(view(e.name), name)) return &e;
     return nullptr;
   }
   std::string buf_;

@@ -19,8 +19,20 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace m2msec::jose::detail {
+
+// Equality of two short names (header members, JSON keys), inline rather than
+// through a memcmp call.
+[[nodiscard]] inline bool same_name(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
 
 class json_reader {
  public:
@@ -135,8 +147,8 @@ class json_reader {
   }
 
  private:
-  // A few names (a JOSE header has about eight) are compared pairwise, by
-  // length and first byte before their bytes; many are sorted.
+  // A few names (a JOSE header has about eight) are compared pairwise; many
+  // are sorted.
   static bool all_distinct(std::span<std::string_view> names) {
     if (names.size() > 16) {
       std::sort(names.begin(), names.end());
@@ -144,15 +156,27 @@ class json_reader {
     }
     for (std::size_t i = 1; i < names.size(); ++i)
       for (std::size_t j = 0; j < i; ++j)
-        if (names[i].size() == names[j].size() && (names[i].empty() || names[i][0] == names[j][0]) &&
-            names[i] == names[j])
-          return false;
+        if (same_name(names[i], names[j])) return false;
     return true;
   }
-  // Moves past plain string bytes eight at a time, up to the first that is
-  // '"', '\\', a control character or non-ASCII (left to the byte loop). In
-  // each flag the lowest set byte is exact: borrows only run upwards.
+  // Moves past plain string bytes up to the first that is '"', '\\', a
+  // control character or non-ASCII (left to the byte loop): sixteen at a time
+  // with SSE2 (one signed comparison finds both control and non-ASCII bytes),
+  // then eight at a time, where in each flag the lowest set byte is exact
+  // because borrows only run upwards.
   void skip_plain() noexcept {
+#if defined(__SSE2__)
+    while (at_ + 16 <= s_.size()) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s_.data() + at_));
+      const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+      if (const int mask = _mm_movemask_epi8(stop); mask != 0) {
+        at_ += static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+        return;
+      }
+      at_ += 16;
+    }
+#endif
     constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     auto below = [&](std::uint64_t w, unsigned n) { return (w - ones * n) & ~w & highs; };
     while (at_ + 8 <= s_.size()) {
