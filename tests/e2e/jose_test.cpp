@@ -484,3 +484,45 @@ TEST_CASE("Headers are read strictly by m2msec's own reader", "[jose][header]") 
   CHECK(**ab->string("alg") == "A128KW");
   CHECK(header::join({&*ab, &*c}).error() == errc::invalid_encoding);
 }
+
+TEST_CASE("The compact reader that keeps the last header parses exactly as parse_jwe", "[jose][reader]") {
+  const byte_vector key(32, 0x42);
+  const json members = {{"kid", "k1"}, {"ori", "o1"}, {"rri", "r1"}};
+  auto first = encrypt_direct(as_bytes(std::string("first")), key, enc::a256gcm, members);
+  auto second = encrypt_direct(as_bytes(std::string("second, same header")), key, enc::a256gcm, members);
+  auto other = encrypt_direct(as_bytes(std::string("another header")), key, enc::a256gcm, {{"kid", "k2"}});
+  REQUIRE((first && second && other));
+  policy pol;
+  pol.algs = alg_set{alg::dir};
+  compact_jwe_reader reader(pol);
+  auto same = [&](std::string_view text) {
+    auto mine = reader.parse(text);
+    auto theirs = parse_jwe(text, pol);
+    REQUIRE(mine.has_value() == theirs.has_value());
+    if (!mine) return mine.error() == theirs.error();
+    return mine->protected_header.to_json() == theirs->protected_header.to_json() &&
+           mine->encryption == theirs->encryption && mine->recipients.size() == theirs->recipients.size() &&
+           mine->recipients[0].header.to_json() == theirs->recipients[0].header.to_json() &&
+           mine->recipients[0].algorithm == theirs->recipients[0].algorithm && mine->iv == theirs->iv &&
+           mine->sealed == theirs->sealed && mine->aad == theirs->aad;
+  };
+  CHECK(same(*first));
+  CHECK(same(*second));  // the kept header, a new body
+  CHECK(str(*decrypt_direct(*reader.parse(*second), key)) == "second, same header");
+  CHECK(same(*other));
+  CHECK(same(*first));
+  // Every bit of the second object flipped after the first was read, and every
+  // truncation: the same verdict and error as a fresh parse.
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < second->size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string t = *second;
+      t[i] = static_cast<char>(t[i] ^ (1 << bit));
+      REQUIRE(same(*first));
+      if (!same(t)) FAIL("byte " << i << " bit " << bit);
+      refused += !parse_jwe(t, pol).has_value();
+    }
+    REQUIRE(same(std::string_view(*second).substr(0, i)));
+  }
+  CHECK(refused > 0);
+}

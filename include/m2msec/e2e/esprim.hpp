@@ -334,7 +334,7 @@ class originator {
   // this session (kid, ori, rri) is dropped.
   template <clock Clock>
   [[nodiscard]] outcome<byte_vector> unprotect_response(std::string_view jwe, const Clock& clk) {
-    auto p = jose::parse_jwe(jwe, detail::esprim_policy());
+    auto p = reader_.parse(jwe);
     if (!p) return refuse(rsc::bad_request, p.error());
     const jose::header& h = p->protected_header;
     auto same = [&](const char* name, const std::string& want) {
@@ -379,6 +379,7 @@ class originator {
   rand_object mine_, theirs_;
   jose::enc enc_;
   security_association sa_;
+  jose::compact_jwe_reader reader_{detail::esprim_policy()};
   bool answered_ = false;
   std::string header_, header_cty_;  // the last header written, and its cty
   bool header_oro_ = false;           // whether it carries "oro"
@@ -443,7 +444,7 @@ class receiver {
   template <clock Clock>
   [[nodiscard]] outcome<request> unprotect(std::string_view jwe, const Clock& clk) {
     const time_point now = clk.now();
-    auto p = jose::parse_jwe(jwe, detail::esprim_policy());
+    auto p = reader_.parse(jwe);
     if (!p) {
       const bool option = p.error() == errc::unsupported || p.error() == errc::alg_not_allowed;
       return refuse(option ? rsc::esprim_unsupported_option : rsc::bad_request, p.error());
@@ -604,6 +605,7 @@ class receiver {
   std::map<std::tuple<std::string, std::string>, rand_object, by_views> originators_;
   std::map<session_id, session_entry, by_views> sessions_;
   replay_cache replays_;
+  jose::compact_jwe_reader reader_{detail::esprim_policy()};
 };
 
 }  // namespace m2msec::esprim

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -499,6 +500,38 @@ namespace detail {
   if (!text.empty() && text.front() == '{') return detail::parse_json_jwe(text, pol);
   return detail::parse_compact_jwe(text, pol);
 }
+
+// Parses JWEs under one policy, keeping the last compact protected header and
+// encrypted key it read. An ESPrim session sends the same ones with every
+// request; when the next object starts with the same bytes, their parse (a
+// function of those bytes and the policy alone) is reused and only the IV,
+// ciphertext and tag are decoded.
+class compact_jwe_reader {
+ public:
+  explicit compact_jwe_reader(policy pol) : pol_(std::move(pol)) {}
+
+  [[nodiscard]] result<parsed_jwe> parse(std::string_view text) {
+    if (text.empty() || text.front() == '{' || text.size() > pol_.bounds.max_object) return parse_jwe(text, pol_);
+    auto parts = detail::split<5>(text);
+    if (!parts) return fail(parts.error());
+    const std::string_view head = text.substr(0, (*parts)[0].size() + 1 + (*parts)[1].size());
+    if (!last_ || head != last_head_) {
+      auto p = detail::parse_compact_jwe(text, pol_);
+      if (!p) return p;
+      last_.emplace(parsed_jwe{p->form, p->protected_header, p->encryption, p->recipients, {}, {}, p->aad});
+      last_head_ = head;
+      return p;
+    }
+    parsed_jwe p = *last_;
+    if (auto r = detail::decode_body(p, (*parts)[2], (*parts)[3], (*parts)[4]); !r) return fail(r.error());
+    return p;
+  }
+
+ private:
+  policy pol_;
+  std::string last_head_;            // "header.encrypted_key" as last read
+  std::optional<parsed_jwe> last_;   // its parse, without IV and body
+};
 
 // ---- decryption -------------------------------------------------------------------------
 
