@@ -5,6 +5,7 @@
 // RFC 7797 (unencoded payloads) is not supported: "b64" in "crit" is refused.
 #pragma once
 
+#include <array>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,7 +20,7 @@ namespace m2msec::jose {
 struct signer {
   const jwk* key = nullptr;
   alg algorithm = alg::hs256;
-  json protected_header = json::object();
+  json protected_header = nullptr;  // an object of extra members; null for none
   json header = nullptr;
 };
 
@@ -87,6 +88,27 @@ template <class F>
   });
 }
 
+// Appends '.' and the encoded signature of `input` (all of `out`) to `out`;
+// an HMAC tag goes through the stack rather than a vector.
+[[nodiscard]] inline result<void> append_signature(const jwk& key, alg a, std::string& out) {
+  if (is_hmac(a)) {
+    return with_hmac(a, [&]<class H>() -> result<void> {
+      const auto* m = key.hmac<H>();
+      if (m == nullptr) return fail(errc::alg_not_allowed);
+      std::array<byte, H::size> tag{};
+      if (auto r = m->compute(as_bytes(out), tag); !r) return fail(r.error());
+      out += '.';
+      base64url_append(out, tag);
+      return {};
+    });
+  }
+  auto sig = sign_input(key, a, out);
+  if (!sig) return fail(sig.error());
+  out += '.';
+  base64url_append(out, *sig);
+  return {};
+}
+
 [[nodiscard]] inline result<void> verify_input(const jwk& key, alg a, std::string_view input, bytes_view sig) {
   if (is_hmac(a)) {
     return with_hmac(a, [&]<class H>() -> result<void> {
@@ -114,8 +136,9 @@ template <class F>
   auto protected_text = [](const signer& s) -> result<std::string> {
     if (s.key == nullptr || !is_signature(s.algorithm)) return fail(errc::invalid_argument);
     if (!s.key->allows(s.algorithm)) return fail(errc::alg_not_allowed);
-    if (!s.protected_header.is_object() || s.protected_header.contains("alg")) return fail(errc::invalid_argument);
-    bool has_kid = s.protected_header.contains("kid");
+    const json& extra = s.protected_header;
+    if (!extra.is_null() && (!extra.is_object() || extra.contains("alg"))) return fail(errc::invalid_argument);
+    bool has_kid = extra.is_object() && extra.contains("kid");
     if (!s.header.is_null()) {
       auto joint = detail::joint_header({&s.protected_header, &s.header});
       if (!joint || joint->contains("alg")) return fail(errc::invalid_argument);
@@ -142,10 +165,7 @@ template <class F>
     base64url_append(out, as_bytes(*prot));
     out += '.';
     base64url_append(out, payload);
-    auto sig = detail::sign_input(*s.key, s.algorithm, out);
-    if (!sig) return fail(sig.error());
-    out += '.';
-    base64url_append(out, *sig);
+    if (auto r = detail::append_signature(*s.key, s.algorithm, out); !r) return fail(r.error());
     return out;
   }
   const std::string payload_b64 = fast_base64url_encode(payload);
@@ -190,7 +210,7 @@ template <class F>
 
 // One signer, compact unless told otherwise.
 [[nodiscard]] inline result<std::string> sign(bytes_view payload, const jwk& key, alg a,
-                                              json protected_header = json::object(),
+                                              json protected_header = nullptr,
                                               serialization form = serialization::compact) {
   const signer s{&key, a, std::move(protected_header), nullptr};
   return sign(payload, std::span<const signer>(&s, 1), form);
