@@ -52,6 +52,7 @@ class public_pool {
   // Draws of up to a quarter of the buffer come from it; larger ones, and all
   // of them without a fork-safe buffer, from the kernel.
   [[nodiscard]] result<void> fill(mutable_bytes out) noexcept {
+    if (out.empty()) return {};
     if (block_ == nullptr || out.size() > sizeof block_->bytes / 4) return rng<>::fill(out);
     // `left` is zero in a fresh page and in a child's wiped one.
     if (block_->left < out.size()) {
