@@ -8,6 +8,7 @@
 // the throughput with both directions counted (2 x size / round-trip time),
 // the measure bench/jose_peers.py and bench/jose_peers.mjs print for the peers.
 // Usage: e2e_bench [min seconds per case, default 0.5]
+//        e2e_bench --instructions   (under callgrind: one warm call of each, see bench/e2e_callgrind.sh)
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -19,6 +20,7 @@
 
 #include <botan/mac.h>
 #include <sodium.h>
+#include <valgrind/callgrind.h>
 
 #include "m2msec/e2e.hpp"
 
@@ -33,8 +35,18 @@ namespace {
   std::exit(1);
 }
 
+bool instructions = false;  // --instructions: one warm call per case, counted by callgrind
+
 // Median of 5 runs of the ns per call of f, each run at least `seconds` long.
-double time_ns(const std::function<void()>& f, double seconds) {
+// With --instructions, one warm call between callgrind dumps named `label`.
+double time_ns(const std::function<void()>& f, double seconds, const std::string& label = "") {
+  if (instructions) {
+    for (int i = 0; i < 4; ++i) f();
+    CALLGRIND_ZERO_STATS;
+    f();
+    CALLGRIND_DUMP_STATS_AT(label.c_str());
+    return 1;
+  }
   std::vector<double> runs;
   for (int r = 0; r < 5; ++r) {
     std::size_t n = 0;
@@ -67,7 +79,8 @@ struct row {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const double seconds = argc > 1 ? std::atof(argv[1]) : 0.5;
+  instructions = argc > 1 && std::string(argv[1]) == "--instructions";
+  const double seconds = argc > 1 && !instructions ? std::atof(argv[1]) : 0.5;
   using gcm = crypto::aead<crypto::aes256_gcm, backend::sodium>;
   if (!gcm::available()) die("no AES-NI: libsodium's AES-256-GCM is unavailable");
   std::vector<row> rows;
@@ -120,7 +133,8 @@ int main(int argc, char** argv) {
       auto r = rx.unprotect(*jwe, clock);
       if (!r || r->primitive.size() != 300) die("unprotect");
     };
-    rows.push_back({"ESPrim protect+unprotect (JWE dir A256GCM)", 300, time_ns(raw_gcm(300), seconds), time_ns(lib, seconds)});
+    rows.push_back({"ESPrim protect+unprotect (JWE dir A256GCM)", 300, time_ns(raw_gcm(300), seconds, "raw/esprim/300"),
+                    time_ns(lib, seconds, "lib/esprim/300")});
   }
 
   // ---- ESData -----------------------------------------------------------------------------------
@@ -131,11 +145,12 @@ int main(int argc, char** argv) {
       validity life_;
       const credential_id& id() const { return id_; }
       const validity& lifetime() const { return life_; }
+      suid usage() const { return suid::preprovisioned_esdata_encryption; }
     } cred{.life_ = *validity::make(clock.now() - 1h, clock.now() + 24h)};
     auto k = key->clone();
     auto dk = jose::jwk::symmetric(std::move(*k), {jose::alg::dir}, "data");
-    auto bk = esdata::bound_key::create(std::move(*dk), cred, {*cse_id::parse("/in-cse"), cred.id()},
-                                        *validity::make(clock.now(), clock.now() + 12h), clock);
+    auto bk = esdata::bind(std::move(*dk), cred, {*cse_id::parse("/in-cse"), cred.id()},
+                           *validity::make(clock.now(), clock.now() + 12h), clock);
     if (!bk) die("bound key");
     esdata::bound_key* keys[] = {&*bk};
     const esdata::protection how{{{&*bk, jose::alg::dir}}, jose::enc::a256gcm, nullptr, jose::alg::es256,
@@ -148,8 +163,9 @@ int main(int argc, char** argv) {
         auto o = esdata::unprotect(s->value, s->content_info, {keys}, clock);
         if (!o || o->data.size() != n) die("esdata unprotect");
       };
-      rows.push_back({"ESData protect+unprotect (JWE dir A256GCM)", n, time_ns(raw_gcm(n), seconds),
-                      time_ns(lib, seconds)});
+      const std::string id = "esdata/" + std::to_string(n);
+      rows.push_back({"ESData protect+unprotect (JWE dir A256GCM)", n, time_ns(raw_gcm(n), seconds, "raw/" + id),
+                      time_ns(lib, seconds, "lib/" + id)});
     }
   }
 
@@ -175,9 +191,11 @@ int main(int argc, char** argv) {
       botan_mac->final(again.data());
       if (!ct::equal(tag, again)) die("hmac");
     };
-    rows.push_back({"JWS HS256 sign+verify", 300, time_ns(raw, seconds), time_ns(lib, seconds)});
+    rows.push_back({"JWS HS256 sign+verify", 300, time_ns(raw, seconds, "raw/hs256/300"),
+                    time_ns(lib, seconds, "lib/hs256/300")});
   }
 
+  if (instructions) return 0;
   std::printf("\n%-46s %9s %12s %12s %7s %12s\n", "m2msec vs raw backend (median of 5)", "bytes", "raw us", "m2msec us",
               "ratio", "MB/s both");
   for (const auto& r : rows)

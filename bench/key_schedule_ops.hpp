@@ -3,7 +3,7 @@
 // association's per-use check.
 #pragma once
 
-#include "m2msec/sa/key_schedule.hpp"
+#include "m2msec/kdf/key_schedule.hpp"
 #include "m2msec/sa/security_association.hpp"
 #include "primitive_ops.hpp"
 
@@ -85,9 +85,10 @@ inline pair_case sa_check_case() {
     validity life = *validity::make(time_point{}, time_point::max() - 1h);
     const credential_id& id() const { return cid; }
     const validity& lifetime() const { return life; }
+    suid usage() const { return suid::preprovisioned_saef; }
   };
   auto sa = std::make_shared<security_association>(*security_association::create(
-      {*cse_id::parse("/a"), *cse_id::parse("/b")}, cred{}, {}, requested_lifetime::session(24h * 365 * 100),
+      {*cse_id::parse("/a"), *cse_id::parse("/b")}, cred{}, requested_lifetime::session(24h * 365 * 100),
       with_aead_limit<crypto::aes_gcm<128>>({.soft_bytes = std::uint64_t{1} << 62, .hard_bytes = std::uint64_t{1} << 62,
                                               .soft_before_end = 1h}),
       system_clock{}));

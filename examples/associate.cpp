@@ -48,8 +48,8 @@ int main() {
   manual_clock clk(now);
   sa_registry associations;
   const bound_identity peer = mn_cse.sp_relative();
-  auto sa = security_association::create({*cse_id::parse("/in-cse"), peer}, *stored, *stored->key().clone(),
-                                         requested_lifetime::session(2h), {.soft_before_end = 10min}, clk);
+  auto sa = security_association::create({*cse_id::parse("/in-cse"), peer}, *stored, requested_lifetime::session(2h),
+                                         {.soft_before_end = 10min}, clk);
   if (!sa) return std::printf("sa: %s\n", to_string(sa.error()).data()), 1;
   auto& live = associations.insert(std::move(*sa));
   std::printf("SA          bound to %s for %lld min\n", to_string(live.who().peer).c_str(),

@@ -107,12 +107,12 @@ int main() {
 
   // The AE: its own association with the Registrar, made from its copy of the Kpsa.
   const auto ae_copy = provisioned();
-  auto ae_sa = *security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, ae_copy,
-                                             *ae_copy.key().clone(), requested_lifetime::session(8h), {}, clk);
+  auto ae_psk = *sa::bound<secret>::create(*ae_copy.key().clone(), {*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")},
+                                           ae_copy, requested_lifetime::session(8h), {}, clk);
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 1;
   auto ae = std::move(*tls::connect<tls::psk_saef>({tls::transport::stream, "in-cse.sp.example.com"},
-                                                    *kpsa_id::parse("C0042@sp.example.com"), ae_sa, clk));
+                                                    *kpsa_id::parse("C0042@sp.example.com"), ae_psk, clk));
   run(*ae, fd, [&] { return ae->active(); });
   (void)ae->send(as_bytes("op=RETRIEVE fr=C0042 to=/in-cse"));
   run(*ae, fd, [&] { return !ae->received().empty(); });

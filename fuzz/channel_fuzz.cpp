@@ -35,14 +35,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto kind = data[0] & 1 ? tls::transport::datagram : tls::transport::stream;
   const bool fuzz_server = data[0] & 2;
   const int real_flights = data[1] % 6;
-  auto sa = security_association::create({*ae_id::parse("/in-cse/C1"), *cse_id::parse("/in-cse")}, w.cred,
-                                         *w.cred.key().clone(), requested_lifetime::session(std::chrono::hours(1)), {},
-                                         w.clk);
-  if (!sa) std::abort();
+  auto psk = sa::bound<secret>::create(*w.cred.key().clone(), {*ae_id::parse("/in-cse/C1"), *cse_id::parse("/in-cse")},
+                                       w.cred, requested_lifetime::session(std::chrono::hours(1)), {}, w.clk);
+  if (!psk) std::abort();
   auto resolver = [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
     return tls::psk_entry{&w.cred, *ae_id::parse("/in-cse/C1")};
   };
-  auto client = chan::psk_client({kind, "in-cse.sp.example.com"}, "f@issuer.example.com", *sa, w.clk);
+  auto client = chan::psk_client({kind, "in-cse.sp.example.com"}, "f@issuer.example.com", *psk, w.clk);
   auto server = chan::psk_server({kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"), resolver,
                                  requested_lifetime::session(std::chrono::hours(1)), {}, w.clk);
   if (!client || !server) std::abort();

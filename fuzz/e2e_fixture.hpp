@@ -103,14 +103,18 @@ inline result<void> open_esdata(std::string_view file) {
     validity life_ = *validity::make(now - 24h, now + 24h);
     const credential_id& id() const { return id_; }
     const validity& lifetime() const { return life_; }
+    suid usage_ = suid::preprovisioned_esdata_encryption;
+    suid usage() const { return usage_; }
   } cred;
   const auto& k = fixed_keys();
   std::vector<esdata::bound_key> bound;
   for (const jose::jwk* j : {&k.kw, &k.dir, &k.ec, &k.hs, &k.es}) {
     auto c = j->clone();
     if (!c) std::abort();
-    auto b = esdata::bound_key::create(std::move(*c), cred, {*cse_id::parse("/in-cse"), cred.id()},
-                                       *validity::make(now - 1h, now + 1h), clk);
+    // Decryption keys for encryption (SUID 14), verification keys for signatures (15).
+    cred.usage_ = j == &k.hs || j == &k.es ? suid::preprovisioned_esdata_signature : suid::preprovisioned_esdata_encryption;
+    auto b = esdata::bind(std::move(*c), cred, {*cse_id::parse("/in-cse"), cred.id()},
+                          *validity::make(now - 1h, now + 1h), clk);
     if (!b) std::abort();
     bound.push_back(std::move(*b));
   }

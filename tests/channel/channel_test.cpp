@@ -15,34 +15,45 @@ namespace {
 
 const time_point t0 = time_point(std::chrono::seconds(1798761600));  // 2027-01-01
 
-symmetric_credential kpsa_credential(time_point nb = t0 - 1h, time_point na = t0 + 24h) {
+symmetric_credential kpsa_credential(time_point nb = t0 - 1h, time_point na = t0 + 24h,
+                                     suid usage = suid::preprovisioned_saef) {
   byte k[32];
   for (int i = 0; i < 32; ++i) k[i] = static_cast<byte>(0xA0 + i);
-  return *symmetric_credential::make(*secret::copy_of(k), *credential_id::parse("12-ae1@issuer.example.com"),
-                                     suid::preprovisioned_saef, *ae_id::parse("/in-cse/C0042"),
-                                     *validity::make(nb, na));
+  return *symmetric_credential::make(*secret::copy_of(k), *credential_id::parse("12-ae1@issuer.example.com"), usage,
+                                     *ae_id::parse("/in-cse/C0042"), *validity::make(nb, na));
 }
+
+// The client's PSK, bound to its association.
+sa::bound<secret> bind_psk(const symmetric_credential& cred, duration life, usage_limits limits, const manual_clock& clk) {
+  return *sa::bound<secret>::create(*cred.key().clone(), {*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")},
+                                    cred, requested_lifetime::session(life), limits, clk);
+}
+
+// usage_scope of a channel whose keys are provisioned as `usage`.
+usage_scope scope(suid usage) { return scope_of(usage); }
 
 struct psk_pair {
   manual_clock clk{t0};
-  symmetric_credential server_cred = kpsa_credential();
-  symmetric_credential client_cred = kpsa_credential();
-  security_association client_sa;
+  symmetric_credential server_cred;
+  symmetric_credential client_cred;
+  sa::bound<secret> client_psk;
+  security_association& client_sa;
   std::unique_ptr<tls::channel<manual_clock>> client, server;
 
   explicit psk_pair(transport kind, usage_limits client_limits = {}, std::string identity = "ae1@issuer.example.com",
-                    std::string sni = "in-cse.sp.example.com")
-      : client_sa(*security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")},
-                                                client_cred, *client_cred.key().clone(),
-                                                requested_lifetime::session(2h), client_limits, clk)) {
+                    std::string sni = "in-cse.sp.example.com", suid usage = suid::preprovisioned_saef)
+      : server_cred(kpsa_credential(t0 - 1h, t0 + 24h, usage)),
+        client_cred(kpsa_credential(t0 - 1h, t0 + 24h, usage)),
+        client_psk(bind_psk(client_cred, 2h, client_limits, clk)),
+        client_sa(client_psk.association()) {
     auto resolver = [this](std::string_view id, std::string_view) -> result<tls::psk_entry> {
       if (id != "ae1@issuer.example.com") return fail(errc::not_found);
       return tls::psk_entry{&server_cred, *ae_id::parse("/in-cse/C0042")};
     };
-    server = std::move(*tls::channel<manual_clock>::psk_server({kind, "in-cse.sp.example.com"},
+    server = std::move(*tls::channel<manual_clock>::psk_server({kind, "in-cse.sp.example.com", {}, scope(usage)},
                                                                 *cse_id::parse("/in-cse"), resolver,
                                                                 requested_lifetime::session(1h), {}, clk));
-    client = std::move(*tls::channel<manual_clock>::psk_client({kind, sni}, identity, client_sa, clk));
+    client = std::move(*tls::channel<manual_clock>::psk_client({kind, sni, {}, scope(usage)}, identity, client_psk, clk));
   }
   bool handshake() { return test_channel::pump(*client, *server) && client->active() && server->active(); }
 };
@@ -76,14 +87,29 @@ TEST_CASE("channel: PSK over TLS (0x00AE) and DTLS (0xC0A8), data both ways, exp
     CHECK(p.client_sa.messages() == 2);
     CHECK(sa->messages() == 2);
     CHECK(sa->bytes() == 15 + 8);
-    for (auto label : {exporter_label::bootstrap, exporter_label::connection}) {
+    // A SAEF channel exports nothing: the oneM2M labels belong to the MEF and MAF handshakes.
+    for (auto label : {exporter_label::bootstrap, exporter_label::connection, exporter_label::escertke}) {
+      CHECK(p.client->export_key(label).error() == errc::wrong_usage);
+      CHECK(p.server->export_key(label).error() == errc::wrong_usage);
+    }
+    CHECK(p.client->export_key("EXPORTER-something-else").error() == errc::invalid_argument);
+  }
+  // The MEF handshake (Kpm, SUID 10) exports Ke under Bootstrap, the MAF handshake (Km, SUID 11)
+  // Kc under Connection; each channel only its own.
+  for (auto kind : {transport::stream, transport::datagram}) {
+    for (auto [usage, label, other] :
+         {std::tuple{suid::preprovisioned_mef, exporter_label::bootstrap, exporter_label::connection},
+          std::tuple{suid::preprovisioned_maf, exporter_label::connection, exporter_label::bootstrap}}) {
+      psk_pair p(kind, {}, "ae1@issuer.example.com", "in-cse.sp.example.com", usage);
+      REQUIRE(p.handshake());
       auto a = p.client->export_key(label), b = p.server->export_key(label);
       REQUIRE(a);
       REQUIRE(b);
       CHECK(a->size() == 48);
       CHECK(*a == *b);
+      CHECK(p.client->export_key(other).error() == errc::wrong_usage);
+      CHECK(p.server->export_key(other).error() == errc::wrong_usage);
     }
-    CHECK_FALSE(*p.client->export_key(exporter_label::bootstrap) == *p.client->export_key(exporter_label::connection));
   }
 }
 
@@ -190,19 +216,19 @@ struct cert_pair {
   std::unique_ptr<tls::channel<manual_clock>> client, server;
 
   cert_pair(transport kind, const std::string& client_stem, expected_name server_expects,
-            expected_name client_expects = expected_name::cse(*fqdn::parse("in-cse.sp.example.com"))) {
+            expected_name client_expects = expected_name::cse(*fqdn::parse("in-cse.sp.example.com")),
+            suid usage = suid::certificate_saef) {
     REQUIRE(anchors.add(as_bytes(pki("ca.pem"))));
     // The client's own credential, for its association.
     auto mine = certificate::parse(as_bytes(pki("client.pem")));
     own.emplace(*certificate_credential::verify(std::move(*mine), *expected_name::ae(*ae_id::parse("//sp.example.com/in-cse/C0042")),
-                                                 anchors, t0));
-    client_sa.emplace(*security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, *own,
-                                                    {}, requested_lifetime::session(2h), {}, clk));
+                                                 anchors, t0, {}, usage));
+    client_sa.emplace(*security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, *own, requested_lifetime::session(2h), {}, clk));
     server = std::move(*tls::channel<manual_clock>::certificate_server(
-        {kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"), {pki("server.pem"), pki("server.key")}, anchors,
+        {kind, "in-cse.sp.example.com", {}, scope(usage)}, *cse_id::parse("/in-cse"), {pki("server.pem"), pki("server.key")}, anchors,
         std::move(server_expects), *ae_id::parse("/in-cse/C0042"), requested_lifetime::session(1h), {}, clk));
     client = std::move(*tls::channel<manual_clock>::certificate_client(
-        {kind, "in-cse.sp.example.com"}, {pki(client_stem + ".pem"), pki(client_stem + ".key")}, anchors,
+        {kind, "in-cse.sp.example.com", {}, scope(usage)}, {pki(client_stem + ".pem"), pki(client_stem + ".key")}, anchors,
         std::move(client_expects), *client_sa, clk));
   }
   bool handshake() { return test_channel::pump(*client, *server) && client->active() && server->active(); }
@@ -225,7 +251,12 @@ TEST_CASE("channel: certificate SAEF, mutual, exact SAN on both sides", "[channe
     REQUIRE(sa);
     CHECK(sa->credential().type() == credential_id_type::tls_ae_id);
     CHECK(originator_rsc(sa, "C0042", t0) == rsc::ok);
-    CHECK(*p.client->export_key(exporter_label::connection) == *p.server->export_key(exporter_label::connection));
+    CHECK(p.client->export_key(exporter_label::connection).error() == errc::wrong_usage);
+    // The certificate MAF handshake (SUID 41) exports Kc.
+    cert_pair m(kind, "client", ae42, expected_name::cse(*fqdn::parse("in-cse.sp.example.com")),
+                suid::certificate_maf);
+    REQUIRE(m.handshake());
+    CHECK(*m.client->export_key(exporter_label::connection) == *m.server->export_key(exporter_label::connection));
   }
 }
 
@@ -254,8 +285,10 @@ TEST_CASE("channel: certificate SAEF refuses other names, expired certificates, 
 #include "m2msec/channel/profiles.hpp"
 
 TEST_CASE("channel profiles: MEF and MAF handshakes give Ke/KeID and Kc/KcID; the router", "[channel]") {
-  psk_pair p(transport::stream);
+  psk_pair p(transport::stream, {}, "ae1@issuer.example.com", "in-cse.sp.example.com", suid::preprovisioned_mef);
+  psk_pair q(transport::stream, {}, "ae1@issuer.example.com", "in-cse.sp.example.com", suid::preprovisioned_maf);
   REQUIRE(p.handshake());
+  REQUIRE(q.handshake());
   const auto mef = *fqdn::parse("mef.example.com"), maf = *fqdn::parse("maf.example.com");
   auto a = tls::enrolment_key(*p.client, mef), b = tls::enrolment_key(*p.server, mef);
   REQUIRE(a);
@@ -272,7 +305,8 @@ TEST_CASE("channel profiles: MEF and MAF handshakes give Ke/KeID and Kc/KcID; th
     return h;
   }());
   CHECK(ct::equal(a->key.expose(), raw->expose().subspan(16)));
-  auto kc = tls::connection_key(*p.client, maf);
+  CHECK(tls::connection_key(*p.client, maf).error() == errc::wrong_usage);
+  auto kc = tls::connection_key(*q.client, maf);
   REQUIRE(kc);
   CHECK(kc->id.domain() == maf);
   CHECK_FALSE(kc->key == a->key);
@@ -298,26 +332,32 @@ TEST_CASE("channel profiles: MEF and MAF handshakes give Ke/KeID and Kc/KcID; th
   CHECK(to_maf == 2);
   CHECK(local == 2);
 
-  // A MAF-SAEF client sends HEX(KcID)@MAF-FQDN as its identity, typed.
-  auto kc_sa = *security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")},
-                                             p.client_cred, *kc->key.clone(), requested_lifetime::session(1h), {}, p.clk);
-  auto c = tls::connect<tls::maf_saef>({transport::stream, "in-cse.sp.example.com"}, kc->id, kc_sa, p.clk);
+  // A MAF-SAEF client sends HEX(KcID)@MAF-FQDN as its identity, typed; its Kc is a
+  // MAF-distributed SAEF key (SUID 32). A Kc registered for ESPrim (33) keys no channel.
+  auto kc_cred = [&](suid usage) {
+    return *symmetric_credential::make(*kc->key.clone(), *credential_id::make(credential_id_type::kpsa_or_kc_id, kc->id.str()),
+                                       usage, *ae_id::parse("/in-cse/C0042"), *validity::make(t0 - 1h, t0 + 2h));
+  };
+  auto kc_saef = bind_psk(kc_cred(suid::maf_saef), 1h, {}, p.clk);
+  auto c = tls::connect<tls::maf_saef>({transport::stream, "in-cse.sp.example.com"}, kc->id, kc_saef, p.clk);
   REQUIRE(c);
+  auto kc_esprim = bind_psk(kc_cred(suid::maf_esprim), 1h, {}, p.clk);
+  CHECK(tls::connect<tls::maf_saef>({transport::stream, "in-cse.sp.example.com"}, kc->id, kc_esprim, p.clk).error() ==
+        errc::wrong_usage);
 }
 
 TEST_CASE("channel: the RNG is a policy (libsodium's behind Botan's interface)", "[channel]") {
   using sodium_channel = tls::channel<manual_clock, tls::sodium_rng>;
   manual_clock clk(t0);
   const auto cred = kpsa_credential();
-  auto sa = *security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, cred,
-                                          *cred.key().clone(), requested_lifetime::session(1h), {}, clk);
+  auto psk = bind_psk(cred, 1h, {}, clk);
   auto resolver = [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
     return tls::psk_entry{&cred, *ae_id::parse("/in-cse/C0042")};
   };
   for (auto kind : {transport::stream, transport::datagram}) {
     auto server = sodium_channel::psk_server({kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"), resolver,
                                              requested_lifetime::session(1h), {}, clk);
-    auto client = sodium_channel::psk_client({kind, "in-cse.sp.example.com"}, "ae1@issuer.example.com", sa, clk);
+    auto client = sodium_channel::psk_client({kind, "in-cse.sp.example.com"}, "ae1@issuer.example.com", psk, clk);
     REQUIRE(server);
     REQUIRE(client);
     REQUIRE(test_channel::pump(**client, **server));

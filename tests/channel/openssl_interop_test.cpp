@@ -185,9 +185,10 @@ std::string cert_cipher(transport kind) {
 }
 const char* name(transport kind) { return kind == transport::stream ? "TLS" : "DTLS"; }
 
-symmetric_credential psk_credential(time_point nb, time_point na) {
-  return *symmetric_credential::make(*hex_decode_secret(psk_hex), *credential_id::parse("12-" + identity),
-                                     suid::preprovisioned_saef, *ae_id::parse("/in-cse/C0042"), *validity::make(nb, na));
+// The exporter labels belong to the MEF and MAF handshakes, so the keys here are
+// provisioned for those (SUID 10, 11; certificates 40, 41).
+symmetric_credential psk_credential(time_point nb, time_point na, suid usage) {
+  return *symmetric_credential::make(*hex_decode_secret(psk_hex), *credential_id::parse("12-" + identity), usage, *ae_id::parse("/in-cse/C0042"), *validity::make(nb, na));
 }
 
 std::size_t handshakes = 0, exporters = 0, negatives = 0;
@@ -232,30 +233,30 @@ TEST_CASE("OpenSSL interop: m2msec client, openssl s_server (PSK and certificate
   manual_clock clk(std::chrono::system_clock::now());
   trust_anchors anchors;
   REQUIRE(anchors.add(as_bytes(slurp(pki("ca.pem")))));
-  auto cred = psk_credential(clk.now() - 1h, clk.now() + 24h);
+  auto cred = psk_credential(clk.now() - 1h, clk.now() + 24h, suid::preprovisioned_mef);
   for (auto kind : {transport::stream, transport::datagram}) {
     INFO(name(kind));
-    auto sa = *security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, cred,
-                                            *cred.key().clone(), requested_lifetime::session(1h), {}, clk);
+    auto psk = *sa::bound<secret>::create(*cred.key().clone(), {*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")},
+                                          cred, requested_lifetime::session(1h), {}, clk);
+    const auto& sa = psk.association();
     auto args = psk_args(kind, psk_cipher(kind));
     args.insert(args.end(), {"-nocert", "-psk", psk_hex, "-psk_identity", identity});
     client_run(kind, args, exporter_label::bootstrap, [&] {
-      return std::move(*tls::channel<manual_clock>::psk_client({kind, sni}, identity, sa, clk));
+      return std::move(*tls::channel<manual_clock>::psk_client({kind, sni, {}, usage_scope::mef}, identity, psk, clk));
     });
     CHECK(sa.messages() >= 2);
 
     auto own = certificate::parse(as_bytes(slurp(pki("client.pem"))));
     auto own_cred = *certificate_credential::verify(std::move(*own),
                                                      *expected_name::ae(*ae_id::parse("//sp.example.com/in-cse/C0042")),
-                                                     anchors, clk.now());
-    auto csa = *security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, own_cred,
-                                             {}, requested_lifetime::session(1h), {}, clk);
+                                                     anchors, clk.now(), {}, suid::certificate_maf);
+    auto csa = *security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, own_cred, requested_lifetime::session(1h), {}, clk);
     auto cargs = psk_args(kind, cert_cipher(kind));
     cargs.insert(cargs.end(), {"-cert", pki("server.pem"), "-key", pki("server.key"), "-CAfile", pki("ca.pem"),
                                "-Verify", "1", "-verify_return_error"});
     client_run(kind, cargs, exporter_label::connection, [&] {
       return std::move(*tls::channel<manual_clock>::certificate_client(
-          {kind, sni}, {slurp(pki("client.pem")), slurp(pki("client.key"))}, anchors,
+          {kind, sni, {}, usage_scope::maf}, {slurp(pki("client.pem")), slurp(pki("client.key"))}, anchors,
           expected_name::cse(*fqdn::parse(sni)), csa, clk));
     });
   }
@@ -324,7 +325,7 @@ TEST_CASE("OpenSSL interop: m2msec server, openssl s_client (PSK and certificate
   manual_clock clk(std::chrono::system_clock::now());
   trust_anchors anchors;
   REQUIRE(anchors.add(as_bytes(slurp(pki("ca.pem")))));
-  auto cred = psk_credential(clk.now() - 1h, clk.now() + 24h);
+  auto cred = psk_credential(clk.now() - 1h, clk.now() + 24h, suid::preprovisioned_maf);
   auto resolver = [&](std::string_view id, std::string_view) -> result<tls::psk_entry> {
     if (id != identity) return fail(errc::not_found);
     return tls::psk_entry{&cred, *ae_id::parse("/in-cse/C0042")};
@@ -332,7 +333,7 @@ TEST_CASE("OpenSSL interop: m2msec server, openssl s_client (PSK and certificate
   for (auto kind : {transport::stream, transport::datagram}) {
     INFO(name(kind));
     auto make_psk = [&] {
-      return std::move(*tls::channel<manual_clock>::psk_server({kind, sni}, *cse_id::parse("/in-cse"), resolver,
+      return std::move(*tls::channel<manual_clock>::psk_server({kind, sni, {}, usage_scope::maf}, *cse_id::parse("/in-cse"), resolver,
                                                                 requested_lifetime::session(1h), {}, clk));
     };
     auto args = psk_args(kind, psk_cipher(kind));
@@ -348,7 +349,7 @@ TEST_CASE("OpenSSL interop: m2msec server, openssl s_client (PSK and certificate
 
     auto make_cert = [&] {
       return std::move(*tls::channel<manual_clock>::certificate_server(
-          {kind, sni}, *cse_id::parse("/in-cse"), {slurp(pki("server.pem")), slurp(pki("server.key"))}, anchors,
+          {kind, sni, {}, usage_scope::mef}, *cse_id::parse("/in-cse"), {slurp(pki("server.pem")), slurp(pki("server.key"))}, anchors,
           *expected_name::ae(*ae_id::parse("//sp.example.com/in-cse/C0042")), *ae_id::parse("/in-cse/C0042"),
           requested_lifetime::session(1h), {}, clk));
     };
@@ -401,9 +402,9 @@ TEST_CASE("OpenSSL interop: m2msec server, openssl s_client (PSK and certificate
   }
   // The expired credential: the Registrar's copy of the PSK has expired.
   for (auto kind : {transport::stream, transport::datagram}) {
-    cred = psk_credential(clk.now() - 2h, clk.now() - 1h);
+    cred = psk_credential(clk.now() - 2h, clk.now() - 1h, suid::preprovisioned_maf);
     auto make_psk = [&] {
-      return std::move(*tls::channel<manual_clock>::psk_server({kind, sni}, *cse_id::parse("/in-cse"), resolver,
+      return std::move(*tls::channel<manual_clock>::psk_server({kind, sni, {}, usage_scope::maf}, *cse_id::parse("/in-cse"), resolver,
                                                                 requested_lifetime::session(1h), {}, clk));
     };
     auto args = psk_args(kind, psk_cipher(kind));

@@ -149,7 +149,7 @@ TEST_CASE("Certificates: an SA made from one never outlives the certificate path
   static_assert(credential<certificate_credential>);
   static_assert(credential<raw_public_key>);
   manual_clock clk(cred->lifetime().not_after() - 1h);
-  auto sa = security_association::create({*cse_id::parse("/mn-cse"), *cse_id::parse("/in-cse")}, *cred, {},
+  auto sa = security_association::create({*cse_id::parse("/mn-cse"), *cse_id::parse("/in-cse")}, *cred,
                                          requested_lifetime::session(24h), {}, clk);
   REQUIRE(sa);
   CHECK(sa->lifetime().not_after() < cred->lifetime().not_after());

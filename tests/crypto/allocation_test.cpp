@@ -108,7 +108,7 @@ TEST_CASE("the allocation counter counts new, malloc and Botan's secure buffers"
 
 // The security association's per-use check, and the key schedule's derivations
 // on libsodium's HMAC into a caller's span, allocate nothing.
-#include "m2msec/sa/key_schedule.hpp"
+#include "m2msec/kdf/key_schedule.hpp"
 #include "m2msec/sa/security_association.hpp"
 
 TEST_CASE("sa: use() and the span derivations allocate nothing", "[sa][alloc]") {
@@ -118,9 +118,10 @@ TEST_CASE("sa: use() and the span derivations allocate nothing", "[sa][alloc]") 
     validity life = *validity::make(time_point{}, time_point{} + 24h);
     const credential_id& id() const { return cid; }
     const validity& lifetime() const { return life; }
+    suid usage() const { return suid::preprovisioned_saef; }
   } c;
   manual_clock clk(time_point{} + 1h);
-  auto sa = security_association::create({*cse_id::parse("/a"), *cse_id::parse("/b")}, c, {},
+  auto sa = security_association::create({*cse_id::parse("/a"), *cse_id::parse("/b")}, c,
                                          requested_lifetime::session(1h), {.soft_bytes = 1 << 20, .hard_bytes = 1 << 30}, clk);
   REQUIRE(sa);
   const auto ke = policies::random_bytes(32);

@@ -18,12 +18,14 @@ namespace {
 
 const time_point t0 = std::chrono::sys_days(std::chrono::year{2026} / 11 / 28) + 8h;
 
-// Any credential: an identifier and a lifetime.
+// Any credential: an identifier, a lifetime and a usage.
 struct test_credential {
   credential_id id_;
   validity life_;
+  suid usage_ = suid::preprovisioned_esdata_encryption;
   const credential_id& id() const { return id_; }
   const validity& lifetime() const { return life_; }
+  suid usage() const { return usage_; }
 };
 static_assert(credential<test_credential>);
 
@@ -34,8 +36,13 @@ struct world {
   validity data{*validity::make(t0, t0 + 7 * 24h)};  // the contentInstance is valid for a week
   security_association::parties who{*cse_id::parse("/in-cse"), *ae_id::parse("/in-cse/Csensor")};
 
+  // Signature keys come from a credential provisioned for ESData signatures (SUID 15),
+  // the others from one for ESData encryption (14).
   esdata::bound_key bind(jose::jwk k) {
-    auto b = esdata::bound_key::create(std::move(k), cred, who, data, clock);
+    const bool signs = (k.uses() & jose::alg_set{alg::hs256, alg::hs384, alg::hs512, alg::es256, alg::es384,
+                                                 alg::es512, alg::rs256, alg::rs384, alg::rs512}) != jose::alg_set{};
+    cred.usage_ = signs ? suid::preprovisioned_esdata_signature : suid::preprovisioned_esdata_encryption;
+    auto b = esdata::bind(std::move(k), cred, who, data, clock);
     REQUIRE(b);
     return std::move(*b);
   }
@@ -44,8 +51,8 @@ struct world {
     REQUIRE(k);
     return bind(std::move(*k));
   }
-  esdata::bound_key public_of(const esdata::bound_key& k) {
-    auto p = k.key().public_key();
+  esdata::bound_key public_of(esdata::bound_key& k) {
+    auto p = k.use(scope_of(k.association().usage()), clock, 0, 0)->key().public_key();
     REQUIRE(p);
     return bind(std::move(*p));
   }
@@ -101,7 +108,7 @@ TEST_CASE("Encryption-only: direct mode, and encrypted-key mode for several reci
   for (esdata::bound_key* k : {&kw, &ec, &rsa}) {
     esdata::bound_key* keys[] = {k};
     auto opened = esdata::unprotect(sealed->value, sealed->content_info, {keys}, w.clock);
-    INFO(k->key().kid());
+    INFO(k->use(esdata::encryption_usage, w.clock, 0, 0)->key().kid());
     REQUIRE(opened);
     CHECK(str(opened->data) == reading);
   }
@@ -169,7 +176,7 @@ TEST_CASE("ESData keys live in SAs that follow the data's validity, capped by th
   v.clock.set(v.cred.lifetime().not_after() + 1s);
   auto k = jose::jwk::generate({alg::a128kw});
   REQUIRE(k);
-  CHECK(esdata::bound_key::create(std::move(*k), v.cred, v.who, v.data, v.clock).error() == errc::expired);
+  CHECK(esdata::bind(std::move(*k), v.cred, v.who, v.data, v.clock).error() == errc::expired);
 }
 
 TEST_CASE("An unprotected value passes through unless protection is required", "[esdata]") {

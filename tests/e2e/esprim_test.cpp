@@ -83,7 +83,7 @@ TEST_CASE("An ESPrim request and its response cross a session, in every enc", "[
   for (jose::enc e : jose::all_encs) {
     pair p;
     auto orig = p.originator(e);
-    CHECK(orig.association().keys().size() == jose::key_size(e));
+    CHECK(orig.session().use(usage_scope::esprim, p.clock, 0, 0)->key().size() == jose::key_size(e));
     // The originator object expires no later than the receiver's.
     CHECK(orig.own_rand_object().expiry <= p.receiver_object.expiry);
     CHECK(orig.association().lifetime().not_after() <= orig.own_rand_object().expiry);
@@ -174,7 +174,7 @@ TEST_CASE("The outer NOTIFY carries m2m:seci with sit = 5 and copies the inner e
 TEST_CASE("The Receiver's checks, in order, each with its response status code", "[esprim]") {
   pair p;
   auto orig = p.originator(jose::enc::a256gcm);
-  const secret& sk = orig.association().keys();
+  const secret& sk = orig.session().use(usage_scope::esprim, p.clock, 0, 0)->key();
   auto jwe = orig.protect_request(as_bytes(esprim_support::request()), p.clock);
   REQUIRE(jwe);
 
@@ -308,7 +308,7 @@ TEST_CASE("The Originator drops responses that are not of its session", "[esprim
   REQUIRE(got);
   auto resp = p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock);
   REQUIRE(resp);
-  const secret& sk = orig.association().keys();
+  const secret& sk = orig.session().use(usage_scope::esprim, p.clock, 0, 0)->key();
   CHECK(orig.unprotect_response(reheader(*resp, sk, [](json& h) { h["ori"] = "oOther"; }), p.clock).error().code ==
         rsc::esprim_unknown_orig_rand_id);
   CHECK(orig.unprotect_response(reheader(*resp, sk, [](json& h) { h["rri"] = "sOther"; }), p.clock).error().code ==

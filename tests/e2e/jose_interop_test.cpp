@@ -206,7 +206,7 @@ TEST_CASE("ESPrim objects cross between m2msec and jwcrypto given the sessionESP
     REQUIRE(our_response);
 
     // The peer gets the session key (the originator's SA holds it) and the headers of the session.
-    json key = {{"kty", "oct"}, {"k", base64url_encode(orig.association().keys().expose())}};
+    json key = {{"kty", "oct"}, {"k", base64url_encode(orig.session().use(usage_scope::esprim, p.clock, 0, 0)->key().expose())}};
     json header = {{"alg", "dir"}, {"enc", to_string(e)}, {"kid", esprim_support::kid}, {"cty", "application/json"},
                    {"ori", orig.own_rand_object().id}, {"rri", p.receiver_object.id}};
     const std::string resp2 = R"({"rsc":2000,"rqi":"req-2"})";

@@ -48,13 +48,14 @@ TEST_CASE("Application enrolment: revoking an App-ID revokes every instance at o
     validity life;
     const credential_id& id() const { return cid; }
     const validity& lifetime() const { return life; }
+    suid usage() const { return suid::preprovisioned_saef; }
   };
   const time_point t0 = time_point(std::chrono::seconds(1798761600));
   manual_clock clk(t0);
   const cred_view cv{cred, *validity::make(t0, t0 + 24h)};
   sa_registry reg;
   for (const auto& a : {a1, a2})
-    reg.insert(*security_association::create({*cse_id::parse("/in-cse"), a}, cv, {}, requested_lifetime::session(1h),
+    reg.insert(*security_association::create({*cse_id::parse("/in-cse"), a}, cv, requested_lifetime::session(1h),
                                              {}, clk));
   const auto instances = apps.revoke(app, &reg);
   CHECK(instances.size() == 2);

@@ -19,6 +19,7 @@ struct fake_credential {
   validity life;
   const credential_id& id() const { return cid; }
   const validity& lifetime() const { return life; }
+  suid usage() const { return suid::preprovisioned_saef; }
 };
 static_assert(credential<fake_credential>);
 static_assert(credential<symmetric_credential>);
@@ -34,48 +35,48 @@ TEST_CASE("SA: lifetime strictly inside the credential's, never extended", "[sa]
   manual_clock clk(t0);
   const auto c = cred(t0 - 1h, t0 + 10h);
   SECTION("a session longer than the credential is cut to end one tick before it") {
-    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(100h), {}, clk);
+    auto sa = security_association::create(cse_pair(), c, requested_lifetime::session(100h), {}, clk);
     REQUIRE(sa);
     CHECK(sa->lifetime().not_before() == t0);
     CHECK(sa->lifetime().not_after() == c.life.not_after() - duration{1});
     CHECK(sa->lifetime().not_after() < c.life.not_after());
   }
   SECTION("a shorter session is kept as asked") {
-    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(2h), {}, clk);
+    auto sa = security_association::create(cse_pair(), c, requested_lifetime::session(2h), {}, clk);
     REQUIRE(sa);
     CHECK(sa->lifetime().not_after() == t0 + 2h);
   }
   SECTION("data validity and contract periods are intersected, ends strictly before") {
     auto data = security_association::create(
-        cse_pair(), c, {}, requested_lifetime::data(*validity::make(t0 - 5h, t0 + 20h)), {}, clk);
+        cse_pair(), c, requested_lifetime::data(*validity::make(t0 - 5h, t0 + 20h)), {}, clk);
     REQUIRE(data);
     CHECK(data->lifetime().not_before() == c.life.not_before());
     CHECK(data->lifetime().not_after() == c.life.not_after() - duration{1});
     auto contract = security_association::create(
-        cse_pair(), c, {}, requested_lifetime::contract(*validity::make(t0 + 1h, t0 + 3h)), {}, clk);
+        cse_pair(), c, requested_lifetime::contract(*validity::make(t0 + 1h, t0 + 3h)), {}, clk);
     REQUIRE(contract);
     CHECK(contract->lifetime() == *validity::make(t0 + 1h, t0 + 3h));
     CHECK(contract->use(clk, 1).error() == errc::not_yet_valid);
   }
   SECTION("no association from a credential not yet valid or expired") {
     clk.set(t0 - 2h);
-    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), {}, clk).error() ==
+    CHECK(security_association::create(cse_pair(), c, requested_lifetime::session(1h), {}, clk).error() ==
           errc::not_yet_valid);
     clk.set(t0 + 10h + 1ns);
-    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), {}, clk).error() ==
+    CHECK(security_association::create(cse_pair(), c, requested_lifetime::session(1h), {}, clk).error() ==
           errc::expired);
     clk.set(c.life.not_after());  // the credential's last instant leaves nothing strictly shorter
-    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), {}, clk).error() ==
+    CHECK(security_association::create(cse_pair(), c, requested_lifetime::session(1h), {}, clk).error() ==
           errc::expired);
   }
   SECTION("data whose validity is over, or outside the credential, gives no association") {
-    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::data(*validity::make(t0 - 1h, t0 - 1s)),
+    CHECK(security_association::create(cse_pair(), c, requested_lifetime::data(*validity::make(t0 - 1h, t0 - 1s)),
                                        {}, clk)
               .error() == errc::expired);
-    CHECK(security_association::create(cse_pair(), c, {},
+    CHECK(security_association::create(cse_pair(), c,
                                        requested_lifetime::data(*validity::make(t0 + 11h, t0 + 12h)), {}, clk)
               .error() == errc::invalid_validity);
-    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(0s), {}, clk).error() ==
+    CHECK(security_association::create(cse_pair(), c, requested_lifetime::session(0s), {}, clk).error() ==
           errc::invalid_validity);
   }
 }
@@ -85,7 +86,7 @@ TEST_CASE("SA: soft and hard limits by time, messages and bytes", "[sa]") {
   const auto c = cred(t0 - 1h, t0 + 10h);
   SECTION("messages") {
     usage_limits l{.soft_messages = 3, .hard_messages = 5};
-    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), l, clk);
+    auto sa = security_association::create(cse_pair(), c, requested_lifetime::session(1h), l, clk);
     REQUIRE(sa);
     CHECK(*sa->use(clk, 10) == sa_status::ok);
     CHECK(*sa->use(clk, 10) == sa_status::ok);
@@ -98,7 +99,7 @@ TEST_CASE("SA: soft and hard limits by time, messages and bytes", "[sa]") {
   }
   SECTION("bytes: the message that would cross the hard limit is refused and not counted") {
     usage_limits l{.soft_bytes = 100, .hard_bytes = 150};
-    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), l, clk);
+    auto sa = security_association::create(cse_pair(), c, requested_lifetime::session(1h), l, clk);
     REQUIRE(sa);
     CHECK(*sa->use(clk, 99) == sa_status::ok);
     CHECK(*sa->use(clk, 1) == sa_status::rekey_due);
@@ -108,7 +109,7 @@ TEST_CASE("SA: soft and hard limits by time, messages and bytes", "[sa]") {
   }
   SECTION("time: rekey before the end, refuse after it, even if the clock goes back") {
     usage_limits l{.soft_before_end = 10min};
-    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), l, clk);
+    auto sa = security_association::create(cse_pair(), c, requested_lifetime::session(1h), l, clk);
     REQUIRE(sa);
     clk.set(t0 + 49min);
     CHECK(*sa->use(clk, 1) == sa_status::ok);
@@ -122,12 +123,12 @@ TEST_CASE("SA: soft and hard limits by time, messages and bytes", "[sa]") {
     CHECK(sa->use(clk, 1).error() == errc::sa_expired);
   }
   SECTION("close() ends it; inconsistent limits are refused") {
-    auto sa = security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), {}, clk);
+    auto sa = security_association::create(cse_pair(), c, requested_lifetime::session(1h), {}, clk);
     sa->close();
     CHECK(sa->use(clk, 1).error() == errc::sa_expired);
     CHECK_FALSE(sa->usable_at(t0));
     usage_limits bad{.soft_messages = 10, .hard_messages = 5};
-    CHECK(security_association::create(cse_pair(), c, {}, requested_lifetime::session(1h), bad, clk).error() ==
+    CHECK(security_association::create(cse_pair(), c, requested_lifetime::session(1h), bad, clk).error() ==
           errc::invalid_argument);
   }
   SECTION("the AEAD usage limit of the algorithm") {
@@ -160,7 +161,7 @@ TEST_CASE("SA property: 100,000 random (credential, request, now) triples", "[sa
       const auto v = *validity::make(a, a + std::chrono::nanoseconds(pick(0, 2 * span + 1)));
       asked = kind == 1 ? requested_lifetime::data(v) : requested_lifetime::contract(v);
     }
-    auto sa = security_association::create(cse_pair(), c, {}, asked, {}, clk);
+    auto sa = security_association::create(cse_pair(), c, asked, {}, clk);
     const bool cred_valid = c.life.contains(now);
     if (!sa) {
       ++refused;
@@ -203,8 +204,8 @@ TEST_CASE("SA registry and the Registrar's originator check (4106/4107)", "[sa]"
   sa_registry reg;
   const bound_identity mn = *cse_id::parse("/mn-cse1");
   const bound_identity ae = *ae_id::parse("/in-cse/C0042");
-  reg.insert(*security_association::create({*cse_id::parse("/in-cse"), mn}, c, {}, requested_lifetime::session(1h), {}, clk));
-  reg.insert(*security_association::create({*cse_id::parse("/in-cse"), ae}, c, {}, requested_lifetime::session(2h), {}, clk));
+  reg.insert(*security_association::create({*cse_id::parse("/in-cse"), mn}, c, requested_lifetime::session(1h), {}, clk));
+  reg.insert(*security_association::create({*cse_id::parse("/in-cse"), ae}, c, requested_lifetime::session(2h), {}, clk));
   CHECK(reg.size() == 2);
 
   // The CSE's own SA: SP-relative and absolute CSE-IDs both match it.
@@ -238,7 +239,7 @@ TEST_CASE("SA registry and the Registrar's originator check (4106/4107)", "[sa]"
 
   // A Credential-ID binding authenticates no From until the Registrar maps it.
   const bound_identity by_cred = *credential_id::parse("30-abc");
-  auto& sa = reg.insert(*security_association::create({*cse_id::parse("/in-cse"), by_cred}, c, {},
+  auto& sa = reg.insert(*security_association::create({*cse_id::parse("/in-cse"), by_cred}, c,
                                                       requested_lifetime::session(1h), {}, clk));
   CHECK(reg.check_request(by_cred, "C7", t0).error() == errc::originator_not_authenticated);
   sa.rebind(std::vector<ae_id>{*ae_id::parse("/in-cse/C7"), *ae_id::parse("/S8")});

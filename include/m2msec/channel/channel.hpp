@@ -24,7 +24,8 @@
 #include "m2msec/credential/certificate.hpp"
 #include "m2msec/credential/symmetric.hpp"
 #include "m2msec/crypto/random.hpp"
-#include "m2msec/sa/key_schedule.hpp"
+#include "m2msec/kdf/key_schedule.hpp"
+#include "m2msec/sa/bound.hpp"
 #include "m2msec/sa/registry.hpp"
 
 namespace m2msec::tls {
@@ -82,17 +83,24 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     // Put the CCM_8 suite first (0xC0A8 or 0xC0AE); by default the suite TS-0003 names
     // for the transport comes first (CBC over TLS, CCM_8 over DTLS).
     std::optional<bool> ccm_first = std::nullopt;
+    // The usage this channel is for (TS-0004 §6.3.4.2.39 scope): SAEF (PSK-SAEF, MAF-SAEF,
+    // certificate SAEF), the MEF handshake or the MAF handshake. A key or certificate
+    // provisioned for another usage is refused (errc::wrong_usage).
+    usage_scope usage = usage_scope::saef;
   };
 
   // PSK-SAEF, MAF-SAEF, MAF or MEF handshake, as the client: `identity` is the
-  // psk_identity (KpsaID, HEX(KcID)@MAF-FQDN, KmID or KpmID); the PSK is the
-  // association's key. The association must be usable now.
+  // psk_identity (KpsaID, HEX(KcID)@MAF-FQDN, KmID or KpmID); `psk` is the key
+  // bound to the association the channel runs under (the caller keeps it). The
+  // key must be provisioned for o.usage and its association usable now.
   [[nodiscard]] static result<std::unique_ptr<channel>> psk_client(options o, std::string identity,
-                                                                   security_association& sa, const Clock& clk) {
-    if (!sa.usable_at(clk.now())) return fail(errc::sa_expired);
-    if (sa.keys().size() == 0) return fail(errc::invalid_key_size);
+                                                                   sa::bound<secret>& psk, const Clock& clk) {
+    auto g = psk.use(o.usage, clk, 0, 0);
+    if (!g) return fail(g.error());
+    if (g->key().size() == 0) return fail(errc::invalid_key_size);
     std::unique_ptr<channel> c(new channel(o, authentication::psk, clk));
-    c->client_sa_ = &sa;
+    c->client_key_ = &psk;
+    c->client_sa_ = &psk.association();
     c->identity_ = std::move(identity);
     if (auto r = c->start_client(); !r) return fail(r.error());
     return c;
@@ -119,6 +127,7 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
                                                                            expected_name expected,
                                                                            security_association& sa,
                                                                            const Clock& clk) {
+    if (auto u = check_usage(sa.usage(), o.usage); !u) return fail(u.error());
     if (!sa.usable_at(clk.now())) return fail(errc::sa_expired);
     std::unique_ptr<channel> c(new channel(o, authentication::certificate, clk));
     if (auto r = c->load_own(own); !r) return fail(r.error());
@@ -214,7 +223,9 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   [[nodiscard]] const std::string& peer_identity() const noexcept { return identity_; }
   // The association the channel runs under: the client's, or the one the server made.
   [[nodiscard]] security_association* association() noexcept {
-    return client_sa_ ? client_sa_ : (server_sa_ ? &*server_sa_ : nullptr);
+    if (client_sa_) return client_sa_;
+    if (server_psk_) return &server_psk_->association();
+    return server_sa_ ? &*server_sa_ : nullptr;
   }
 
   // TS-0004 §7.3.2.1: the per-request check a CSE makes with the request's From:
@@ -223,9 +234,19 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     return originator_rsc(active() ? association() : nullptr, from, clock_->now(), ctx);
   }
 
-  // TS-0003 §10.3.1: RFC 5705 exporter with no context (decision A2), 48 bytes.
+  // TS-0003 §10.3.1: RFC 5705 exporter with no context (decision A2), 48 bytes,
+  // under one of the three oneM2M labels. Each label belongs to one usage
+  // (Bootstrap: the MEF handshake; Connection: the MAF handshake; ESCertKE:
+  // ESPrim), and the association must still be usable now: after it ends, or on
+  // a channel of another usage, nothing is exported.
   [[nodiscard]] result<secret> export_key(std::string_view label, std::size_t length = exporter_size) {
     if (!active()) return fail(errc::invalid_argument);
+    const auto wanted = exporter_usage(label);
+    if (!wanted) return fail(wanted.error());
+    security_association* sa = association();
+    if (sa == nullptr) return fail(errc::security_association_required);
+    if (auto u = check_usage(sa->usage(), *wanted); !u) return fail(u.error());
+    if (!sa->usable_at(clock_->now())) return fail(errc::sa_expired);
     return backend::botan_detail::guard([&]() -> result<secret> {
       const auto k = engine_->key_material_export(std::string(label), "", length);
       return secret::copy_of(bytes_view(k.begin(), k.size()));
@@ -238,6 +259,14 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     requested_lifetime lifetime;
     usage_limits limits;
   };
+
+  // TS-0003 §10.3.1: the usage each exporter label serves.
+  static result<usage_scope> exporter_usage(std::string_view label) noexcept {
+    if (label == exporter_label::bootstrap) return usage_scope::mef;
+    if (label == exporter_label::connection) return usage_scope::maf;
+    if (label == exporter_label::escertke) return usage_scope::esprim;
+    return fail(errc::invalid_argument);
+  }
 
   channel(options o, authentication a, const Clock& clk)
       : options_(std::move(o)), policy_(options_.kind, a, options_.ccm_first), clock_(&clk) {}
@@ -351,17 +380,25 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   }
   void tls_session_activated() override {
     if (!server_setup_) return;
-    // TS-0003 §8.2.1: the Registrar binds the association to the peer's identity.
+    // TS-0003 §8.2.1: the Registrar binds the association to the peer's identity,
+    // once the peer's Finished has been verified.
+    if (pending_psk_) {
+      server_psk_.emplace(std::move(*pending_psk_));
+      pending_psk_.reset();
+      return;
+    }
     const auto& setup = *server_setup_;
     result<security_association> sa = fail(errc::security_association_required);
-    if (psk_peer_) {
-      sa = security_association::create({setup.local, psk_peer_->peer}, *psk_peer_->credential, secret{},
-                                        setup.lifetime, setup.limits, *clock_);
-    } else if (cert_credential_) {
-      sa = security_association::create({setup.local, *cert_peer_}, *cert_credential_, secret{}, setup.lifetime,
-                                        setup.limits, *clock_);
+    if (cert_credential_)
+      sa = security_association::create({setup.local, *cert_peer_}, *cert_credential_, setup.lifetime, setup.limits,
+                                        *clock_);
+    if (sa) {
+      if (auto u = check_usage(sa->usage(), options_.usage); !u) sa = fail(u.error());
     }
-    if (!sa) throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no security association");
+    if (!sa) {
+      fail_with(sa.error());
+      throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no security association");
+    }
     server_sa_.emplace(std::move(*sa));
   }
   // TS-0003 §10.2.1: SNI is mandatory; the server checks it against its own name.
@@ -395,7 +432,10 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     }
     certificate leaf = std::move(parsed.front());
     const std::span<const certificate> rest(parsed.data() + 1, parsed.size() - 1);
-    auto cred = certificate_credential::verify(std::move(leaf), *expected_, *anchors_, clock_->now(), rest);
+    // The certificate is trusted for this channel's usage (SUID 40-42).
+    const auto usage = suid_from_int(static_cast<int>(credential_type::certificate) * 10 + static_cast<int>(options_.usage));
+    if (!usage) reject(errc::wrong_usage);
+    auto cred = certificate_credential::verify(std::move(leaf), *expected_, *anchors_, clock_->now(), rest, *usage);
     if (!cred) reject(cred.error());
     cert_credential_.emplace(std::move(*cred));
   }
@@ -404,7 +444,12 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   std::string psk_identity(const std::string&, const std::string&, const std::string&) override { return identity_; }
   Botan::SymmetricKey psk(const std::string& type, const std::string& context, const std::string& identity) override {
     if (type == "tls-client") {
-      const auto k = client_sa_->keys().expose();
+      auto g = client_key_->use(options_.usage, *clock_, 0, 0);
+      if (!g) {
+        fail_with(g.error());
+        throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "key refused");
+      }
+      const auto k = g->key().expose();
       return Botan::SymmetricKey(k.data(), k.size());
     }
     if (context == "session-ticket") throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no tickets");
@@ -416,14 +461,30 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
       fail_with(entry ? errc::not_found : entry.error());
       return Botan::SymmetricKey();  // unknown_psk_identity
     }
-    if (auto r = entry->credential->lifetime().check(clock_->now()); !r) {
-      fail_with(r.error());
+    // The association is made now and kept once the client's Finished verifies
+    // (tls_session_activated); the key reaches Botan through it, for this usage only.
+    const auto& setup = *server_setup_;
+    auto key = entry->credential->key().clone();
+    if (!key) {
+      fail_with(key.error());
+      return Botan::SymmetricKey();
+    }
+    auto bound = sa::bound<secret>::create(std::move(*key), {setup.local, std::move(entry->peer)}, *entry->credential,
+                                           setup.lifetime, setup.limits, *clock_);
+    if (!bound) {
+      fail_with(bound.error());
+      return Botan::SymmetricKey();
+    }
+    auto g = bound->use(options_.usage, *clock_, 0, 0);
+    if (!g) {
+      fail_with(g.error());
       return Botan::SymmetricKey();
     }
     identity_ = identity;
-    psk_peer_.emplace(std::move(*entry));
-    const auto k = psk_peer_->credential->key().expose();
-    return Botan::SymmetricKey(k.data(), k.size());
+    const auto k = g->key().expose();
+    Botan::SymmetricKey out(k.data(), k.size());
+    pending_psk_.emplace(std::move(*bound));
+    return out;
   }
   std::vector<Botan::Certificate_Store*> trusted_certificate_authorities(const std::string&,
                                                                          const std::string&) override {
@@ -457,7 +518,6 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   // PSK
   std::string identity_;
   psk_resolver resolve_;
-  std::optional<psk_entry> psk_peer_;
   Botan::SymmetricKey cookie_secret_;
   // certificates
   std::vector<Botan::X509_Certificate> own_chain_;
@@ -467,9 +527,11 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   std::optional<bound_identity> cert_peer_;
   std::optional<certificate_credential> cert_credential_;
   // associations
-  security_association* client_sa_ = nullptr;
+  sa::bound<secret>* client_key_ = nullptr;     // a PSK client's key
+  security_association* client_sa_ = nullptr;   // the client's association (PSK or certificate)
   std::optional<server_setup> server_setup_;
-  std::optional<security_association> server_sa_;
+  std::optional<sa::bound<secret>> pending_psk_, server_psk_;  // a PSK server's, before and after Finished
+  std::optional<security_association> server_sa_;              // a certificate server's
 };
 
 }  // namespace m2msec::tls

@@ -9,31 +9,43 @@
 
 namespace m2msec::tls {
 
-// Each profile names its psk_identity type; the certificate SAEF has none.
+// Each profile names its psk_identity type and the usage (SUID scope) of its key;
+// the certificate SAEF has no identity.
 struct psk_saef {        // TS-0003 §8.2.2.1: psk_identity = KpsaID, psk = Kpsa
   using identity_type = kpsa_id;
+  static constexpr usage_scope usage = usage_scope::saef;
 };
 struct mef_handshake {   // TS-0003 §8.3.2.1: psk_identity = KpmID, psk = Kpm
   using identity_type = kpm_id;
+  static constexpr usage_scope usage = usage_scope::mef;
 };
 struct maf_handshake {   // TS-0003 §8.8.2: psk_identity = KmID, psk = Km
   using identity_type = km_id;
+  static constexpr usage_scope usage = usage_scope::maf;
 };
 struct maf_saef {        // TS-0003 §8.2.2.3: psk_identity = HEX(KcID)@MAF-FQDN, psk = Kc
   using identity_type = kc_id;
+  static constexpr usage_scope usage = usage_scope::saef;
 };
-struct certificate_saef {};  // TS-0003 §8.2.2.2: ECDHE-ECDSA, exact SAN match
+struct certificate_saef {  // TS-0003 §8.2.2.2: ECDHE-ECDSA, exact SAN match
+  static constexpr usage_scope usage = usage_scope::saef;
+};
 
 template <class P>
-concept psk_profile = requires { typename P::identity_type; };
+concept psk_profile = requires {
+  typename P::identity_type;
+  { P::usage } -> std::convertible_to<usage_scope>;
+};
 
 // The client side of a PSK profile: the identity type of the profile keeps a KmID
-// from being sent where a KpsaID belongs.
+// from being sent where a KpsaID belongs, and the profile sets the usage the key
+// must have been provisioned for.
 template <psk_profile Profile, clock Clock = system_clock, tls_rng_policy Rng = system_rng>
 [[nodiscard]] result<std::unique_ptr<channel<Clock, Rng>>> connect(typename channel<Clock, Rng>::options o,
                                                                    const typename Profile::identity_type& id,
-                                                                   security_association& sa, const Clock& clk) {
-  return channel<Clock, Rng>::psk_client(std::move(o), id.str(), sa, clk);
+                                                                   sa::bound<secret>& psk, const Clock& clk) {
+  o.usage = Profile::usage;
+  return channel<Clock, Rng>::psk_client(std::move(o), id.str(), psk, clk);
 }
 
 // What the exporter gives after a handshake with the MEF or the MAF.

@@ -38,6 +38,7 @@ enum class errc : std::uint16_t {
   not_authorized = 27,    // authenticated, but the service or App-ID is not allowed
   alg_not_allowed = 28,   // the algorithm is not allowed for this key or by the caller's policy
   replayed = 29,          // an object already accepted once within its validity
+  wrong_usage = 30,       // the key was provisioned (SUID) for another usage than this one
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc e) noexcept {
@@ -71,6 +72,7 @@ enum class errc : std::uint16_t {
     case errc::not_authorized: return "not authorized";
     case errc::alg_not_allowed: return "algorithm not allowed";
     case errc::replayed: return "replayed";
+    case errc::wrong_usage: return "key provisioned for another usage";
   }
   return "unknown error";
 }
@@ -84,7 +86,7 @@ inline constexpr errc all_errc[] = {
     errc::limit_reached,    errc::originator_not_authenticated, errc::security_association_required,
     errc::not_found,        errc::profile_violation, errc::name_mismatch,     errc::untrusted,
     errc::io_error,         errc::corrupted,        errc::revoked,         errc::not_authorized,
-    errc::alg_not_allowed,  errc::replayed,
+    errc::alg_not_allowed,  errc::replayed,         errc::wrong_usage,
 };
 
 }  // namespace m2msec

@@ -61,13 +61,15 @@ inline credential_id key_credential_id(credential_id_type t, bytes_view spki) {
 }  // namespace cert_detail
 
 // TS-0003 §10.1.2, RFC 7250: a raw P-256 public key, named by its RFC 6920 digest.
-// It has no lifetime of its own; configuration gives it one.
+// It has no lifetime nor usage of its own; configuration gives them (SAEF by default).
 class raw_public_key {
  public:
-  [[nodiscard]] static result<raw_public_key> parse(bytes_view spki_der, validity lifetime) {
+  [[nodiscard]] static result<raw_public_key> parse(bytes_view spki_der, validity lifetime,
+                                                    suid usage = suid::certificate_saef) {
+    if (is_symmetric(usage)) return fail(errc::invalid_argument);
     auto point = crypto::ec_public_key_from_spki<crypto::ecdh_p256>(spki_der);
     if (!point) return fail(point.error() == errc::invalid_encoding ? errc::invalid_encoding : errc::profile_violation);
-    return raw_public_key(byte_vector(spki_der.begin(), spki_der.end()), std::move(*point), lifetime);
+    return raw_public_key(byte_vector(spki_der.begin(), spki_der.end()), std::move(*point), lifetime, usage);
   }
   [[nodiscard]] bytes_view spki() const noexcept { return spki_; }
   [[nodiscard]] bytes_view public_point() const noexcept { return point_; }  // uncompressed, 65 bytes
@@ -75,14 +77,16 @@ class raw_public_key {
   [[nodiscard]] bool matches(std::string_view ni_uri) const { return ni_matches(spki_, ni_uri); }
   [[nodiscard]] const credential_id& id() const noexcept { return id_; }
   [[nodiscard]] const validity& lifetime() const noexcept { return lifetime_; }
+  [[nodiscard]] suid usage() const noexcept { return usage_; }
 
  private:
-  raw_public_key(byte_vector spki, byte_vector point, validity v)
+  raw_public_key(byte_vector spki, byte_vector point, validity v, suid usage)
       : spki_(std::move(spki)), point_(std::move(point)), lifetime_(v),
-        id_(cert_detail::key_credential_id(credential_id_type::tls_raw_key, spki_)) {}
+        id_(cert_detail::key_credential_id(credential_id_type::tls_raw_key, spki_)), usage_(usage) {}
   byte_vector spki_, point_;
   validity lifetime_;
   credential_id id_;
+  suid usage_;
 };
 
 // The identity a peer's certificate must name, one per certificate flavour of
@@ -192,9 +196,12 @@ class trust_anchors {
 class certificate_credential {
  public:
   // TS-0003 §8.1.2.2, §8.1.2.5: exact name match, then RFC 5280 path validation.
+  // `usage` is what the certificate is trusted for here (SUID 40-45; SAEF by default).
   [[nodiscard]] static result<certificate_credential> verify(certificate leaf, const expected_name& name,
                                                              const trust_anchors& anchors, time_point at,
-                                                             std::span<const certificate> intermediates = {}) {
+                                                             std::span<const certificate> intermediates = {},
+                                                             suid usage = suid::certificate_saef) {
+    if (is_symmetric(usage)) return fail(errc::invalid_argument);
     if (leaf.is_ca()) return fail(errc::profile_violation);
     if (auto r = leaf.match(name); !r) return fail(r.error());
     std::vector<byte_vector> chain;
@@ -203,13 +210,14 @@ class certificate_credential {
     if (!life) return fail(life.error());
     const auto t = type_of(name.type());
     auto id = cert_detail::key_credential_id(t, leaf.spki());
-    return certificate_credential(std::move(leaf), name, *life, std::move(id));
+    return certificate_credential(std::move(leaf), name, *life, std::move(id), usage);
   }
 
   [[nodiscard]] const certificate& cert() const noexcept { return leaf_; }
   [[nodiscard]] const expected_name& name() const noexcept { return name_; }
   [[nodiscard]] const validity& lifetime() const noexcept { return lifetime_; }
   [[nodiscard]] const credential_id& id() const noexcept { return id_; }
+  [[nodiscard]] suid usage() const noexcept { return usage_; }
 
  private:
   // TS-0003 §12.2: 31 Device, 32 CSE-ID, 33 AE-ID, 34 Node-ID. MEF and MAF FQDN
@@ -225,12 +233,13 @@ class certificate_credential {
     }
     return credential_id_type::tls_raw_key;
   }
-  certificate_credential(certificate leaf, expected_name name, validity life, credential_id id)
-      : leaf_(std::move(leaf)), name_(std::move(name)), lifetime_(life), id_(std::move(id)) {}
+  certificate_credential(certificate leaf, expected_name name, validity life, credential_id id, suid usage)
+      : leaf_(std::move(leaf)), name_(std::move(name)), lifetime_(life), id_(std::move(id)), usage_(usage) {}
   certificate leaf_;
   expected_name name_;
   validity lifetime_;
   credential_id id_;
+  suid usage_;
 };
 
 }  // namespace m2msec

@@ -6,7 +6,7 @@
 #include "m2msec/core/secret.hpp"
 #include "m2msec/core/validity.hpp"
 #include "m2msec/identity/entity.hpp"
-#include "m2msec/sa/key_schedule.hpp"
+#include "m2msec/kdf/key_schedule.hpp"
 
 namespace m2msec {
 

@@ -5,9 +5,12 @@
 // or more recipients), signature-only (HMAC or a digital signature), or nested
 // sign-then-encrypt. The contentInfo attribute says which (TS-0004 §6.3.3).
 //
-// Every key is a bound_key: a JWK whose every use is checked against a security
+// Every key is a bound_key: a JWK reached only through a checked use of a security
 // association whose lifetime is the validity of the data it protects, capped
-// strictly below the credential the key came from (TS-0001 §11.3.2).
+// strictly below the credential the key came from (TS-0001 §11.3.2), and only for
+// the usage its credential was provisioned for: encryption keys (SUID x4) encrypt
+// and decrypt, signature keys (x5) sign and verify; the signature inside a nested
+// sign-then-encrypt object may use either (decision A14).
 #pragma once
 
 #include <algorithm>
@@ -17,7 +20,7 @@
 
 #include "m2msec/e2e/jose/jwe.hpp"
 #include "m2msec/e2e/jose/jws.hpp"
-#include "m2msec/sa/security_association.hpp"
+#include "m2msec/sa/bound.hpp"
 
 namespace m2msec::esdata {
 
@@ -66,30 +69,22 @@ struct content_info {
 };
 
 // A JWK bound to an SA: the key may be used only within the SA's lifetime and
-// limits. TS-0003 §8.5: an ESData key lives as long as the data it protects.
-class bound_key {
- public:
-  // The SA runs over `data_validity`, cut to end strictly before the
-  // credential the key belongs to; refused if the credential is not valid now.
-  template <credential C, clock Clock>
-  [[nodiscard]] static result<bound_key> create(jose::jwk key, const C& cred, security_association::parties who,
-                                                validity data_validity, const Clock& clk, usage_limits limits = {}) {
-    auto none = secret::allocate(0);
-    if (!none) return fail(none.error());
-    auto sa = security_association::create(std::move(who), cred, std::move(*none),
-                                           requested_lifetime::data(data_validity), limits, clk);
-    if (!sa) return fail(sa.error());
-    return bound_key(std::move(key), std::move(*sa));
-  }
-  [[nodiscard]] const jose::jwk& key() const noexcept { return key_; }
-  [[nodiscard]] security_association& association() noexcept { return sa_; }
-  [[nodiscard]] const security_association& association() const noexcept { return sa_; }
+// limits, and only for its credential's usage.
+using bound_key = sa::bound<jose::jwk>;
 
- private:
-  bound_key(jose::jwk k, security_association sa) : key_(std::move(k)), sa_(std::move(sa)) {}
-  jose::jwk key_;
-  security_association sa_;
-};
+// TS-0003 §8.5: an ESData key lives as long as the data it protects. The SA runs
+// over `data_validity`, cut to end strictly before the credential the key belongs
+// to; refused if the credential is not valid now.
+template <credential C, clock Clock>
+[[nodiscard]] result<bound_key> bind(jose::jwk key, const C& cred, security_association::parties who,
+                                     validity data_validity, const Clock& clk, usage_limits limits = {}) {
+  return bound_key::create(std::move(key), std::move(who), cred, requested_lifetime::data(data_validity), limits, clk);
+}
+
+// The usages of ESData keys (TS-0004 §6.3.4.2.39; decision A14 for nested signatures).
+inline constexpr usage_scope encryption_usage = usage_scope::esdata_encryption;
+inline constexpr usage_scope signature_usage = usage_scope::esdata_signature;
+inline constexpr usages nested_signature_usage{usage_scope::esdata_encryption, usage_scope::esdata_signature};
 
 // How to protect a value. No recipients: signature-only. A signer and
 // recipients: nested sign-then-encrypt (the JWS compact is the JWE plaintext,
@@ -129,38 +124,35 @@ struct expectation {
 };
 
 namespace detail {
-template <clock Clock>
-result<void> use(bound_key& k, const Clock& clk, std::size_t bytes) {
-  if (auto u = k.association().use(clk, bytes); !u) return fail(u.error());
-  return {};
-}
 inline bool is_json_form(content_security f) {
   return f == content_security::jose_json || f == content_security::jose_json_base64;
 }
-// Verifies a parsed JWS with the verification keys usable now and counts the use.
+// The bound keys usable now for `wanted`, as JWK pointers for the JOSE layer:
+// each reached through a use that counts nothing; the one that opens the object
+// is then counted.
 template <clock Clock>
-result<byte_vector> verify_with(jose::parsed_jws&& s, std::span<bound_key* const> keys, const Clock& clk);
-
-// The bound keys usable now, as JWK pointers for the JOSE layer.
-template <clock Clock>
-std::vector<const jose::jwk*> usable(std::span<bound_key* const> keys, const Clock& clk,
+std::vector<const jose::jwk*> usable(std::span<bound_key* const> keys, usages wanted, const Clock& clk,
                                      std::vector<bound_key*>& which) {
   std::vector<const jose::jwk*> out;
   for (bound_key* k : keys)
-    if (k != nullptr && k->association().usable_at(clk.now())) {
-      out.push_back(&k->key());
-      which.push_back(k);
+    if (k != nullptr) {
+      if (auto g = k->use(wanted, clk, 0, 0)) {
+        out.push_back(&g->key());
+        which.push_back(k);
+      }
     }
   return out;
 }
+// Verifies a parsed JWS with the verification keys usable now and counts the use.
 template <clock Clock>
-result<byte_vector> verify_with(jose::parsed_jws&& s, std::span<bound_key* const> keys, const Clock& clk) {
+result<byte_vector> verify_with(jose::parsed_jws&& s, std::span<bound_key* const> keys, usages wanted,
+                                const Clock& clk) {
   std::vector<bound_key*> signers;
-  const auto vkeys = usable(keys, clk, signers);
+  const auto vkeys = usable(keys, wanted, clk, signers);
   auto v = jose::verify(std::move(s), vkeys);
   if (!v) return fail(v.error());
   if (v->key >= signers.size()) return fail(errc::auth_failed);  // an unsecured JWS proves nothing here
-  if (auto u = use(*signers[v->key], clk, v->payload.size()); !u) return fail(u.error());
+  if (auto u = signers[v->key]->use(wanted, clk, v->payload.size()); !u) return fail(u.error());
   return std::move(v->payload);
 }
 }  // namespace detail
@@ -180,21 +172,25 @@ template <clock Clock>
   const auto form = detail::is_json_form(how.form) ? json_form : jose::serialization::compact;
 
   std::string out;
+  // Every key is checked (usage, SA) before anything is signed or encrypted.
+  const bool nested = how.signer != nullptr && !how.recipients.empty();
+  std::vector<jose::recipient> to;
+  for (const auto& r : how.recipients) {
+    if (r.key == nullptr) return fail(errc::invalid_argument);
+    auto g = r.key->use(encryption_usage, clk, data.size());
+    if (!g) return fail(g.error());
+    to.push_back({&g->key(), r.algorithm, nullptr});
+  }
   if (how.signer != nullptr) {
-    if (auto u = detail::use(*how.signer, clk, data.size()); !u) return fail(u.error());
+    auto g = how.signer->use(nested ? nested_signature_usage : usages(signature_usage), clk, data.size());
+    if (!g) return fail(g.error());
     // The inner JWS of a nested object is compact whatever the outer form.
-    auto s = jose::sign(data, how.signer->key(), how.signature, json{{"cty", media_type}},
+    auto s = jose::sign(data, g->key(), how.signature, json{{"cty", media_type}},
                         how.recipients.empty() ? form : jose::serialization::compact);
     if (!s) return fail(s.error());
     out = std::move(*s);
   }
   if (!how.recipients.empty()) {
-    std::vector<jose::recipient> to;
-    for (const auto& r : how.recipients) {
-      if (r.key == nullptr) return fail(errc::invalid_argument);
-      if (auto u = detail::use(*r.key, clk, data.size()); !u) return fail(u.error());
-      to.push_back({&r.key->key(), r.algorithm, nullptr});
-    }
     jose::jwe_options o;
     o.encryption = how.encryption;
     o.form = form;
@@ -245,10 +241,13 @@ template <clock Clock>
     auto p = jose::parse_jwe(value, want.policy);
     if (!p) return fail(p.error());
     std::vector<bound_key*> which;
-    const auto keys = detail::usable(want.decryption_keys, clk, which);
+    const auto keys = detail::usable(want.decryption_keys, encryption_usage, clk, which);
     auto d = jose::decrypt(std::move(*p), keys);
     if (!d) return fail(d.error());
-    if (auto u = detail::use(*which[d->key], clk, d->plaintext.size()); !u) return fail(u.error());
+    if (auto u = which[d->key]->use(encryption_usage, clk, d->plaintext.size()); !u) {
+      ct::wipe(d->plaintext);
+      return fail(u.error());
+    }
     out.encrypted = true;
     auto cty = jose::string_member(d->header, "cty");
     if (cty && *cty && **cty == "JOSE") {
@@ -256,7 +255,7 @@ template <clock Clock>
       ct::wipe(d->plaintext);
       auto s = jose::parse_jws(inner, want.policy);
       if (!s || s->form != jose::serialization::compact) return fail(s ? errc::invalid_encoding : s.error());
-      auto v = detail::verify_with(std::move(*s), want.verification_keys, clk);
+      auto v = detail::verify_with(std::move(*s), want.verification_keys, nested_signature_usage, clk);
       if (!v) return fail(v.error());
       out.signed_ = true;
       payload = std::move(*v);
@@ -266,7 +265,7 @@ template <clock Clock>
   } else {
     auto s = jose::parse_jws(value, want.policy);
     if (!s) return fail(s.error());
-    auto v = detail::verify_with(std::move(*s), want.verification_keys, clk);
+    auto v = detail::verify_with(std::move(*s), want.verification_keys, signature_usage, clk);
     if (!v) return fail(v.error());
     out.signed_ = true;
     payload = std::move(*v);

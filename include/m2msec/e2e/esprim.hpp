@@ -18,7 +18,7 @@
 #include "m2msec/credential/symmetric.hpp"
 #include "m2msec/e2e/jose/jwe.hpp"
 #include "m2msec/e2e/replay_cache.hpp"
-#include "m2msec/sa/security_association.hpp"
+#include "m2msec/sa/bound.hpp"
 
 namespace m2msec::esprim {
 
@@ -300,6 +300,8 @@ class originator {
   [[nodiscard]] static outcome<originator> start(const pairwise_key& key, entity_id self, const rand_object& receiver,
                                                  jose::enc e, duration lifetime, const Clock& clk) {
     const time_point now = clk.now();
+    if (auto u = check_usage(key.credential.usage(), usage_scope::esprim); !u)
+      return refuse(rsc::esprim_unknown_key_id, u.error());
     if (receiver.expiry <= now) return refuse(rsc::esprim_unknown_recv_rand_id, errc::expired);
     const auto& gens = receiver.key_gen_alg_ids;
     if (std::find(gens.begin(), gens.end(), key_gen_hmac_sha256) == gens.end())
@@ -312,11 +314,11 @@ class originator {
     if (mine->expiry <= now) return refuse(rsc::esprim_encryption_error, errc::invalid_validity);
     auto k = detail::session_key(key.credential.key(), receiver, *mine, e);
     if (!k) return refuse(rsc::esprim_encryption_error, k.error());
-    auto sa = security_association::create({std::move(self), key.credential.id()}, key.credential, std::move(*k),
-                                           requested_lifetime::session(mine->expiry - now),
-                                           with_aead_limit<crypto::aes256_gcm>({}), clk);
-    if (!sa) return refuse(rsc::esprim_unknown_key_id, sa.error());
-    return originator(key.credential.id().value(), std::move(*mine), receiver, e, std::move(*sa));
+    auto session = sa::bound<secret>::create(std::move(*k), {std::move(self), key.credential.id()}, key.credential,
+                                             requested_lifetime::session(mine->expiry - now),
+                                             with_aead_limit<crypto::aes256_gcm>({}), clk);
+    if (!session) return refuse(rsc::esprim_unknown_key_id, session.error());
+    return originator(key.credential.id().value(), std::move(*mine), receiver, e, std::move(*session));
   }
 
   // The JWE for one request primitive. The originator object rides along
@@ -324,8 +326,9 @@ class originator {
   template <clock Clock>
   [[nodiscard]] outcome<std::string> protect_request(bytes_view primitive, const Clock& clk,
                                                      std::string_view cty = "application/json") {
-    if (auto u = sa_.use(clk, primitive.size()); !u) return refuse(rsc::esprim_encryption_error, u.error());
-    auto jwe = jose::detail::seal_compact(primitive, sa_.keys().expose(), enc_, header(cty));
+    auto g = session_.use(usage_scope::esprim, clk, primitive.size());
+    if (!g) return refuse(rsc::esprim_encryption_error, g.error());
+    auto jwe = jose::detail::seal_compact(primitive, g->key().expose(), enc_, header(cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
     return std::move(*jwe);
   }
@@ -346,19 +349,24 @@ class originator {
     if (!same("ori", mine_.id)) return refuse(rsc::esprim_unknown_orig_rand_id, errc::not_found);
     if (!same("rri", theirs_.id)) return refuse(rsc::esprim_unknown_recv_rand_id, errc::not_found);
     if (p->encryption != enc_) return refuse(rsc::esprim_unsupported_option, errc::alg_not_allowed);
-    if (auto u = sa_.use(clk, p->sealed.size()); !u) return refuse(rsc::esprim_unknown_key_id, u.error());
-    auto out = jose::decrypt_direct(std::move(*p), sa_.keys().expose());
+    auto g = session_.use(usage_scope::esprim, clk, p->sealed.size());
+    if (!g) return refuse(rsc::esprim_unknown_key_id, g.error());
+    auto out = jose::decrypt_direct(std::move(*p), g->key().expose());
     if (!out) return refuse(rsc::esprim_bad_mac, out.error());
     answered_ = true;
     return std::move(*out);
   }
 
   [[nodiscard]] const rand_object& own_rand_object() const noexcept { return mine_; }
-  [[nodiscard]] const security_association& association() const noexcept { return sa_; }
+  [[nodiscard]] const security_association& association() const noexcept { return session_.association(); }
+  // The sessionESPrimKey, reached only through a checked use of the session's association.
+  [[nodiscard]] sa::bound<secret>& session() noexcept { return session_; }
+  // Ends the session now: every later request or response is refused.
+  void close() noexcept { session_.association().close(); }
 
  private:
-  originator(std::string kid, rand_object mine, rand_object theirs, jose::enc e, security_association sa)
-      : kid_(std::move(kid)), mine_(std::move(mine)), theirs_(std::move(theirs)), enc_(e), sa_(std::move(sa)) {}
+  originator(std::string kid, rand_object mine, rand_object theirs, jose::enc e, sa::bound<secret> session)
+      : kid_(std::move(kid)), mine_(std::move(mine)), theirs_(std::move(theirs)), enc_(e), session_(std::move(session)) {}
 
   // The encoded protected header (TS-0003 §8.4.3.2), with "oro" while the
   // Receiver may not have it. It is the same for every request with the same
@@ -378,7 +386,7 @@ class originator {
   std::string kid_;
   rand_object mine_, theirs_;
   jose::enc enc_;
-  security_association sa_;
+  sa::bound<secret> session_;  // sessionESPrimKey
   jose::compact_jwe_reader reader_{detail::esprim_policy()};
   bool answered_ = false;
   std::string header_, header_cty_;  // the last header written, and its cty
@@ -407,7 +415,9 @@ class receiver {
   explicit receiver(entity_id self, receiver_options opt = {})
       : self_(std::move(self)), opt_(std::move(opt)), replays_(opt_.replay_entries) {}
 
+  // errc::wrong_usage for a key not provisioned for ESPrim (SUID x3).
   [[nodiscard]] result<void> add_pairwise_key(pairwise_key key) {
+    if (auto u = check_usage(key.credential.usage(), usage_scope::esprim); !u) return fail(u.error());
     const std::string kid = key.credential.id().value();
     keys_.insert_or_assign(kid, std::move(key));
     return {};
@@ -498,22 +508,23 @@ class receiver {
     // so a forged "oro" cannot take the place of the real one.
     const jose::enc e = p->encryption;
     std::optional<session_entry> fresh;
-    security_association* sa = nullptr;
+    sa::bound<secret>* session = nullptr;
     if (auto found = sessions_.find(std::tuple{k, r, o}); found != sessions_.end()) {
       if (found->second.encryption != e) return refuse(rsc::esprim_unsupported_option, errc::alg_not_allowed);
-      sa = &found->second.sa;
+      session = &found->second.key;
     } else {
       auto made = new_session(key->second, recv, *orig, e, clk);
       if (!made) return tl::unexpected<error>(made.error());
       fresh.emplace(std::move(*made));
-      sa = &fresh->sa;
+      session = &fresh->key;
     }
-    if (auto u = sa->use(clk, p->sealed.size()); !u) return refuse(rsc::esprim_unknown_key_id, u.error());
+    auto g = session->use(usage_scope::esprim, clk, p->sealed.size());
+    if (!g) return refuse(rsc::esprim_unknown_key_id, g.error());
     replay_cache::object_id seen{};
     std::copy(p->iv.begin(), p->iv.end(), seen.begin());
     std::copy(p->sealed.end() - jose::detail::tag_size, p->sealed.end(), seen.begin() + jose::detail::iv_size);
     replays_.prefetch(seen);
-    auto plaintext = jose::decrypt_direct(std::move(*p), sa->keys().expose());
+    auto plaintext = jose::decrypt_direct(std::move(*p), g->key().expose());
     if (!plaintext) return refuse(rsc::esprim_bad_mac, plaintext.error());
     if (sent) originators_.insert_or_assign(std::tuple{std::string(k), std::string(o)}, std::move(*sent));
     if (fresh) sessions_.emplace(session_id{k, r, o}, std::move(*fresh));
@@ -541,8 +552,9 @@ class receiver {
                                                       std::string_view cty = "application/json") {
     auto s = sessions_.find(std::tie(req.kid, req.rri, req.ori));
     if (s == sessions_.end()) return refuse(rsc::esprim_encryption_error, errc::not_found);
-    if (auto u = s->second.sa.use(clk, primitive.size()); !u) return refuse(rsc::esprim_encryption_error, u.error());
-    auto jwe = jose::detail::seal_direct(primitive, s->second.sa.keys().expose(), s->second.encryption,
+    auto g = s->second.key.use(usage_scope::esprim, clk, primitive.size());
+    if (!g) return refuse(rsc::esprim_encryption_error, g.error());
+    auto jwe = jose::detail::seal_direct(primitive, g->key().expose(), s->second.encryption,
                                          detail::esprim_members(req.kid, req.ori, req.rri, cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
     return std::move(*jwe);
@@ -552,7 +564,7 @@ class receiver {
   void purge(time_point now) {
     std::erase_if(rands_, [&](const auto& e) { return e.second.expiry < now; });
     std::erase_if(originators_, [&](const auto& e) { return e.second.expiry < now; });
-    std::erase_if(sessions_, [&](const auto& e) { return !e.second.sa.usable_at(now); });
+    std::erase_if(sessions_, [&](const auto& e) { return !e.second.key.association().usable_at(now); });
     replays_.purge(now);
   }
 
@@ -561,7 +573,7 @@ class receiver {
 
  private:
   struct session_entry {
-    security_association sa;
+    sa::bound<secret> key;  // sessionESPrimKey
     jose::enc encryption;
   };
   using session_id = std::tuple<std::string, std::string, std::string>;  // kid, rri, ori
@@ -591,11 +603,11 @@ class receiver {
     if (left <= duration::zero()) return refuse(rsc::esprim_unknown_orig_rand_id, errc::expired);
     auto sk = detail::session_key(key.credential.key(), recv, orig, e);
     if (!sk) return refuse(rsc::esprim_decryption_error, sk.error());
-    auto sa = security_association::create({self_, key.credential.id()}, key.credential, std::move(*sk),
-                                           requested_lifetime::session(left), with_aead_limit<crypto::aes256_gcm>({}),
-                                           clk);
-    if (!sa) return refuse(rsc::esprim_unknown_key_id, sa.error());
-    return session_entry{std::move(*sa), e};
+    auto session = sa::bound<secret>::create(std::move(*sk), {self_, key.credential.id()}, key.credential,
+                                             requested_lifetime::session(left),
+                                             with_aead_limit<crypto::aes256_gcm>({}), clk);
+    if (!session) return refuse(rsc::esprim_unknown_key_id, session.error());
+    return session_entry{std::move(*session), e};
   }
 
   entity_id self_;

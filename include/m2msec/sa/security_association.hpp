@@ -9,10 +9,10 @@
 #include <utility>
 
 #include "m2msec/core/clock.hpp"
-#include "m2msec/core/secret.hpp"
 #include "m2msec/core/validity.hpp"
 #include "m2msec/crypto/algorithms.hpp"
 #include "m2msec/identity/entity.hpp"
+#include "m2msec/sa/usage.hpp"
 
 namespace m2msec {
 
@@ -77,12 +77,13 @@ template <class Alg>
 // What a use of the association says besides "go on".
 enum class sa_status { ok, rekey_due };
 
-// What an association is made from: the credential's identifier and lifetime.
-// Any credential type gives these (symmetric, certificate, raw public key).
+// What an association is made from: the credential's identifier, lifetime and
+// usage (SUID). Any credential type gives these (symmetric, certificate, raw public key).
 template <class C>
 concept credential = requires(const C& c) {
   { c.id() } -> std::convertible_to<const credential_id&>;
   { c.lifetime() } -> std::convertible_to<const validity&>;
+  { c.usage() } -> std::convertible_to<suid>;
 };
 
 class security_association {
@@ -94,11 +95,11 @@ class security_association {
 
   // TS-0001 §11.3.2: an association is made only from a credential valid at `now`;
   // its lifetime is the requested one, cut to start no earlier than the
-  // credential and to end strictly before it. It is never extended.
+  // credential and to end strictly before it. It is never extended. It holds no
+  // key: keys live in sa::bound, reached through a checked use of the association.
   template <credential C, clock Clock>
-  [[nodiscard]] static result<security_association> create(parties who, const C& cred, secret keys,
-                                                           requested_lifetime asked, usage_limits limits,
-                                                           const Clock& clk) {
+  [[nodiscard]] static result<security_association> create(parties who, const C& cred, requested_lifetime asked,
+                                                           usage_limits limits, const Clock& clk) {
     const time_point now = clk.now();
     if (auto r = cred.lifetime().check(now); !r) return fail(r.error());
     auto want = asked.at(now);
@@ -111,24 +112,24 @@ class security_association {
       return fail(errc::invalid_argument);
     if (limits.hard_messages != usage_limits::none && limits.soft_messages > limits.hard_messages)
       return fail(errc::invalid_argument);
-    return security_association(std::move(who), cred.id(), cred.lifetime(), std::move(keys), *life, limits);
+    return security_association(std::move(who), cred.id(), cred.usage(), cred.lifetime(), *life, limits);
   }
 
   // The check every protect/unprotect makes first: not before the lifetime, not
-  // after it, within the hard limits, counting this message and its bytes. Once a
-  // hard limit is crossed the association stays dead, whatever the clock says
-  // later. No allocation, no exception.
+  // after it, within the hard limits, counting `count` messages and their bytes.
+  // Once a hard limit is crossed the association stays dead, whatever the clock
+  // says later. No allocation, no exception.
   template <clock Clock>
-  [[nodiscard]] result<sa_status> use(const Clock& clk, std::uint64_t bytes) noexcept {
-    return use_at(clk.now(), bytes);
+  [[nodiscard]] result<sa_status> use(const Clock& clk, std::uint64_t bytes, std::uint64_t count = 1) noexcept {
+    return use_at(clk.now(), bytes, count);
   }
-  [[nodiscard]] result<sa_status> use_at(time_point now, std::uint64_t bytes) noexcept {
+  [[nodiscard]] result<sa_status> use_at(time_point now, std::uint64_t bytes, std::uint64_t count = 1) noexcept {
     if (dead_) return fail(*dead_);
     if (now < lifetime_.not_before()) return fail(errc::not_yet_valid);
     if (now > lifetime_.not_after()) return kill(errc::sa_expired);
-    const std::uint64_t messages = messages_ + 1;
+    const std::uint64_t messages = messages_ + count;
     const std::uint64_t total = bytes_ + bytes;
-    if (total < bytes_ ||  // wrapped
+    if (total < bytes_ || messages < messages_ ||  // wrapped
         (limits_.hard_messages != usage_limits::none && messages > limits_.hard_messages) ||
         (limits_.hard_bytes != usage_limits::none && total > limits_.hard_bytes))
       return kill(errc::limit_reached);
@@ -151,21 +152,20 @@ class security_association {
 
   [[nodiscard]] const parties& who() const noexcept { return who_; }
   [[nodiscard]] const credential_id& credential() const noexcept { return credential_; }
+  // The usage (SUID) of the credential: what every key of the association may be used for.
+  [[nodiscard]] suid usage() const noexcept { return usage_; }
   [[nodiscard]] const validity& credential_lifetime() const noexcept { return credential_lifetime_; }
   [[nodiscard]] const validity& lifetime() const noexcept { return lifetime_; }
   [[nodiscard]] const usage_limits& limits() const noexcept { return limits_; }
   [[nodiscard]] std::uint64_t messages() const noexcept { return messages_; }
   [[nodiscard]] std::uint64_t bytes() const noexcept { return bytes_; }
-  // The session keys; callers reach them after use() said yes.
-  [[nodiscard]] const secret& keys() const noexcept { return keys_; }
-
   // TS-0003 §8.2.1: the Registrar maps a Credential-ID binding to an identity.
   void rebind(bound_identity peer) { who_.peer = std::move(peer); }
 
  private:
-  security_association(parties who, credential_id cred, validity cred_life, secret keys, validity life,
+  security_association(parties who, credential_id cred, suid usage, validity cred_life, validity life,
                        usage_limits limits)
-      : who_(std::move(who)), credential_(std::move(cred)), credential_lifetime_(cred_life), keys_(std::move(keys)),
+      : who_(std::move(who)), credential_(std::move(cred)), usage_(usage), credential_lifetime_(cred_life),
         lifetime_(life), limits_(limits) {}
   result<sa_status> kill(errc e) noexcept {
     dead_ = e;
@@ -174,8 +174,8 @@ class security_association {
 
   parties who_;
   credential_id credential_;
+  suid usage_;
   validity credential_lifetime_;
-  secret keys_;
   validity lifetime_;
   usage_limits limits_;
   std::uint64_t messages_ = 0, bytes_ = 0;

@@ -3,7 +3,7 @@
 
 Written from the formulas in TS-0003 and docs/decisions.md with Python's hmac and
 hashlib only, never from m2msec's code. Run it to regenerate key_schedule.json:
-    /usr/bin/python3 tests/sa/key_schedule_vectors.py > tests/sa/key_schedule.json
+    /usr/bin/python3 tests/kdf/key_schedule_vectors.py > tests/kdf/key_schedule.json
 """
 import hashlib
 import hmac

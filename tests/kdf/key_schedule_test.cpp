@@ -1,6 +1,6 @@
 // The TS-0003 §10.3 key schedule against values computed independently by
 // key_schedule_vectors.py (Python hmac/hashlib), on both HMAC backends.
-#include "m2msec/sa/key_schedule.hpp"
+#include "m2msec/kdf/key_schedule.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -13,7 +13,7 @@ using json = nlohmann::json;
 
 static const json& vectors() {
   static const json v = [] {
-    std::ifstream in(M2MSEC_SOURCE_DIR "/tests/sa/key_schedule.json");
+    std::ifstream in(M2MSEC_SOURCE_DIR "/tests/kdf/key_schedule.json");
     REQUIRE(in);
     return json::parse(in);
   }();
