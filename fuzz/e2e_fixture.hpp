@@ -93,31 +93,35 @@ inline esprim::outcome<esprim::request> open_esprim(std::string_view text) {
   return rx.unprotect(text, clk);
 }
 
+// A copy of a fixed key, bound to an SA of an hour around `now`, for `usage`.
+inline e2e::bound_jwk bind_fixed(const jose::jwk& j, suid usage, const manual_clock& clk) {
+  struct cred_t {
+    credential_id id_ = *credential_id::make(credential_id_type::esdata_keywrap_key, "corpus@tef.example.com");
+    validity life_ = *validity::make(now - 24h, now + 24h);
+    suid usage_;
+    const credential_id& id() const { return id_; }
+    const validity& lifetime() const { return life_; }
+    suid usage() const { return usage_; }
+  } cred{.usage_ = usage};
+  auto c = j.clone();
+  if (!c) std::abort();
+  auto b = esdata::bind(std::move(*c), cred, {*cse_id::parse("/in-cse"), cred.id()}, *validity::make(now - 1h, now + 1h),
+                        clk);
+  if (!b) std::abort();
+  return std::move(*b);
+}
+
 // ESData: the file is "<contentInfo>\n<value>". Keys kw, dir and ec decrypt; hs and es verify.
 inline result<void> open_esdata(std::string_view file) {
   const std::size_t nl = file.find('\n');
   if (nl == std::string_view::npos) return fail(errc::invalid_encoding);
   manual_clock clk(now);
-  struct cred_t {
-    credential_id id_ = *credential_id::make(credential_id_type::esdata_keywrap_key, "corpus@tef.example.com");
-    validity life_ = *validity::make(now - 24h, now + 24h);
-    const credential_id& id() const { return id_; }
-    const validity& lifetime() const { return life_; }
-    suid usage_ = suid::preprovisioned_esdata_encryption;
-    suid usage() const { return usage_; }
-  } cred;
   const auto& k = fixed_keys();
   std::vector<esdata::bound_key> bound;
-  for (const jose::jwk* j : {&k.kw, &k.dir, &k.ec, &k.hs, &k.es}) {
-    auto c = j->clone();
-    if (!c) std::abort();
-    // Decryption keys for encryption (SUID 14), verification keys for signatures (15).
-    cred.usage_ = j == &k.hs || j == &k.es ? suid::preprovisioned_esdata_signature : suid::preprovisioned_esdata_encryption;
-    auto b = esdata::bind(std::move(*c), cred, {*cse_id::parse("/in-cse"), cred.id()},
-                          *validity::make(now - 1h, now + 1h), clk);
-    if (!b) std::abort();
-    bound.push_back(std::move(*b));
-  }
+  // Decryption keys for encryption (SUID 14), verification keys for signatures (15).
+  for (const jose::jwk* j : {&k.kw, &k.dir, &k.ec})
+    bound.push_back(bind_fixed(*j, suid::preprovisioned_esdata_encryption, clk));
+  for (const jose::jwk* j : {&k.hs, &k.es}) bound.push_back(bind_fixed(*j, suid::preprovisioned_esdata_signature, clk));
   esdata::bound_key* dec[] = {&bound[0], &bound[1], &bound[2]};
   esdata::bound_key* ver[] = {&bound[3], &bound[4]};
   auto r = esdata::unprotect(file.substr(nl + 1), file.substr(0, nl), {dec, ver, false, false, policy()}, clk);
@@ -129,8 +133,10 @@ inline result<void> open_esdata(std::string_view file) {
 inline result<void> open_token(std::string_view text) {
   manual_clock clk(now);
   const auto& k = fixed_keys();
-  const token::trusted_issuer issuers[] = {{"/in-cse", &k.es}};
-  const jose::jwk* dec[] = {&k.ec};
+  auto es = bind_fixed(k.es, suid::preprovisioned_esdata_signature, clk);
+  auto ec = bind_fixed(k.ec, suid::preprovisioned_esdata_encryption, clk);
+  const token::trusted_issuer issuers[] = {{"/in-cse", &es}};
+  token::bound_jwk* dec[] = {&ec};
   token::context ctx{"Cae-corpus", "/mn-cse", issuers, dec};
   auto c = token::verify(text, ctx, clk);
   if (!c) return fail(c.error());

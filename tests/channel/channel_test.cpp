@@ -370,3 +370,98 @@ TEST_CASE("channel: the RNG is a policy (libsodium's behind Botan's interface)",
   CHECK_FALSE(ct::equal(a, b));
   CHECK(tls::sodium_rng::get().is_seeded());
 }
+
+// ---- the channel's keys, reached only through their associations --------------------------
+
+TEST_CASE("channel: a client PSK is refused for another usage, after its SA, after its credential, past its limit",
+          "[channel][sa][bound]") {
+  using chan = tls::channel<manual_clock>;
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    manual_clock clk(t0);
+    const chan::options o{kind, "in-cse.sp.example.com"};
+    // A key provisioned for ESPrim (SUID 13) keys no SAEF channel, nor a MEF handshake.
+    auto esprim_key = bind_psk(kpsa_credential(t0 - 1h, t0 + 24h, suid::preprovisioned_esprim), 1h, {}, clk);
+    CHECK(chan::psk_client(o, "ae1@issuer.example.com", esprim_key, clk).error() == errc::wrong_usage);
+    CHECK(chan::psk_client({kind, "in-cse.sp.example.com", {}, usage_scope::mef}, "ae1@issuer.example.com", esprim_key,
+                           clk)
+              .error() == errc::wrong_usage);
+    // The SA's end (1 h), then the credential's (the SA asked for 30 h ends strictly before it).
+    auto key = bind_psk(kpsa_credential(), 1h, {}, clk);
+    clk.set(t0 + 1h + 1ns);
+    CHECK(chan::psk_client(o, "ae1@issuer.example.com", key, clk).error() == errc::sa_expired);
+    clk.set(t0);
+    auto long_key = bind_psk(kpsa_credential(), 30h, {}, clk);
+    clk.set(t0 + 24h);
+    CHECK(chan::psk_client(o, "ae1@issuer.example.com", long_key, clk).error() == errc::sa_expired);
+    // Closed, and past its hard limit.
+    clk.set(t0);
+    auto closed = bind_psk(kpsa_credential(), 1h, {}, clk);
+    closed.association().close();
+    CHECK(chan::psk_client(o, "ae1@issuer.example.com", closed, clk).error() == errc::sa_expired);
+    auto spent = bind_psk(kpsa_credential(), 1h, {.hard_messages = 1}, clk);
+    REQUIRE(spent.use(usage_scope::saef, clk, 1));
+    CHECK_FALSE(spent.use(usage_scope::saef, clk, 1));
+    CHECK(chan::psk_client(o, "ae1@issuer.example.com", spent, clk).error() == errc::limit_reached);
+  }
+}
+
+TEST_CASE("channel: a PSK whose SA ends between connect and the handshake keys nothing", "[channel][sa][bound]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    psk_pair p(kind);
+    p.client_sa.close();  // revoked after the client was made
+    CHECK_FALSE(p.handshake());
+    CHECK(p.client->error() == errc::sa_expired);
+    CHECK(p.server->association() == nullptr);
+    CHECK(p.server->take_received().empty());
+  }
+}
+
+TEST_CASE("channel: the Registrar refuses a PSK provisioned for another usage", "[channel][sa][bound]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    psk_pair p(kind);
+    // The Registrar's copy of the key says ESPrim (13): it establishes no SAEF association.
+    p.server_cred = kpsa_credential(t0 - 1h, t0 + 24h, suid::preprovisioned_esprim);
+    CHECK_FALSE(p.handshake());
+    CHECK(p.server->error() == errc::wrong_usage);
+    CHECK(p.server->association() == nullptr);
+    CHECK_FALSE(p.server->export_key(exporter_label::bootstrap));
+  }
+}
+
+TEST_CASE("channel: the exporter refuses once the SA is over, after the credential, past the limit", "[channel][sa][bound]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    {  // the server's SA (1 h) ends first, the client's (2 h) later, both before the credential (24 h)
+      psk_pair p(kind, {}, "ae1@issuer.example.com", "in-cse.sp.example.com", suid::preprovisioned_mef);
+      REQUIRE(p.handshake());
+      REQUIRE(p.server->export_key(exporter_label::bootstrap));
+      p.clk.set(t0 + 1h + 1ns);
+      CHECK(p.server->export_key(exporter_label::bootstrap).error() == errc::sa_expired);
+      CHECK(tls::enrolment_key(*p.server, *fqdn::parse("mef.example.com")).error() == errc::sa_expired);
+      CHECK(p.client->export_key(exporter_label::bootstrap));
+      p.clk.set(t0 + 2h + 1ns);
+      CHECK(p.client->export_key(exporter_label::bootstrap).error() == errc::sa_expired);
+      p.clk.set(t0 + 24h + 1s);  // and after the credential
+      CHECK(p.client->export_key(exporter_label::bootstrap).error() == errc::sa_expired);
+      CHECK(tls::enrolment_key(*p.client, *fqdn::parse("mef.example.com")).error() == errc::sa_expired);
+    }
+    {  // past the hard limit
+      psk_pair p(kind, {.hard_messages = 1}, "ae1@issuer.example.com", "in-cse.sp.example.com",
+                 suid::preprovisioned_maf);
+      REQUIRE(p.handshake());
+      REQUIRE(p.client->send(as_bytes("one")));
+      CHECK(p.client->send(as_bytes("two")).error() == errc::limit_reached);
+      CHECK(p.client->export_key(exporter_label::connection).error() == errc::limit_reached);
+      CHECK(tls::connection_key(*p.client, *fqdn::parse("maf.example.com")).error() == errc::limit_reached);
+    }
+    {  // closed: a revoked credential closes the association
+      psk_pair p(kind, {}, "ae1@issuer.example.com", "in-cse.sp.example.com", suid::preprovisioned_maf);
+      REQUIRE(p.handshake());
+      p.server->association()->close();
+      CHECK(p.server->export_key(exporter_label::connection).error() == errc::sa_expired);
+    }
+  }
+}

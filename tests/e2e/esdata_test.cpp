@@ -208,19 +208,19 @@ token::claims sample_claims() {
 }  // namespace
 
 TEST_CASE("oneM2M tokens: signed, nested and unsecured, verified as a Hosting CSE does", "[token]") {
-  manual_clock clock{t0};
-  auto issuer_key = jose::jwk::generate({alg::es256}, "issuer-1");
-  auto other_key = jose::jwk::generate({alg::es256}, "issuer-2");
-  auto hosting_key = jose::jwk::generate({alg::ecdh_es_a256kw}, "mn-cse-1");
-  REQUIRE(issuer_key);
-  REQUIRE(other_key);
-  REQUIRE(hosting_key);
-  const token::trusted_issuer issuers[] = {{"/in-cse", &*issuer_key}, {"/other-cse", &*other_key}};
-  const jose::jwk* dec[] = {&*hosting_key};
+  world w;
+  w.data = *validity::make(t0 - 2h, t0 + 2h);  // the keys' SAs outlive the token
+  manual_clock& clock = w.clock;
+  auto issuer_key = w.make({alg::es256}, "issuer-1");
+  auto other_key = w.make({alg::es256}, "issuer-2");
+  auto hosting_key = w.make({alg::ecdh_es_a256kw}, "mn-cse-1");
+  auto hosting_pub = w.public_of(hosting_key);
+  const token::trusted_issuer issuers[] = {{"/in-cse", &issuer_key}, {"/other-cse", &other_key}};
+  token::bound_jwk* dec[] = {&hosting_key};
   token::context ctx{"Cae-meter-7", "/mn-cse-1", issuers, dec};
 
   const auto c = sample_claims();
-  auto signed_token = token::issue(c, *issuer_key, alg::es256);
+  auto signed_token = token::issue(c, issuer_key, alg::es256, clock);
   REQUIRE(signed_token);
   auto got = token::verify(*signed_token, ctx, clock);
   REQUIRE(got);
@@ -229,7 +229,7 @@ TEST_CASE("oneM2M tokens: signed, nested and unsecured, verified as a Hosting CS
   CHECK(got->permissions == c.permissions);
   CHECK(got->name == c.name);
 
-  auto nested = token::issue_nested(c, *issuer_key, alg::es256, *hosting_key, alg::ecdh_es_a256kw);
+  auto nested = token::issue_nested(c, issuer_key, alg::es256, hosting_pub, alg::ecdh_es_a256kw, clock);
   REQUIRE(nested);
   CHECK(jose::parse_jwe(*nested)->protected_header.to_json()["cty"] == "JWT");
   CHECK(token::verify(*nested, ctx, clock));
@@ -257,14 +257,16 @@ TEST_CASE("oneM2M tokens: signed, nested and unsecured, verified as a Hosting CS
   // A token naming one trusted issuer but signed with another's key does not verify.
   auto forged = c;
   forged.issuer = "/other-cse";
-  auto cross = token::issue(forged, *issuer_key, alg::es256);
+  auto cross = token::issue(forged, issuer_key, alg::es256, clock);
   REQUIRE(cross);
   // Its kid names a key that /other-cse does not hold.
   CHECK(token::verify(*cross, ctx, clock).error() == errc::not_found);
   // Without a kid, /other-cse's key is tried and the signature fails.
-  auto anonymous = jose::jwk::from_json([&] { json j = issuer_key->to_json(true); j.erase("kid"); return j; }());
+  const json issuer_jwk = issuer_key.use(e2e::signature_usage, clock, 0, 0)->key().to_json(true);
+  auto anonymous = jose::jwk::from_json([&] { json j = issuer_jwk; j.erase("kid"); return j; }());
   REQUIRE(anonymous);
-  auto cross2 = token::issue(forged, *anonymous, alg::es256);
+  auto anonymous_key = w.bind(std::move(*anonymous));
+  auto cross2 = token::issue(forged, anonymous_key, alg::es256, clock);
   REQUIRE(cross2);
   CHECK(token::verify(*cross2, ctx, clock).error() == errc::auth_failed);
 
@@ -286,8 +288,94 @@ TEST_CASE("oneM2M tokens: signed, nested and unsecured, verified as a Hosting CS
                                                            [](json& j) { j["nbf"] = -1; }}) {
     json j = token::to_json(c);
     edit(j);
-    auto t = jose::sign(as_bytes(j.dump()), *issuer_key, alg::es256);
+    auto t = jose::sign(as_bytes(j.dump()), issuer_key.use(e2e::signature_usage, clock, 0, 0)->key(), alg::es256);
     REQUIRE(t);
     CHECK(token::verify(*t, ctx, clock).error() == errc::invalid_encoding);
   }
+}
+
+// ---- ESData and token keys, reached only through their associations -----------------------------
+
+TEST_CASE("ESData keys are refused for another usage: encryption keys do not sign, signature keys do not encrypt",
+          "[esdata][bound]") {
+  world w;
+  auto hs = w.make({alg::hs256}, "signer");  // SUID 15
+  auto kw = w.make({alg::a256kw}, "wrap");   // SUID 14
+  // A signature key as a recipient, an encryption key as a signature-only signer.
+  esdata::protection to_signer{{{&hs, alg::a256kw}}};
+  CHECK(esdata::protect(as_bytes(reading), "application/json", to_signer, w.clock).error() == errc::wrong_usage);
+  // An HMAC key from a credential provisioned for ESData encryption (14).
+  w.cred.usage_ = suid::preprovisioned_esdata_encryption;
+  auto enc_hmac = *esdata::bind(*jose::jwk::symmetric(*secret::allocate(32), {alg::hs256}, "enc-hmac"), w.cred, w.who,
+                                w.data, w.clock);
+  esdata::protection sign_with_enc{{}, jose::enc::a256gcm, &enc_hmac, alg::hs256};
+  CHECK(esdata::protect(as_bytes(reading), "application/json", sign_with_enc, w.clock).error() == errc::wrong_usage);
+  // Nested sign-then-encrypt: the inner signature may use an encryption key (decision A14).
+  esdata::protection nested{{{&kw, alg::a256kw}}, jose::enc::a256gcm, &enc_hmac, alg::hs256};
+  auto sealed = esdata::protect(as_bytes(reading), "application/json", nested, w.clock);
+  REQUIRE(sealed);
+  esdata::bound_key* dec[] = {&kw};
+  esdata::bound_key* ver[] = {&enc_hmac};
+  CHECK(esdata::unprotect(sealed->value, sealed->content_info, {dec, ver, true, true}, w.clock));
+  // A signature-only value is not verified by an encryption key; a JWE is not opened by a signature key.
+  esdata::protection sig_only{{}, jose::enc::a256gcm, &hs, alg::hs256};
+  auto signed_value = esdata::protect(as_bytes(reading), "application/json", sig_only, w.clock);
+  REQUIRE(signed_value);
+  esdata::bound_key* wrong_ver[] = {&enc_hmac};
+  CHECK_FALSE(esdata::unprotect(signed_value->value, signed_value->content_info, {{}, wrong_ver}, w.clock));
+  esdata::protection to_kw{{{&kw, alg::a256kw}}};
+  auto encrypted = esdata::protect(as_bytes(reading), "application/json", to_kw, w.clock);
+  REQUIRE(encrypted);
+  auto hs_as_kw = w.bind(*jose::jwk::symmetric(*kw.use(esdata::encryption_usage, w.clock, 0, 0)->key().private_part().clone(),
+                                               {alg::a256kw, alg::hs256}, "wrap"));
+  CHECK(hs_as_kw.association().usage() == suid::preprovisioned_esdata_signature);
+  esdata::bound_key* wrong_dec[] = {&hs_as_kw};
+  auto refused = esdata::unprotect(encrypted->value, encrypted->content_info, {wrong_dec}, w.clock);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error() == errc::not_found);
+}
+
+TEST_CASE("ESData keys: refused past the hard limit and after the credential's end", "[esdata][bound]") {
+  world w;
+  auto k = jose::jwk::generate({alg::a128kw}, "counted");
+  REQUIRE(k);
+  auto once = *esdata::bind(std::move(*k), w.cred, w.who, w.data, w.clock, {.hard_messages = 2});
+  esdata::protection p{{{&once, alg::a128kw}}};
+  auto sealed = esdata::protect(as_bytes(reading), "application/json", p, w.clock);
+  REQUIRE(sealed);
+  esdata::bound_key* keys[] = {&once};
+  CHECK(esdata::unprotect(sealed->value, sealed->content_info, {keys}, w.clock));  // the second use
+  CHECK(esdata::protect(as_bytes(reading), "application/json", p, w.clock).error() == errc::limit_reached);
+  CHECK(esdata::unprotect(sealed->value, sealed->content_info, {keys}, w.clock).error() == errc::not_found);
+  CHECK(once.use(esdata::encryption_usage, w.clock, 0, 0).error() == errc::limit_reached);
+
+  world v;
+  v.data = *validity::make(t0, t0 + 365 * 24h);  // longer than the credential
+  auto capped = v.make({alg::a128kw}, "capped");
+  esdata::protection q{{{&capped, alg::a128kw}}};
+  v.clock.set(v.cred.lifetime().not_after());
+  CHECK(esdata::protect(as_bytes(reading), "application/json", q, v.clock).error() == errc::sa_expired);
+}
+
+TEST_CASE("Token keys: issuer keys sign only as signature keys, within their SA", "[token][bound]") {
+  world w;
+  w.data = *validity::make(t0 - 2h, t0 + 2h);
+  auto issuer = w.make({alg::es256}, "issuer-1");
+  const token::trusted_issuer issuers[] = {{"/in-cse", &issuer}};
+  token::context ctx{"Cae-meter-7", "/mn-cse-1", issuers, {}};
+  const auto c = sample_claims();
+  auto t = token::issue(c, issuer, alg::es256, w.clock);
+  REQUIRE(t);
+  CHECK(token::verify(*t, ctx, w.clock));
+  // An encryption key (SUID 14) issues no token.
+  w.cred.usage_ = suid::preprovisioned_esdata_encryption;
+  auto enc_key = *esdata::bind(*jose::jwk::generate({alg::es256}, "issuer-1"), w.cred, w.who, w.data, w.clock);
+  CHECK(token::issue(c, enc_key, alg::es256, w.clock).error() == errc::wrong_usage);
+  // The Hosting CSE holding the issuer's key as an encryption key verifies nothing with it.
+  const token::trusted_issuer wrong[] = {{"/in-cse", &enc_key}};
+  CHECK_FALSE(token::verify(*t, {"Cae-meter-7", "/mn-cse-1", wrong, {}}, w.clock));
+  // After the key's SA: refused, both ways.
+  w.clock.set(t0 + 2h + 1s);
+  CHECK(token::issue(c, issuer, alg::es256, w.clock).error() == errc::sa_expired);
+  CHECK_FALSE(token::verify(*t, ctx, w.clock));
 }

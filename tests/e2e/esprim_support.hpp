@@ -18,12 +18,13 @@ inline const time_point start = std::chrono::sys_days(std::chrono::year{2026} / 
 inline const std::string kid = "2B7E151628AED2A6ABF7158809CF4F3C@maf.sp.example.com";
 inline const std::string originator_from = "Cae-meter-7";
 
-inline symmetric_credential credential(const secret& key, entity_id holder, validity life) {
+inline symmetric_credential credential(const secret& key, entity_id holder, validity life,
+                                       suid usage = suid::maf_esprim) {
   auto k = key.clone();
   auto id = credential_id::make(credential_id_type::pairwise_esprim_key_id, kid);
   REQUIRE(k);
   REQUIRE(id);
-  auto c = symmetric_credential::make(std::move(*k), *id, suid::maf_esprim, std::move(holder), life);
+  auto c = symmetric_credential::make(std::move(*k), *id, usage, std::move(holder), life);
   REQUIRE(c);
   return std::move(*c);
 }

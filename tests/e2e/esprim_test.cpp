@@ -384,3 +384,84 @@ TEST_CASE("The replay cache grows and purges by expiry across many entries", "[e
   cache.purge(t0 + 21s);
   CHECK(cache.size() == 10000);
 }
+
+// ---- ESPrim keys, reached only through their associations ------------------------------------
+
+TEST_CASE("ESPrim refuses a pairwise key provisioned for another usage, on both sides", "[esprim][bound]") {
+  pair p;
+  for (suid other : {suid::maf_saef, suid::rspf_saef, suid::preprovisioned_esdata_encryption, suid::rspf_maf}) {
+    INFO(to_string(other));
+    esprim::pairwise_key k{esprim_support::credential(p.pairwise, p.self, p.key_life, other),
+                           esprim_support::originator_from};
+    auto o = esprim::originator::start(k, p.self, p.receiver_object, jose::enc::a256gcm, 30min, p.clock);
+    REQUIRE_FALSE(o);
+    CHECK(o.error() == esprim::error{rsc::esprim_unknown_key_id, errc::wrong_usage});
+    esprim::receiver rx(p.hosting);
+    CHECK(rx.add_pairwise_key({esprim_support::credential(p.pairwise, p.hosting, p.key_life, other),
+                               esprim_support::originator_from})
+              .error() == errc::wrong_usage);
+  }
+  // Every ESPrim SUID (13, 23, 33; 43 is a certificate) is accepted.
+  for (suid ok : {suid::preprovisioned_esprim, suid::rspf_esprim, suid::maf_esprim}) {
+    esprim::receiver rx(p.hosting);
+    CHECK(rx.add_pairwise_key({esprim_support::credential(p.pairwise, p.hosting, p.key_life, ok),
+                               esprim_support::originator_from}));
+  }
+}
+
+TEST_CASE("ESPrim session keys: refused after the session, after the pairwise key, past the limit, once closed",
+          "[esprim][bound]") {
+  const std::string req = esprim_support::request();
+  {  // past the originator's hard limit: two requests, not three
+    pair p;
+    auto o = esprim::originator::start(p.originator_key, p.self, p.receiver_object, jose::enc::a256gcm, 30min, p.clock,
+                                       {.hard_messages = 2});
+    REQUIRE(o);
+    REQUIRE(o->protect_request(as_bytes(req), p.clock));
+    REQUIRE(o->protect_request(as_bytes(req), p.clock));
+    auto third = o->protect_request(as_bytes(req), p.clock);
+    REQUIRE_FALSE(third);
+    CHECK(third.error() == esprim::error{rsc::esprim_encryption_error, errc::limit_reached});
+  }
+  {  // past the receiver's session limit: a request and its response, then nothing
+    pair p(1h, true, {.session_limits = {.hard_messages = 2}});
+    auto o = p.originator();
+    auto first = o.protect_request(as_bytes(req), p.clock);
+    auto got = p.rx.unprotect(*first, p.clock);
+    REQUIRE(got);
+    REQUIRE(p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock));
+    auto second = o.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, "req-2")), p.clock);
+    auto refused = p.rx.unprotect(*second, p.clock);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == esprim::error{rsc::esprim_unknown_key_id, errc::limit_reached});
+    CHECK(p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock).error().reason == errc::limit_reached);
+  }
+  {  // after the session (the rand objects' expiry): the Receiver answers nothing more
+    pair p(1h);
+    auto o = p.originator(jose::enc::a256gcm, 30min);
+    auto got = p.rx.unprotect(*o.protect_request(as_bytes(req), p.clock), p.clock);
+    REQUIRE(got);
+    p.clock.advance(30min + 1s);
+    CHECK(p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock).error().reason == errc::sa_expired);
+    CHECK(o.protect_request(as_bytes(req), p.clock).error().reason == errc::sa_expired);
+  }
+  {  // after the pairwise key's end, which caps the session
+    pair p(3h);
+    const validity short_life = *validity::make(p.clock.now() - 1h, p.clock.now() + 1h);
+    p.originator_key.credential = esprim_support::credential(p.pairwise, p.self, short_life);
+    auto o = p.originator(jose::enc::a256gcm, 2h);
+    p.clock.set(short_life.not_after());
+    CHECK(o.protect_request(as_bytes(req), p.clock).error().reason == errc::sa_expired);
+  }
+  {  // closed: nothing more is sealed or opened under it
+    pair p;
+    auto o = p.originator();
+    auto got = p.rx.unprotect(*o.protect_request(as_bytes(req), p.clock), p.clock);
+    auto resp = p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock);
+    REQUIRE(resp);
+    o.close();
+    CHECK(o.protect_request(as_bytes(req), p.clock).error().reason == errc::sa_expired);
+    CHECK(o.unprotect_response(*resp, p.clock).error().reason == errc::sa_expired);
+    CHECK(o.session().use(usage_scope::esprim, p.clock, 0, 0).error() == errc::sa_expired);
+  }
+}

@@ -1,6 +1,7 @@
 // Security associations: lifetime capped by the credential, limits, the registry
 // and the Registrar's originator check.
 #include "m2msec/credential/symmetric.hpp"
+#include "m2msec/sa/bound.hpp"
 #include "m2msec/sa/registry.hpp"
 
 #include <catch2/catch.hpp>
@@ -139,6 +140,12 @@ TEST_CASE("SA: soft and hard limits by time, messages and bytes", "[sa]") {
     CHECK(tighter.hard_messages == 20);
     CHECK(tighter.soft_messages == 10);
     CHECK(with_aead_limit<crypto::xchacha20_poly1305>({}).hard_messages == usage_limits::none);
+    // A hard limit below 7/8 of the bound, with no soft limit: the soft one follows it down,
+    // so that the limits stay consistent and an SA can be made with them.
+    auto few = with_aead_limit<crypto::aes_gcm<128>>({.hard_messages = 2});
+    CHECK(few.hard_messages == 2);
+    CHECK(few.soft_messages == 2);
+    CHECK(security_association::create(cse_pair(), c, requested_lifetime::session(1h), few, clk));
   }
 }
 
@@ -278,4 +285,125 @@ TEST_CASE("Credentials derived from Ke never outlive Ke (TS-0003 §10.7)", "[sa]
   CHECK(symmetric_credential::make(*secret::copy_of(bytes_view(raw, 8)), ke->id(), suid::rspf_saef, ke->holder(),
                                    ke->lifetime())
             .error() == errc::invalid_key_size);
+}
+
+// ---- keys bound to their association ---------------------------------------------------
+
+namespace {
+
+struct usage_credential {
+  credential_id cid = *credential_id::parse("12-k1@issuer.example.com");
+  validity life;
+  suid used_for;
+  const credential_id& id() const { return cid; }
+  const validity& lifetime() const { return life; }
+  suid usage() const { return used_for; }
+};
+
+sa::bound<secret> bound_key(const usage_credential& c, usage_limits limits, const manual_clock& clk,
+                            duration session = 1h) {
+  byte k[32];
+  for (int i = 0; i < 32; ++i) k[i] = static_cast<byte>(i + 1);
+  auto b = sa::bound<secret>::create(*secret::copy_of(k), cse_pair(), c, requested_lifetime::session(session), limits,
+                                     clk);
+  REQUIRE(b);
+  return std::move(*b);
+}
+
+}  // namespace
+
+TEST_CASE("sa::bound: the key is reached only through a checked, counted use", "[sa][bound]") {
+  const usage_credential c{.life = *validity::make(t0 - 1h, t0 + 2h), .used_for = suid::rspf_saef};
+  manual_clock clk(t0);
+  auto b = bound_key(c, {.hard_messages = 3}, clk);
+  CHECK(b.association().usage() == suid::rspf_saef);
+
+  auto g = b.use(usage_scope::saef, clk, 10);
+  REQUIRE(g);
+  CHECK(g->key().size() == 32);
+  CHECK(g->key().expose()[0] == 1);
+  CHECK(g->status() == sa_status::ok);
+  CHECK(b.association().messages() == 1);
+  CHECK(b.association().bytes() == 10);
+
+  // A handshake keys a channel without counting a message.
+  REQUIRE(b.use(usage_scope::saef, clk, 0, 0));
+  CHECK(b.association().messages() == 1);
+
+  // Another usage, whatever the association says: refused, nothing counted.
+  for (auto other : {usage_scope::mef, usage_scope::maf, usage_scope::esprim, usage_scope::esdata_encryption,
+                     usage_scope::esdata_signature}) {
+    auto r = b.use(other, clk, 10);
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::wrong_usage);
+  }
+  CHECK(b.use({usage_scope::mef, usage_scope::maf}, clk, 1).error() == errc::wrong_usage);
+  CHECK(b.use({usage_scope::esprim, usage_scope::saef}, clk, 1));  // a set that includes it
+  CHECK(b.association().messages() == 2);
+
+  // The hard limit: the third use passes, the fourth kills the association for good.
+  REQUIRE(b.use(usage_scope::saef, clk, 1));
+  CHECK(b.use(usage_scope::saef, clk, 1).error() == errc::limit_reached);
+  CHECK(b.use(usage_scope::saef, clk, 0, 0).error() == errc::limit_reached);
+  CHECK(b.association().check_at(t0).error() == errc::limit_reached);
+}
+
+TEST_CASE("sa::bound: refused after the SA's end, after the credential's end, once closed, before its start",
+          "[sa][bound]") {
+  const usage_credential c{.life = *validity::make(t0 - 1h, t0 + 2h), .used_for = suid::preprovisioned_esprim};
+  {  // the SA's end (a 30-minute session)
+    manual_clock clk(t0);
+    auto b = bound_key(c, {}, clk, 30min);
+    clk.set(b.association().lifetime().not_after());
+    CHECK(b.use(usage_scope::esprim, clk, 1));
+    clk.advance(1ns);
+    CHECK(b.use(usage_scope::esprim, clk, 1).error() == errc::sa_expired);
+    clk.set(t0);  // and it stays over, even if the clock goes back
+    CHECK(b.use(usage_scope::esprim, clk, 1).error() == errc::sa_expired);
+  }
+  {  // the credential's end: a session asked past it ends strictly before it
+    manual_clock clk(t0);
+    auto b = bound_key(c, {}, clk, 24h);
+    CHECK(b.association().lifetime().not_after() < c.life.not_after());
+    clk.set(c.life.not_after());
+    CHECK(b.use(usage_scope::esprim, clk, 1).error() == errc::sa_expired);
+  }
+  {  // closed (revoked credential, closed channel)
+    manual_clock clk(t0);
+    auto b = bound_key(c, {}, clk);
+    b.association().close();
+    CHECK(b.use(usage_scope::esprim, clk, 1).error() == errc::sa_expired);
+  }
+  {  // a clock before the SA's start
+    manual_clock clk(t0);
+    auto b = bound_key(c, {}, clk);
+    clk.set(t0 - 1s);
+    CHECK(b.use(usage_scope::esprim, clk, 1).error() == errc::not_yet_valid);
+    CHECK(b.association().messages() == 0);
+  }
+  {  // an expired credential makes no bound key at all
+    manual_clock clk(c.life.not_after() + 1s);
+    CHECK(sa::bound<secret>::create(*secret::allocate(32), cse_pair(), c, requested_lifetime::session(1h), {}, clk)
+              .error() == errc::expired);
+  }
+  {  // the clock at the edge of time_point: no overflow, refused as expired
+    manual_clock clk(time_point::max());
+    const usage_credential forever{.life = *validity::make(t0, time_point::max()), .used_for = suid::rspf_saef};
+    CHECK_FALSE(sa::bound<secret>::create(*secret::allocate(32), cse_pair(), forever, requested_lifetime::session(1h),
+                                          {}, clk));
+  }
+}
+
+TEST_CASE("Key usage: every SUID is refused for every scope but its own", "[sa][bound]") {
+  const usage_scope scopes[] = {usage_scope::mef, usage_scope::maf, usage_scope::saef, usage_scope::esprim,
+                                usage_scope::esdata_encryption, usage_scope::esdata_signature};
+  int allowed = 0;
+  for (suid s : all_suids)
+    for (auto want : scopes) {
+      const bool ok = check_usage(s, want).has_value();
+      CHECK(ok == (scope_of(s) == want));
+      if (!ok) CHECK(check_usage(s, want).error() == errc::wrong_usage);
+      allowed += ok;
+    }
+  CHECK(allowed == static_cast<int>(std::size(all_suids)));
 }

@@ -240,13 +240,13 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   // ESPrim), and the association must still be usable now: after it ends, or on
   // a channel of another usage, nothing is exported.
   [[nodiscard]] result<secret> export_key(std::string_view label, std::size_t length = exporter_size) {
-    if (!active()) return fail(errc::invalid_argument);
     const auto wanted = exporter_usage(label);
     if (!wanted) return fail(wanted.error());
     security_association* sa = association();
     if (sa == nullptr) return fail(errc::security_association_required);
     if (auto u = check_usage(sa->usage(), *wanted); !u) return fail(u.error());
-    if (!sa->usable_at(clock_->now())) return fail(errc::sa_expired);
+    if (auto r = sa->check_at(clock_->now()); !r) return fail(r.error());
+    if (!active()) return fail(errc::invalid_argument);
     return backend::botan_detail::guard([&]() -> result<secret> {
       const auto k = engine_->key_material_export(std::string(label), "", length);
       return secret::copy_of(bytes_view(k.begin(), k.size()));

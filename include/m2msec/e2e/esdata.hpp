@@ -20,7 +20,7 @@
 
 #include "m2msec/e2e/jose/jwe.hpp"
 #include "m2msec/e2e/jose/jws.hpp"
-#include "m2msec/sa/bound.hpp"
+#include "m2msec/e2e/bound_jwk.hpp"
 
 namespace m2msec::esdata {
 
@@ -70,7 +70,10 @@ struct content_info {
 
 // A JWK bound to an SA: the key may be used only within the SA's lifetime and
 // limits, and only for its credential's usage.
-using bound_key = sa::bound<jose::jwk>;
+using bound_key = e2e::bound_jwk;
+using e2e::encryption_usage;
+using e2e::nested_signature_usage;
+using e2e::signature_usage;
 
 // TS-0003 §8.5: an ESData key lives as long as the data it protects. The SA runs
 // over `data_validity`, cut to end strictly before the credential the key belongs
@@ -81,10 +84,6 @@ template <credential C, clock Clock>
   return bound_key::create(std::move(key), std::move(who), cred, requested_lifetime::data(data_validity), limits, clk);
 }
 
-// The usages of ESData keys (TS-0004 §6.3.4.2.39; decision A14 for nested signatures).
-inline constexpr usage_scope encryption_usage = usage_scope::esdata_encryption;
-inline constexpr usage_scope signature_usage = usage_scope::esdata_signature;
-inline constexpr usages nested_signature_usage{usage_scope::esdata_encryption, usage_scope::esdata_signature};
 
 // How to protect a value. No recipients: signature-only. A signer and
 // recipients: nested sign-then-encrypt (the JWS compact is the JWE plaintext,
@@ -127,28 +126,12 @@ namespace detail {
 inline bool is_json_form(content_security f) {
   return f == content_security::jose_json || f == content_security::jose_json_base64;
 }
-// The bound keys usable now for `wanted`, as JWK pointers for the JOSE layer:
-// each reached through a use that counts nothing; the one that opens the object
-// is then counted.
-template <clock Clock>
-std::vector<const jose::jwk*> usable(std::span<bound_key* const> keys, usages wanted, const Clock& clk,
-                                     std::vector<bound_key*>& which) {
-  std::vector<const jose::jwk*> out;
-  for (bound_key* k : keys)
-    if (k != nullptr) {
-      if (auto g = k->use(wanted, clk, 0, 0)) {
-        out.push_back(&g->key());
-        which.push_back(k);
-      }
-    }
-  return out;
-}
 // Verifies a parsed JWS with the verification keys usable now and counts the use.
 template <clock Clock>
 result<byte_vector> verify_with(jose::parsed_jws&& s, std::span<bound_key* const> keys, usages wanted,
                                 const Clock& clk) {
   std::vector<bound_key*> signers;
-  const auto vkeys = usable(keys, wanted, clk, signers);
+  const auto vkeys = e2e::usable(keys, wanted, clk, signers);
   auto v = jose::verify(std::move(s), vkeys);
   if (!v) return fail(v.error());
   if (v->key >= signers.size()) return fail(errc::auth_failed);  // an unsecured JWS proves nothing here
@@ -241,7 +224,7 @@ template <clock Clock>
     auto p = jose::parse_jwe(value, want.policy);
     if (!p) return fail(p.error());
     std::vector<bound_key*> which;
-    const auto keys = detail::usable(want.decryption_keys, encryption_usage, clk, which);
+    const auto keys = e2e::usable(want.decryption_keys, encryption_usage, clk, which);
     auto d = jose::decrypt(std::move(*p), keys);
     if (!d) return fail(d.error());
     if (auto u = which[d->key]->use(encryption_usage, clk, d->plaintext.size()); !u) {

@@ -295,10 +295,12 @@ class originator {
  public:
   // TS-0003 §8.4.2 phase B: checks the receiver's object (unexpired, HMAC-SHA256
   // offered, `e` offered), makes the originator object (expiry no later than the
-  // receiver's, nor than now + lifetime), derives sessionESPrimKey into an SA.
+  // receiver's, nor than now + lifetime), derives sessionESPrimKey into an SA
+  // with `limits` (and AES-GCM's usage limit).
   template <clock Clock>
   [[nodiscard]] static outcome<originator> start(const pairwise_key& key, entity_id self, const rand_object& receiver,
-                                                 jose::enc e, duration lifetime, const Clock& clk) {
+                                                 jose::enc e, duration lifetime, const Clock& clk,
+                                                 usage_limits limits = {}) {
     const time_point now = clk.now();
     if (auto u = check_usage(key.credential.usage(), usage_scope::esprim); !u)
       return refuse(rsc::esprim_unknown_key_id, u.error());
@@ -316,7 +318,7 @@ class originator {
     if (!k) return refuse(rsc::esprim_encryption_error, k.error());
     auto session = sa::bound<secret>::create(std::move(*k), {std::move(self), key.credential.id()}, key.credential,
                                              requested_lifetime::session(mine->expiry - now),
-                                             with_aead_limit<crypto::aes256_gcm>({}), clk);
+                                             with_aead_limit<crypto::aes256_gcm>(limits), clk);
     if (!session) return refuse(rsc::esprim_unknown_key_id, session.error());
     return originator(key.credential.id().value(), std::move(*mine), receiver, e, std::move(*session));
   }
@@ -398,6 +400,7 @@ class originator {
 struct receiver_options {
   std::size_t max_sessions = 4096;
   std::size_t replay_entries = 65536;
+  usage_limits session_limits{};  // each session's, besides AES-GCM's usage limit
   std::vector<std::uint8_t> key_gen_ids{key_gen_hmac_sha256};
   std::vector<std::uint8_t> protocol_ids{jwe_a128gcm, jwe_a192gcm, jwe_a256gcm};
 };
@@ -605,7 +608,7 @@ class receiver {
     if (!sk) return refuse(rsc::esprim_decryption_error, sk.error());
     auto session = sa::bound<secret>::create(std::move(*sk), {self_, key.credential.id()}, key.credential,
                                              requested_lifetime::session(left),
-                                             with_aead_limit<crypto::aes256_gcm>({}), clk);
+                                             with_aead_limit<crypto::aes256_gcm>(opt_.session_limits), clk);
     if (!session) return refuse(rsc::esprim_unknown_key_id, session.error());
     return session_entry{std::move(*session), e};
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "m2msec/core/clock.hpp"
+#include "m2msec/e2e/bound_jwk.hpp"
 #include "m2msec/e2e/jose/jwe.hpp"
 #include "m2msec/e2e/jose/jws.hpp"
 
@@ -99,21 +100,32 @@ inline result<time_point> from_numeric_date(const json& j) {
 
 // ---- issuing ---------------------------------------------------------------------------------
 
+// Token keys are bound JWKs: signed with a signature key, nested tokens encrypted
+// with an encryption key (decision A15).
+using e2e::bound_jwk;
+
 // A signed token: JWS compact, "typ":"JWT".
-[[nodiscard]] inline result<std::string> issue(const claims& c, const jose::jwk& key, jose::alg a) {
+template <clock Clock>
+[[nodiscard]] result<std::string> issue(const claims& c, bound_jwk& key, jose::alg a, const Clock& clk) {
   const std::string body = to_json(c).dump();
-  return jose::sign(as_bytes(body), key, a, json{{"typ", "JWT"}});
+  auto g = key.use(e2e::signature_usage, clk, body.size());
+  if (!g) return fail(g.error());
+  return jose::sign(as_bytes(body), g->key(), a, json{{"typ", "JWT"}});
 }
 // A nested token: the signed JWT encrypted for the Hosting CSE, "cty":"JWT".
-[[nodiscard]] inline result<std::string> issue_nested(const claims& c, const jose::jwk& signer, jose::alg a,
-                                                      const jose::jwk& recipient, jose::alg key_alg,
-                                                      jose::enc e = jose::enc::a256gcm) {
-  auto inner = issue(c, signer, a);
+template <clock Clock>
+[[nodiscard]] result<std::string> issue_nested(const claims& c, bound_jwk& signer, jose::alg a, bound_jwk& recipient,
+                                               jose::alg key_alg, const Clock& clk, jose::enc e = jose::enc::a256gcm) {
+  auto to = recipient.use(e2e::encryption_usage, clk, 0, 0);  // checked first, counted once sealed
+  if (!to) return fail(to.error());
+  auto inner = issue(c, signer, a, clk);
   if (!inner) return fail(inner.error());
+  auto g = recipient.use(e2e::encryption_usage, clk, inner->size());
+  if (!g) return fail(g.error());
   jose::jwe_options o;
   o.encryption = e;
   o.protected_header = {{"cty", "JWT"}};
-  return jose::encrypt(as_bytes(*inner), recipient, key_alg, o);
+  return jose::encrypt(as_bytes(*inner), g->key(), key_alg, o);
 }
 // TS-0003 §7.3.2.4: an unsecured token, only when the issuer asks for one.
 [[nodiscard]] inline result<std::string> issue_unsecured(const claims& c) {
@@ -126,7 +138,7 @@ inline result<time_point> from_numeric_date(const json& j) {
 // An issuer the Hosting CSE trusts, and the key its tokens are signed with.
 struct trusted_issuer {
   std::string name;
-  const jose::jwk* key = nullptr;
+  bound_jwk* key = nullptr;
 };
 
 // What the Hosting CSE knows when a token is presented.
@@ -134,7 +146,7 @@ struct context {
   std::string_view originator;                 // the request's From: must be the holder (azp)
   std::string_view hosting_cse;                // must be in aud
   std::span<const trusted_issuer> issuers{};   // a token verifies only with its own issuer's key
-  std::span<const jose::jwk* const> decryption_keys{};  // for nested tokens
+  std::span<bound_jwk* const> decryption_keys{};  // for nested tokens
   duration leeway = std::chrono::seconds(0);   // clock skew allowed on nbf and exp
   bool allow_unsecured = false;                // accept "alg":"none" (no key proves anything)
   jose::limits bounds{};
@@ -157,8 +169,14 @@ template <clock Clock>
   if (jose::detail::is_compact_jwe(token)) {  // a JWE: must carry a JWT
     auto p = jose::parse_jwe(token, pol);
     if (!p) return fail(p.error());
-    auto d = jose::decrypt(std::move(*p), ctx.decryption_keys);
+    std::vector<bound_jwk*> which;
+    const auto keys = e2e::usable(ctx.decryption_keys, e2e::encryption_usage, clk, which);
+    auto d = jose::decrypt(std::move(*p), keys);
     if (!d) return fail(d.error());
+    if (auto u = which[d->key]->use(e2e::encryption_usage, clk, d->plaintext.size()); !u) {
+      ct::wipe(d->plaintext);
+      return fail(u.error());
+    }
     auto cty = jose::string_member(d->header, "cty");
     if (!cty || !*cty || **cty != "JWT") return fail(errc::invalid_encoding);
     nested.assign(d->plaintext.begin(), d->plaintext.end());
@@ -175,14 +193,21 @@ template <clock Clock>
   auto c = claims_from_json(*body);
   if (!c) return fail(c.error());
   // The keys of the issuer the token names, and no other's.
-  std::vector<const jose::jwk*> keys;
+  std::vector<bound_jwk*> named;
   for (const auto& i : ctx.issuers)
-    if (i.name == c->issuer && i.key != nullptr) keys.push_back(i.key);
+    if (i.name == c->issuer && i.key != nullptr) named.push_back(i.key);
   const bool unsecured = s->signatures[0].algorithm == jose::alg::none;
-  if (!unsecured && keys.empty()) return fail(errc::not_authorized);
-  if (unsecured) keys.clear();
+  if (!unsecured && named.empty()) return fail(errc::not_authorized);
+  if (unsecured) named.clear();
+  std::vector<bound_jwk*> which;
+  const auto keys = e2e::usable(named, e2e::signature_usage, clk, which);
+  const std::size_t body_size = s->payload.size();
   auto v = jose::verify(std::move(*s), keys);
   if (!v) return fail(v.error());
+  if (!unsecured) {
+    if (v->key >= which.size()) return fail(errc::auth_failed);
+    if (auto u = which[v->key]->use(e2e::signature_usage, clk, body_size); !u) return fail(u.error());
+  }
   const time_point now = clk.now();
   if (now + ctx.leeway < c->not_before) return fail(errc::not_yet_valid);
   if (now - ctx.leeway >= c->not_after) return fail(errc::expired);

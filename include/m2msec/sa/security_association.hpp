@@ -69,7 +69,8 @@ template <class Alg>
   constexpr std::uint64_t cap = aead_usage_limit<Alg>::messages;
   if (cap == usage_limits::none) return l;
   if (l.hard_messages == usage_limits::none || l.hard_messages > cap) l.hard_messages = cap;
-  const std::uint64_t soft = cap - cap / 8;  // ask for a rekey at 7/8 of the bound
+  // Ask for a rekey at 7/8 of the bound, or at the caller's own hard limit if lower.
+  const std::uint64_t soft = std::min(cap - cap / 8, l.hard_messages);
   if (l.soft_messages == usage_limits::none || l.soft_messages > soft) l.soft_messages = soft;
   return l;
 }
@@ -144,6 +145,13 @@ class security_association {
   }
   // Whether the association could still be used at `now` (no counting).
   [[nodiscard]] bool usable_at(time_point now) const noexcept { return !dead_ && lifetime_.contains(now); }
+  // The same, with the reason when it could not: what use_at() would refuse with.
+  [[nodiscard]] result<void> check_at(time_point now) const noexcept {
+    if (dead_) return fail(*dead_);
+    if (now < lifetime_.not_before()) return fail(errc::not_yet_valid);
+    if (now > lifetime_.not_after()) return fail(errc::sa_expired);
+    return {};
+  }
 
   // Ends the association now (closed channel, revoked credential): every later use fails.
   void close() noexcept {
