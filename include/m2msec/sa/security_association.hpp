@@ -130,7 +130,7 @@ class security_association {
     if (now > lifetime_.not_after()) return kill(errc::sa_expired);
     const std::uint64_t messages = messages_ + count;
     const std::uint64_t total = bytes_ + bytes;
-    if (total < bytes_ || messages < messages_ ||  // wrapped
+    if (total < bytes_ || (count > 1 && messages < messages_) ||  // wrapped
         (limits_.hard_messages != usage_limits::none && messages > limits_.hard_messages) ||
         (limits_.hard_bytes != usage_limits::none && total > limits_.hard_bytes))
       return kill(errc::limit_reached);
