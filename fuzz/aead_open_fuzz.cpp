@@ -4,7 +4,7 @@
 // verdict and the same plaintext; whatever opens must re-seal to the input.
 #include <cstdlib>
 
-#include "m2msec/crypto/aead.hpp"
+#include "m2msec/backend/aead.hpp"
 
 namespace {
 

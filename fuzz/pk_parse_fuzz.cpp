@@ -4,8 +4,8 @@
 // verify; X25519 must give the same answer on both backends.
 #include <cstdlib>
 
-#include "m2msec/crypto/key_agreement.hpp"
-#include "m2msec/crypto/signature.hpp"
+#include "m2msec/backend/key_agreement.hpp"
+#include "m2msec/backend/signature.hpp"
 
 namespace {
 

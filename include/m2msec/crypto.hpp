@@ -1,11 +1,11 @@
 // m2msec: every primitive on every backend.
 #pragma once
 
-#include "m2msec/crypto/aead.hpp"
-#include "m2msec/crypto/kdf.hpp"
-#include "m2msec/crypto/key_agreement.hpp"
-#include "m2msec/crypto/keywrap.hpp"
-#include "m2msec/crypto/mac.hpp"
-#include "m2msec/crypto/public_random.hpp"
-#include "m2msec/crypto/random.hpp"
-#include "m2msec/crypto/signature.hpp"
+#include "m2msec/backend/aead.hpp"
+#include "m2msec/kdf/hkdf.hpp"
+#include "m2msec/backend/key_agreement.hpp"
+#include "m2msec/backend/keywrap.hpp"
+#include "m2msec/backend/mac.hpp"
+#include "m2msec/backend/public_random.hpp"
+#include "m2msec/backend/random.hpp"
+#include "m2msec/backend/signature.hpp"

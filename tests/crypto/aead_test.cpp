@@ -1,6 +1,6 @@
 // AEAD conformance, run over every AEAD policy of every backend, and a
 // differential test where both backends have the algorithm.
-#include "m2msec/crypto/aead.hpp"
+#include "m2msec/backend/aead.hpp"
 
 #include <catch2/catch.hpp>
 

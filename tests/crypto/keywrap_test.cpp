@@ -1,6 +1,6 @@
 // AES key wrap: the RFC 3394 §4 vectors, Botan's own rfc3394_keywrap as an
 // independent implementation, and tamper checks.
-#include "m2msec/crypto/keywrap.hpp"
+#include "m2msec/backend/keywrap.hpp"
 #include "m2msec/core/encoding.hpp"
 
 #include <botan/rfc3394.h>

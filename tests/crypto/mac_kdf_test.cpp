@@ -1,7 +1,7 @@
 // MAC and HKDF conformance over every backend, differential tests, and checks
 // against Botan's own HKDF as an independent implementation.
-#include "m2msec/crypto/kdf.hpp"
-#include "m2msec/crypto/mac.hpp"
+#include "m2msec/kdf/hkdf.hpp"
+#include "m2msec/backend/mac.hpp"
 
 #include <botan/kdf.h>
 #include <catch2/catch.hpp>

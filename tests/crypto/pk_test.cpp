@@ -1,9 +1,9 @@
 // Key agreement, signatures, RSA-OAEP and random bytes: conformance over every
 // backend, and cross-backend checks where both have the algorithm.
-#include "m2msec/crypto/key_agreement.hpp"
-#include "m2msec/crypto/public_random.hpp"
-#include "m2msec/crypto/random.hpp"
-#include "m2msec/crypto/signature.hpp"
+#include "m2msec/backend/key_agreement.hpp"
+#include "m2msec/backend/public_random.hpp"
+#include "m2msec/backend/random.hpp"
+#include "m2msec/backend/signature.hpp"
 #include "m2msec/core/encoding.hpp"
 
 #include <catch2/catch.hpp>

@@ -10,7 +10,7 @@
 #include <cctype>
 #include <random>
 
-#include "m2msec/e2e/jose.hpp"
+#include "m2msec/jose.hpp"
 
 using namespace m2msec;
 using namespace m2msec::jose;

@@ -1,6 +1,6 @@
 // Wycheproof AEAD vectors (AES-GCM, AES-CCM, ChaCha20-Poly1305, XChaCha20-Poly1305)
 // on every backend that has the algorithm. Each valid vector is opened and sealed.
-#include "m2msec/crypto/aead.hpp"
+#include "m2msec/backend/aead.hpp"
 
 #include "support/wycheproof.hpp"
 

@@ -1,7 +1,7 @@
 // Wycheproof HMAC, HKDF and AES key wrap vectors on every backend that has them.
-#include "m2msec/crypto/kdf.hpp"
-#include "m2msec/crypto/keywrap.hpp"
-#include "m2msec/crypto/mac.hpp"
+#include "m2msec/kdf/hkdf.hpp"
+#include "m2msec/backend/keywrap.hpp"
+#include "m2msec/backend/mac.hpp"
 
 #include "support/wycheproof.hpp"
 

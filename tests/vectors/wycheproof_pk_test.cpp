@@ -1,7 +1,7 @@
 // Wycheproof public-key vectors: X25519, ECDH P-256/384/521, Ed25519,
 // ECDSA P-256/384/521 (DER and P1363), RSA PKCS#1 v1.5, PSS and OAEP.
-#include "m2msec/crypto/key_agreement.hpp"
-#include "m2msec/crypto/signature.hpp"
+#include "m2msec/backend/key_agreement.hpp"
+#include "m2msec/backend/signature.hpp"
 
 #include "support/wycheproof.hpp"
 

@@ -23,7 +23,7 @@
 #include "m2msec/backend/botan/tls_rng.hpp"
 #include "m2msec/credential/certificate.hpp"
 #include "m2msec/credential/symmetric.hpp"
-#include "m2msec/crypto/random.hpp"
+#include "m2msec/backend/random.hpp"
 #include "m2msec/kdf/key_schedule.hpp"
 #include "m2msec/sa/bound.hpp"
 #include "m2msec/sa/registry.hpp"
@@ -247,7 +247,7 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     if (auto u = check_usage(sa->usage(), *wanted); !u) return fail(u.error());
     if (auto r = sa->check_at(clock_->now()); !r) return fail(r.error());
     if (!active()) return fail(errc::invalid_argument);
-    return backend::botan_detail::guard([&]() -> result<secret> {
+    return backend::guard([&]() -> result<secret> {
       const auto k = engine_->key_material_export(std::string(label), "", length);
       return secret::copy_of(bytes_view(k.begin(), k.size()));
     });
@@ -297,7 +297,7 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   }
 
   result<void> load_own(const own_certificate& own) {
-    return backend::botan_detail::guard([&]() -> result<void> {
+    return backend::guard([&]() -> result<void> {
       Botan::DataSource_Memory chain(own.chain_pem);
       while (!chain.end_of_data()) {
         try {
@@ -405,7 +405,7 @@ class channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   void tls_examine_extensions(const Botan::TLS::Extensions& ext, Botan::TLS::Connection_Side side) override {
     if (side != Botan::TLS::CLIENT || !server_setup_) return;
     const auto* sni = ext.get<Botan::TLS::Server_Name_Indicator>();
-    if (!sni || !id_detail::iequal(sni->host_name(), options_.server_name)) {
+    if (!sni || !iequal_ascii(sni->host_name(), options_.server_name)) {
       fail_with(errc::name_mismatch);
       throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::UNRECOGNIZED_NAME, "server name");
     }

@@ -35,7 +35,7 @@ enum class ni_algorithm { sha256, sha256_128, sha256_120 };
 }
 // RFC 6920 §3: ni:///<alg>;<base64url digest>, the digest truncated for -128 and -120.
 [[nodiscard]] inline std::string ni_uri(bytes_view data, ni_algorithm a) {
-  const auto d = backend::botan_detail::sha256(data);
+  const auto d = backend::x509::sha256(data);
   return "ni:///" + std::string(ni_name(a)) + ";" + base64url_encode(bytes_view(d).first(ni_size(a)));
 }
 // Matched by recomputation (TS-0003 §10.1.2), in constant time over the digest.
@@ -45,7 +45,7 @@ enum class ni_algorithm { sha256, sha256_128, sha256_120 };
     if (!uri.starts_with(prefix)) continue;
     auto given = base64url_decode(uri.substr(prefix.size()));
     if (!given || given->size() != ni_size(a)) return false;
-    const auto d = backend::botan_detail::sha256(data);
+    const auto d = backend::x509::sha256(data);
     return ct::equal(bytes_view(d).first(ni_size(a)), *given);
   }
   return false;
@@ -55,7 +55,7 @@ namespace cert_detail {
 // Decision: a certificate's Credential-ID value is the base64url SHA-256 of its
 // SubjectPublicKeyInfo: unique, and in the Credential-ID alphabet.
 inline credential_id key_credential_id(credential_id_type t, bytes_view spki) {
-  const auto d = backend::botan_detail::sha256(spki);
+  const auto d = backend::x509::sha256(spki);
   return *credential_id::make(t, base64url_encode(d));
 }
 }  // namespace cert_detail
@@ -129,7 +129,7 @@ class expected_name {
 class certificate {
  public:
   [[nodiscard]] static result<certificate> parse(bytes_view der_or_pem) {
-    auto f = backend::botan_detail::read_certificate(der_or_pem);
+    auto f = backend::x509::read_certificate(der_or_pem);
     if (!f) return fail(f.error());
     // TS-0003 §10.1.1: the common profile.
     if (f->signature_oid != ecdsa_with_sha256_oid) return fail(errc::profile_violation);
@@ -148,7 +148,7 @@ class certificate {
     using F = expected_name::flavour;
     auto in = [&](const std::vector<std::string>& names, bool dns) {
       for (const auto& n : names)
-        if (dns ? id_detail::iequal(n, e.value()) : n == e.value()) return true;
+        if (dns ? iequal_ascii(n, e.value()) : n == e.value()) return true;
       return false;
     };
     bool ok = false;
@@ -174,9 +174,9 @@ class certificate {
   [[nodiscard]] result<validity> own_validity() const noexcept { return validity::make(f_.not_before, f_.not_after); }
 
  private:
-  certificate(backend::botan_detail::certificate_fields f, byte_vector point)
+  certificate(backend::x509::certificate_fields f, byte_vector point)
       : f_(std::move(f)), point_(std::move(point)) {}
-  backend::botan_detail::certificate_fields f_;
+  backend::x509::certificate_fields f_;
   byte_vector point_;
 };
 
@@ -184,10 +184,10 @@ class certificate {
 class trust_anchors {
  public:
   [[nodiscard]] result<void> add(bytes_view der_or_pem) noexcept { return store_.add(der_or_pem); }
-  [[nodiscard]] const backend::botan_detail::trust_store& store() const noexcept { return store_; }
+  [[nodiscard]] const backend::x509::trust_store& store() const noexcept { return store_; }
 
  private:
-  backend::botan_detail::trust_store store_;
+  backend::x509::trust_store store_;
 };
 
 // A certificate a peer presented, trusted: its name matched exactly and its path

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "m2msec/credential/symmetric.hpp"
-#include "m2msec/crypto/aead.hpp"
-#include "m2msec/crypto/random.hpp"
+#include "m2msec/backend/aead.hpp"
+#include "m2msec/backend/random.hpp"
 
 namespace m2msec {
 

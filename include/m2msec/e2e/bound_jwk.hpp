@@ -2,7 +2,7 @@
 // security association, and the usages such keys serve.
 #pragma once
 
-#include "m2msec/e2e/jose/jwk.hpp"
+#include "m2msec/jose/jwk.hpp"
 #include "m2msec/sa/bound.hpp"
 
 namespace m2msec::e2e {

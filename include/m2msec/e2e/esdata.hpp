@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "m2msec/e2e/jose/jwe.hpp"
-#include "m2msec/e2e/jose/jws.hpp"
+#include "m2msec/jose/jwe.hpp"
+#include "m2msec/jose/jws.hpp"
 #include "m2msec/e2e/bound_jwk.hpp"
 
 namespace m2msec::esdata {
@@ -218,7 +218,7 @@ template <clock Clock>
 
   // A JWE has five compact parts or "ciphertext"; anything else is a JWS.
   const bool is_jwe = json_text ? value.find("\"ciphertext\"") != std::string_view::npos
-                                : jose::detail::is_compact_jwe(value);
+                                : jose::is_compact_jwe(value);
   byte_vector payload;
   if (is_jwe) {
     auto p = jose::parse_jwe(value, want.policy);

@@ -16,7 +16,7 @@
 
 #include "m2msec/core/rsc.hpp"
 #include "m2msec/credential/symmetric.hpp"
-#include "m2msec/e2e/jose/jwe.hpp"
+#include "m2msec/jose/jwe.hpp"
 #include "m2msec/e2e/replay_cache.hpp"
 #include "m2msec/sa/bound.hpp"
 
@@ -205,10 +205,10 @@ inline std::string esprim_members(std::string_view kid, std::string_view ori, st
                                   std::string_view cty) {
   std::string m;
   m.reserve(kid.size() + ori.size() + rri.size() + cty.size() + 40);
-  jose::detail::append_string_member(m, "kid", kid);
-  jose::detail::append_string_member(m, "ori", ori);
-  jose::detail::append_string_member(m, "rri", rri);
-  if (!cty.empty()) jose::detail::append_string_member(m, "cty", cty);
+  jose::append_string_member(m, "kid", kid);
+  jose::append_string_member(m, "ori", ori);
+  jose::append_string_member(m, "rri", rri);
+  if (!cty.empty()) jose::append_string_member(m, "cty", cty);
   return m;
 }
 
@@ -220,7 +220,7 @@ inline std::string esprim_members(std::string_view kid, std::string_view ori, st
 // that is a string.
 inline std::optional<std::string> from_of(std::string_view primitive) {
   constexpr std::size_t max_depth = 64;
-  jose::detail::json_reader r(primitive);
+  jose::json_reader r(primitive);
   std::optional<std::string> from;
   auto member = [&](std::string_view name, std::size_t depth) {
     if (name != "fr") return r.skip(depth, max_depth);
@@ -525,7 +525,7 @@ class receiver {
     if (!g) return refuse(rsc::esprim_unknown_key_id, g.error());
     replay_cache::object_id seen{};
     std::copy(p->iv.begin(), p->iv.end(), seen.begin());
-    std::copy(p->sealed.end() - jose::detail::tag_size, p->sealed.end(), seen.begin() + jose::detail::iv_size);
+    std::copy(p->sealed.end() - jose::tag_size, p->sealed.end(), seen.begin() + jose::iv_size);
     replays_.prefetch(seen);
     auto plaintext = jose::decrypt_direct(std::move(*p), g->key().expose());
     if (!plaintext) return refuse(rsc::esprim_bad_mac, plaintext.error());

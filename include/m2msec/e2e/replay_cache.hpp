@@ -16,7 +16,7 @@
 #include "m2msec/core/bytes.hpp"
 #include "m2msec/core/clock.hpp"
 #include "m2msec/core/result.hpp"
-#include "m2msec/crypto/random.hpp"
+#include "m2msec/backend/random.hpp"
 
 namespace m2msec {
 

@@ -15,8 +15,8 @@
 
 #include "m2msec/core/clock.hpp"
 #include "m2msec/e2e/bound_jwk.hpp"
-#include "m2msec/e2e/jose/jwe.hpp"
-#include "m2msec/e2e/jose/jws.hpp"
+#include "m2msec/jose/jwe.hpp"
+#include "m2msec/jose/jws.hpp"
 
 namespace m2msec::token {
 
@@ -166,7 +166,7 @@ template <clock Clock>
     pol.allow_unsecured = true;
   }
   std::string nested;
-  if (jose::detail::is_compact_jwe(token)) {  // a JWE: must carry a JWT
+  if (jose::is_compact_jwe(token)) {  // a JWE: must carry a JWT
     auto p = jose::parse_jwe(token, pol);
     if (!p) return fail(p.error());
     std::vector<bound_jwk*> which;

@@ -9,13 +9,15 @@
 
 namespace m2msec {
 
+// Bounds for parsers fed by peers: each part of an identifier (a CSE name, a
+// stem, a relative key identifier, a rand object's ID) is at most
+// max_identifier_size characters, an FQDN at most 253, and a whole identifier at
+// most max_text_size, so that every absolute form built from parts that parsed
+// parses again.
+inline constexpr std::size_t max_identifier_size = 255;
+
 namespace id_detail {
 
-// Bounds for parsers fed by peers: each part of an identifier (a CSE name, a
-// stem, a relative key identifier) is at most max_identifier_size characters, an
-// FQDN at most 253, and a whole identifier at most max_text_size, so that every
-// absolute form built from parts that parsed parses again.
-inline constexpr std::size_t max_identifier_size = 255;
 inline constexpr std::size_t max_text_size = 1024;
 
 constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -49,6 +51,11 @@ constexpr bool is_dns_label(std::string_view l) noexcept {
 }
 
 }  // namespace id_detail
+
+// ASCII case-insensitive equality, as DNS compares names (RFC 4343).
+[[nodiscard]] constexpr bool iequal_ascii(std::string_view a, std::string_view b) noexcept {
+  return id_detail::iequal(a, b);
+}
 
 // A fully qualified domain name: at least two RFC 1123 labels, at most 253
 // characters, no trailing dot, no wildcard, and a last label that is not all

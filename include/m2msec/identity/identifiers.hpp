@@ -88,7 +88,7 @@ class ae_id_stem {
   enum class kind : char { registrar_assigned = 'C', sp_assigned = 'S' };
 
   [[nodiscard]] static result<ae_id_stem> parse(std::string_view s) {
-    if (s.size() < 2 || s.size() > id_detail::max_identifier_size) return fail(errc::invalid_encoding);
+    if (s.size() < 2 || s.size() > max_identifier_size) return fail(errc::invalid_encoding);
     if (s.front() != 'C' && s.front() != 'S') return fail(errc::invalid_encoding);
     if (!id_detail::all_of(s, id_detail::is_unreserved)) return fail(errc::invalid_encoding);
     return ae_id_stem(std::string(s));
@@ -160,7 +160,7 @@ class app_id {
   enum class kind { registered, non_registered };
 
   [[nodiscard]] static result<app_id> parse(std::string_view s) {
-    if (s.size() < 2 || s.size() > id_detail::max_identifier_size) return fail(errc::invalid_encoding);
+    if (s.size() < 2 || s.size() > max_identifier_size) return fail(errc::invalid_encoding);
     if (!id_detail::all_of(s, id_detail::is_unreserved)) return fail(errc::invalid_encoding);
     if (s.front() == 'N') return app_id(std::string(s), kind::non_registered);
     if (s.front() != 'R' && s.front() != 'r') return fail(errc::invalid_encoding);
@@ -246,7 +246,7 @@ class node_id {
 class sub_id {
  public:
   [[nodiscard]] static result<sub_id> parse(std::string_view s) {
-    if (s.empty() || s.size() > id_detail::max_identifier_size ||
+    if (s.empty() || s.size() > max_identifier_size ||
         !id_detail::all_of(s, [](char c) { return c > ' ' && c < 0x7f; }))
       return fail(errc::invalid_encoding);
     return sub_id(std::string(s));

@@ -81,7 +81,7 @@ class basic_key_id {
       return rel.size() == 2 * relative_bytes_size &&
              id_detail::all_of(rel, [](char c) { return id_detail::is_digit(c) || (c >= 'A' && c <= 'F'); });
     } else {
-      return !rel.empty() && rel.size() <= id_detail::max_identifier_size &&
+      return !rel.empty() && rel.size() <= max_identifier_size &&
              id_detail::all_of(rel, id_detail::is_key_char);
     }
   }

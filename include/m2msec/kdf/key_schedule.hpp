@@ -11,7 +11,7 @@
 
 #include "m2msec/core/clock.hpp"
 #include "m2msec/core/secret.hpp"
-#include "m2msec/crypto/mac.hpp"
+#include "m2msec/backend/mac.hpp"
 #include "m2msec/identity/credential_id.hpp"
 #include "m2msec/identity/identifiers.hpp"
 #include "m2msec/identity/key_id.hpp"
@@ -181,12 +181,12 @@ struct esprim_rand_object {
 // Expiry is in whole seconds, the resolution of m2m:absRelTimestamp.
 inline constexpr std::string_view esprim_rand_encoding = "m2msec-esprim-rand-v1";
 inline constexpr std::size_t max_rand_object_encoding =
-    2 + id_detail::max_identifier_size + esprim_rand_object::value_size + 8 + 1 + 255 + 1 + 255;
+    2 + max_identifier_size + esprim_rand_object::value_size + 8 + 1 + 255 + 1 + 255;
 
 // Writes the encoding into `out` (at least max_rand_object_encoding bytes are
 // always enough); returns its length.
 [[nodiscard]] inline result<std::size_t> encode_rand_object(const esprim_rand_object& o, mutable_bytes out) noexcept {
-  if (o.id.empty() || o.id.size() > id_detail::max_identifier_size || o.key_gen_alg_ids.size() > 255 ||
+  if (o.id.empty() || o.id.size() > max_identifier_size || o.key_gen_alg_ids.size() > 255 ||
       o.protocol_and_alg_ids.size() > 255)
     return fail(errc::invalid_argument);
   const std::size_t n = 2 + o.id.size() + o.value.size() + 8 + 1 + o.key_gen_alg_ids.size() + 1 +

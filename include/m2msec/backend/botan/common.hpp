@@ -39,5 +39,9 @@ template <class F>
 // The operating system's RNG (getrandom): no per-object DRBG state to seed.
 [[nodiscard]] inline Botan::RandomNumberGenerator& rng() noexcept { return Botan::system_rng(); }
 
-
 }  // namespace m2msec::backend::botan_detail
+
+namespace m2msec::backend {
+// Public: the channel's engine and the certificate layer run their Botan calls through it too.
+using botan_detail::guard;
+}  // namespace m2msec::backend

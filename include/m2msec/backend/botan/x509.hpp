@@ -17,7 +17,7 @@
 #include "m2msec/core/bytes.hpp"
 #include "m2msec/core/validity.hpp"
 
-namespace m2msec::backend::botan_detail {
+namespace m2msec::backend::x509 {
 
 // What m2msec needs from a certificate, read once.
 struct certificate_fields {
@@ -145,4 +145,4 @@ class trust_store {
   std::shared_ptr<Botan::Certificate_Store_In_Memory> store_ = std::make_shared<Botan::Certificate_Store_In_Memory>();
 };
 
-}  // namespace m2msec::backend::botan_detail
+}  // namespace m2msec::backend::x509

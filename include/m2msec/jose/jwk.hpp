@@ -12,12 +12,12 @@
 
 #include "m2msec/backend/botan/jose.hpp"
 #include "m2msec/core/encoding.hpp"
-#include "m2msec/crypto/key_agreement.hpp"
-#include "m2msec/crypto/mac.hpp"
-#include "m2msec/crypto/random.hpp"
-#include "m2msec/crypto/signature.hpp"
-#include "m2msec/e2e/jose/algorithms.hpp"
-#include "m2msec/e2e/jose/json.hpp"
+#include "m2msec/backend/key_agreement.hpp"
+#include "m2msec/backend/mac.hpp"
+#include "m2msec/backend/random.hpp"
+#include "m2msec/backend/signature.hpp"
+#include "m2msec/jose/algorithms.hpp"
+#include "m2msec/jose/json.hpp"
 
 namespace m2msec::jose {
 

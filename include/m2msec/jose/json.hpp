@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "m2msec/core/result.hpp"
-#include "m2msec/e2e/jose/reader.hpp"
+#include "m2msec/jose/reader.hpp"
 
 namespace m2msec::jose {
 
@@ -110,7 +110,7 @@ class header {
       arena += v;
       return {in.size() + mark, v.size()};
     };
-    detail::json_reader r(in);
+    json_reader r(in);
     auto on_member = [&](std::string_view name) {
       entry e;
       e.name = place(name);
@@ -206,7 +206,7 @@ class header {
   [[nodiscard]] std::string_view view(slot s) const noexcept { return std::string_view(buf_).substr(s.at, s.size); }
   [[nodiscard]] const entry* find(std::string_view name) const noexcept {
     for (const entry& e : members_)
-      if (detail::same_name(view(e.name), name)) return &e;
+      if (same_name(view(e.name), name)) return &e;
     return nullptr;
   }
   std::string buf_;

@@ -23,7 +23,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace m2msec::jose::detail {
+namespace m2msec::jose {
 
 // Equality of two short names (header members, JSON keys), inline rather than
 // through a memcmp call.
@@ -334,4 +334,4 @@ class json_reader {
   std::forward_list<std::string> names_store_;  // unescaped names (stable addresses)
 };
 
-}  // namespace m2msec::jose::detail
+}  // namespace m2msec::jose

@@ -17,7 +17,7 @@
 #endif
 
 #include "m2msec/core/ct.hpp"
-#include "m2msec/crypto/random.hpp"
+#include "m2msec/backend/random.hpp"
 
 namespace m2msec::crypto {
 

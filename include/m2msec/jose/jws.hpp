@@ -10,8 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "m2msec/crypto/mac.hpp"
-#include "m2msec/e2e/jose/common.hpp"
+#include "m2msec/backend/mac.hpp"
+#include "m2msec/jose/common.hpp"
+#include "m2msec/jose/jwk.hpp"
 
 namespace m2msec::jose {
 
@@ -147,9 +148,9 @@ template <class F>
     std::string prot;
     prot.reserve(32 + s.key->kid().size());
     prot = "{";
-    detail::append_string_member(prot, "alg", to_string(s.algorithm));
-    if (!s.key->kid().empty() && !has_kid) detail::append_string_member(prot, "kid", s.key->kid());
-    detail::append_members(prot, s.protected_header);
+    append_string_member(prot, "alg", to_string(s.algorithm));
+    if (!s.key->kid().empty() && !has_kid) append_string_member(prot, "kid", s.key->kid());
+    append_members(prot, s.protected_header);
     prot += '}';
     return prot;
   };
@@ -187,11 +188,11 @@ template <class F>
     sigs.push_back({std::move(input), fast_base64url_encode(*sig), &s.header});
   }
   std::string out = "{";
-  detail::put_member(out, "payload", payload_b64, false);
+  put_member(out, "payload", payload_b64, false);
   auto put_sig = [&](const made& m, bool comma) {
-    detail::put_member(out, "protected", m.prot_b64, comma);
+    put_member(out, "protected", m.prot_b64, comma);
     if (!m.header->is_null()) out += ",\"header\":" + m.header->dump();
-    detail::put_member(out, "signature", m.sig_b64);
+    put_member(out, "signature", m.sig_b64);
   };
   if (form == serialization::general) {
     out += ",\"signatures\":[";

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "m2msec/backend/mac.hpp"
 #include "m2msec/core/ct.hpp"
-#include "m2msec/crypto/mac.hpp"
 
 namespace m2msec::crypto {
 

@@ -15,9 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "m2msec/crypto/keywrap.hpp"
-#include "m2msec/crypto/public_random.hpp"
-#include "m2msec/e2e/jose/common.hpp"
+#include "m2msec/backend/keywrap.hpp"
+#include "m2msec/backend/public_random.hpp"
+#include "m2msec/jose/common.hpp"
+#include "m2msec/jose/gcm.hpp"
+#include "m2msec/jose/jwk.hpp"
 
 namespace m2msec::jose {
 
@@ -296,15 +298,15 @@ template <class Header>
     aad += '.';
     base64url_append(aad, as_bytes(opt.aad));
   }
-  std::array<byte, detail::iv_size> iv{};
+  std::array<byte, iv_size> iv{};
   if (auto r = crypto::public_random::fill(iv); !r) return fail(r.error());
   // Uninitialised: every byte is written by the AEAD (no memset of a megabyte).
-  const std::size_t sealed_size = plaintext.size() + detail::tag_size;
+  const std::size_t sealed_size = plaintext.size() + tag_size;
   const std::unique_ptr<byte[]> sealed_bytes(new byte[sealed_size]);
   const mutable_bytes sealed(sealed_bytes.get(), sealed_size);
-  if (auto r = detail::gcm_seal(e, cek.view(), iv, as_bytes(aad), plaintext, sealed); !r) return fail(r.error());
+  if (auto r = gcm_seal(e, cek.view(), iv, as_bytes(aad), plaintext, sealed); !r) return fail(r.error());
   const bytes_view ciphertext(sealed.data(), plaintext.size());
-  const bytes_view tag(sealed.data() + plaintext.size(), detail::tag_size);
+  const bytes_view tag(sealed.data() + plaintext.size(), tag_size);
 
   if (compact) {
     out.reserve(prot_b64.size() + base64url_encoded_size(keys[0].size()) + base64url_encoded_size(sealed.size()) + 24);
@@ -321,12 +323,12 @@ template <class Header>
   }
   out.reserve(base64url_encoded_size(sealed.size()) + aad.size() + 256 * to.size());
   out = "{";
-  detail::put_member(out, "protected", prot_b64, false);
+  put_member(out, "protected", prot_b64, false);
   if (!opt.unprotected.is_null()) out += ",\"unprotected\":" + opt.unprotected.dump();
   auto put_recipient = [&](std::size_t i, bool comma) {
     if (comma) out += ',';
     out += "\"header\":" + headers[i].dump();
-    if (!keys[i].empty()) detail::put_member(out, "encrypted_key", fast_base64url_encode(keys[i]));
+    if (!keys[i].empty()) put_member(out, "encrypted_key", fast_base64url_encode(keys[i]));
   };
   if (opt.form == serialization::general) {
     out += ",\"recipients\":[";
@@ -339,12 +341,12 @@ template <class Header>
   } else {
     put_recipient(0, true);
   }
-  if (!opt.aad.empty()) detail::put_member(out, "aad", fast_base64url_encode(as_bytes(opt.aad)));
-  detail::put_member(out, "iv", fast_base64url_encode(iv));
+  if (!opt.aad.empty()) put_member(out, "aad", fast_base64url_encode(as_bytes(opt.aad)));
+  put_member(out, "iv", fast_base64url_encode(iv));
   out += ",\"ciphertext\":\"";
   base64url_append(out, ciphertext);
   out += '"';
-  detail::put_member(out, "tag", fast_base64url_encode(tag));
+  put_member(out, "tag", fast_base64url_encode(tag));
   out += '}';
   return out;
 }
@@ -512,7 +514,7 @@ class compact_jwe_reader {
 
   [[nodiscard]] result<parsed_jwe> parse(std::string_view text) {
     if (text.empty() || text.front() == '{' || text.size() > pol_.bounds.max_object) return parse_jwe(text, pol_);
-    auto parts = detail::split<5>(text);
+    auto parts = split<5>(text);
     if (!parts) return fail(parts.error());
     const std::string_view head = text.substr(0, (*parts)[0].size() + 1 + (*parts)[1].size());
     if (!last_ || head != last_head_) {
@@ -575,7 +577,7 @@ class compact_jwe_reader {
         copy = p.sealed;
         target = copy;
       }
-      auto n = detail::gcm_open(p.encryption, cek.view(), p.iv, as_bytes(p.aad), target);
+      auto n = gcm_open(p.encryption, cek.view(), p.iv, as_bytes(p.aad), target);
       if (!n) {
         if (last) return fail(errc::auth_failed);
         continue;
@@ -668,7 +670,7 @@ namespace detail {
 // Opens a parsed compact "dir" JWE with `key`.
 [[nodiscard]] inline result<byte_vector> decrypt_direct(parsed_jwe&& p, bytes_view key) {
   if (p.recipients.size() != 1 || p.recipients[0].algorithm != alg::dir) return fail(errc::alg_not_allowed);
-  auto n = detail::gcm_open(p.encryption, key, p.iv, as_bytes(p.aad), p.sealed);
+  auto n = gcm_open(p.encryption, key, p.iv, as_bytes(p.aad), p.sealed);
   if (!n) return fail(n.error());
   byte_vector out = std::move(p.sealed);
   out.resize(*n);
