@@ -330,7 +330,7 @@ class originator {
                                                      std::string_view cty = "application/json") {
     auto g = session_.use(usage_scope::esprim, clk, primitive.size());
     if (!g) return refuse(rsc::esprim_encryption_error, g.error());
-    auto jwe = jose::detail::seal_compact(primitive, g->key().expose(), enc_, header(cty));
+    auto jwe = jose::seal_compact(primitive, g->key().expose(), enc_, header(cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
     return std::move(*jwe);
   }
@@ -378,7 +378,7 @@ class originator {
     if (header_.empty() || header_oro_ != oro || header_cty_ != cty) {
       std::string members = detail::esprim_members(kid_, mine_.id, theirs_.id, cty);
       if (oro) members += ",\"oro\":" + to_json(mine_, role::originator).dump();
-      header_ = jose::detail::direct_header(enc_, members);
+      header_ = jose::direct_header(enc_, members);
       header_oro_ = oro;
       header_cty_ = cty;
     }
@@ -557,7 +557,7 @@ class receiver {
     if (s == sessions_.end()) return refuse(rsc::esprim_encryption_error, errc::not_found);
     auto g = s->second.key.use(usage_scope::esprim, clk, primitive.size());
     if (!g) return refuse(rsc::esprim_encryption_error, g.error());
-    auto jwe = jose::detail::seal_direct(primitive, g->key().expose(), s->second.encryption,
+    auto jwe = jose::seal_direct(primitive, g->key().expose(), s->second.encryption,
                                          detail::esprim_members(req.kid, req.ori, req.rri, cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
     return std::move(*jwe);

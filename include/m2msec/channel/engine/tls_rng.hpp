@@ -4,11 +4,11 @@
 // m2msec hands it the operating system's RNG or libsodium's.
 #pragma once
 
+#include <botan/exceptn.h>
 #include <botan/rng.h>
 #include <botan/system_rng.h>
-#include <sodium.h>
 
-#include "m2msec/backend/sodium/init.hpp"
+#include "m2msec/backend/random.hpp"
 
 namespace m2msec::tls {
 
@@ -17,18 +17,19 @@ struct system_rng {
   [[nodiscard]] static Botan::RandomNumberGenerator& get() noexcept { return Botan::system_rng(); }
 };
 
-// libsodium's randombytes_buf behind Botan's interface.
+// libsodium's random policy behind Botan's interface.
 struct sodium_rng {
+  using policy = crypto::rng<backend::sodium>;
   class engine final : public Botan::RandomNumberGenerator {
    public:
     void randomize(uint8_t output[], size_t length) override {
-      if (length != 0) randombytes_buf(output, length);
+      if (!policy::fill({output, length})) throw Botan::PRNG_Unseeded("libsodium");
     }
     bool accepts_input() const override { return false; }
     void add_entropy(const uint8_t[], size_t) override {}
     std::string name() const override { return "libsodium"; }
     void clear() override {}
-    bool is_seeded() const override { return backend::sodium_detail::ready(); }
+    bool is_seeded() const override { return policy::fill({}).has_value(); }
   };
   [[nodiscard]] static Botan::RandomNumberGenerator& get() noexcept {
     static engine e;

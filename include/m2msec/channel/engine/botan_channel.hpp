@@ -1,0 +1,537 @@
+// m2msec: the oneM2M secure channel on Botan 2's engine (TS-0001 §11.3.2, TS-0003
+// §8.2, §10.2): TLS 1.2 or DTLS 1.2, with no I/O of its own. The caller feeds the
+// bytes it receives and sends the bytes the channel gives it, over TCP, UDP or
+// memory. Every channel is bound to a security association: its records count
+// toward the SA's limits, and once the SA ends the channel closes.
+#pragma once
+
+#include <botan/credentials_manager.h>
+#include <botan/data_src.h>
+#include <botan/pkcs8.h>
+#include <botan/tls_client.h>
+#include <botan/tls_exceptn.h>
+#include <botan/tls_extensions.h>
+#include <botan/tls_server.h>
+#include <botan/tls_session_manager.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "m2msec/backend/random.hpp"
+#include "m2msec/channel/engine/tls_policy.hpp"
+#include "m2msec/channel/engine/tls_rng.hpp"
+#include "m2msec/credential/certificate.hpp"
+#include "m2msec/credential/symmetric.hpp"
+#include "m2msec/kdf/key_schedule.hpp"
+#include "m2msec/sa/bound.hpp"
+#include "m2msec/sa/registry.hpp"
+
+namespace m2msec::tls {
+
+// What a server knows of a PSK identity: the credential, and the identity the
+// association will be bound to (TS-0003 §8.2.1).
+struct psk_entry {
+  const symmetric_credential* credential = nullptr;
+  bound_identity peer;
+};
+// The key-lookup seam: an identity (KpsaID, KmID, HEX(KcID)@MAF-FQDN, KpmID) and the
+// SNI the client sent; errc::not_found when unknown. A Target whose identity names
+// a MEF or MAF routes the lookup there (TS-0003 §8.3.4.3, §8.2.2.3).
+using psk_resolver = std::function<result<psk_entry>(std::string_view identity, std::string_view sni)>;
+
+// Our own certificate chain (PEM, leaf first) and its PKCS#8 private key (PEM).
+struct own_certificate {
+  std::string chain_pem;
+  std::string key_pem;
+};
+
+namespace tls_detail {
+
+// TLS alerts to errc, for alerts we raise and alerts we receive.
+inline errc from_alert(Botan::TLS::Alert::Type t) noexcept {
+  using A = Botan::TLS::Alert;
+  switch (t) {
+    case A::BAD_RECORD_MAC: return errc::auth_failed;
+    case A::UNKNOWN_PSK_IDENTITY: return errc::not_found;
+    case A::HANDSHAKE_FAILURE:
+    case A::INSUFFICIENT_SECURITY:
+    case A::PROTOCOL_VERSION:
+    case A::ILLEGAL_PARAMETER: return errc::unsupported;
+    case A::BAD_CERTIFICATE:
+    case A::UNSUPPORTED_CERTIFICATE:
+    case A::CERTIFICATE_UNKNOWN:
+    case A::UNKNOWN_CA: return errc::untrusted;
+    case A::CERTIFICATE_EXPIRED: return errc::expired;
+    case A::UNRECOGNIZED_NAME: return errc::name_mismatch;
+    case A::DECRYPT_ERROR: return errc::auth_failed;
+    default: return errc::invalid_encoding;
+  }
+}
+
+}  // namespace tls_detail
+
+// One (D)TLS connection of one oneM2M profile. Not movable (Botan holds
+// references to it): made by the factories as a unique_ptr. Not thread-safe.
+template <clock Clock = system_clock, tls_rng_policy Rng = system_rng>
+class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
+ public:
+  struct options {
+    transport kind = transport::stream;
+    std::string server_name;  // SNI: sent by a client, required and checked by a server
+    // Put the CCM_8 suite first (0xC0A8 or 0xC0AE); by default the suite TS-0003 names
+    // for the transport comes first (CBC over TLS, CCM_8 over DTLS).
+    std::optional<bool> ccm_first = std::nullopt;
+    // The usage this channel is for (TS-0004 §6.3.4.2.39 scope): SAEF (PSK-SAEF, MAF-SAEF,
+    // certificate SAEF), the MEF handshake or the MAF handshake. A key or certificate
+    // provisioned for another usage is refused (errc::wrong_usage).
+    usage_scope usage = usage_scope::saef;
+  };
+
+  // PSK-SAEF, MAF-SAEF, MAF or MEF handshake, as the client: `identity` is the
+  // psk_identity (KpsaID, HEX(KcID)@MAF-FQDN, KmID or KpmID); `psk` is the key
+  // bound to the association the channel runs under (the caller keeps it). The
+  // key must be provisioned for o.usage and its association usable now.
+  [[nodiscard]] static result<std::unique_ptr<botan_channel>> psk_client(options o, std::string identity,
+                                                                   sa::bound<secret>& psk, const Clock& clk) {
+    auto g = psk.use(o.usage, clk, 0, 0);
+    if (!g) return fail(g.error());
+    if (g->key().size() == 0) return fail(errc::invalid_key_size);
+    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::psk, clk));
+    c->client_key_ = &psk;
+    c->client_sa_ = &psk.association();
+    c->identity_ = std::move(identity);
+    if (auto r = c->start_client(); !r) return fail(r.error());
+    return c;
+  }
+
+  // The Registrar's side of a PSK profile: the resolver finds the credential for
+  // the client's identity; after the handshake the channel holds an association
+  // made from that credential, bound to the entry's identity, capped below it.
+  [[nodiscard]] static result<std::unique_ptr<botan_channel>> psk_server(options o, entity_id local, psk_resolver resolve,
+                                                                   requested_lifetime lifetime, usage_limits limits,
+                                                                   const Clock& clk) {
+    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::psk, clk));
+    c->resolve_ = std::move(resolve);
+    c->server_setup_.emplace(server_setup{std::move(local), lifetime, limits});
+    if (auto r = c->start_server(); !r) return fail(r.error());
+    return c;
+  }
+
+  // Certificate SAEF (ECDHE-ECDSA, P-256), as the client: the server's certificate
+  // must name `expected` exactly and chain to `anchors`; `sa` is the association
+  // made from our own certificate credential.
+  [[nodiscard]] static result<std::unique_ptr<botan_channel>> certificate_client(options o, own_certificate own,
+                                                                           const trust_anchors& anchors,
+                                                                           expected_name expected,
+                                                                           security_association& sa,
+                                                                           const Clock& clk) {
+    if (auto u = check_usage(sa.usage(), o.usage); !u) return fail(u.error());
+    if (!sa.usable_at(clk.now())) return fail(errc::sa_expired);
+    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::certificate, clk));
+    if (auto r = c->load_own(own); !r) return fail(r.error());
+    c->client_sa_ = &sa;
+    c->anchors_ = &anchors;
+    c->expected_.emplace(std::move(expected));
+    if (auto r = c->start_client(); !r) return fail(r.error());
+    return c;
+  }
+
+  // Certificate SAEF, as the server: the client must present a certificate that
+  // names `expected` exactly and chains to `anchors`; the association is bound to
+  // `peer` and capped below the client's certificate path.
+  [[nodiscard]] static result<std::unique_ptr<botan_channel>> certificate_server(
+      options o, entity_id local, own_certificate own, const trust_anchors& anchors, expected_name expected,
+      bound_identity peer, requested_lifetime lifetime, usage_limits limits, const Clock& clk) {
+    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::certificate, clk));
+    if (auto r = c->load_own(own); !r) return fail(r.error());
+    c->anchors_ = &anchors;
+    c->expected_.emplace(std::move(expected));
+    c->cert_peer_.emplace(std::move(peer));
+    c->server_setup_.emplace(server_setup{std::move(local), lifetime, limits});
+    if (auto r = c->start_server(); !r) return fail(r.error());
+    return c;
+  }
+
+  botan_channel(const botan_channel&) = delete;
+  botan_channel& operator=(const botan_channel&) = delete;
+  ~botan_channel() override = default;
+
+  // Bytes received from the peer. Application data that arrives goes to received();
+  // a failure is the errc of the first thing that went wrong, and the channel is over.
+  [[nodiscard]] result<void> feed(bytes_view in) {
+    if (error_) return fail(*error_);
+    if (in.empty()) return {};
+    return run([&] { engine_->received_data(in.data(), in.size()); });
+  }
+  // DTLS: call periodically to retransmit a lost handshake flight.
+  [[nodiscard]] result<void> tick() {
+    if (error_) return fail(*error_);
+    return run([&] { engine_->timeout_check(); });
+  }
+  // The bytes to send to the peer: f(bytes_view) once per datagram (DTLS) or chunk
+  // (TLS), then the buffer is emptied. No allocation once the buffer has grown.
+  template <class F>
+  void drain_outgoing(F&& f) {
+    std::size_t begin = 0;
+    for (std::size_t end : out_ends_) {
+      f(bytes_view(out_buf_).subspan(begin, end - begin));
+      begin = end;
+    }
+    out_buf_.clear();
+    out_ends_.clear();
+  }
+  // The same, as copies (allocates).
+  [[nodiscard]] std::vector<byte_vector> take_outgoing() {
+    std::vector<byte_vector> out;
+    drain_outgoing([&](bytes_view d) { out.emplace_back(d.begin(), d.end()); });
+    return out;
+  }
+  [[nodiscard]] bool has_outgoing() const noexcept { return !out_ends_.empty(); }
+  // Application data received so far: a view, valid until the next call on the channel.
+  [[nodiscard]] bytes_view received() const noexcept { return received_; }
+  // Forgets the first n bytes of received() (all of them by default).
+  void consume_received(std::size_t n = static_cast<std::size_t>(-1)) noexcept {
+    if (n >= received_.size()) received_.clear();
+    else received_.erase(received_.begin(), received_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  // Application data received so far, taken (allocates).
+  [[nodiscard]] byte_vector take_received() { return std::exchange(received_, {}); }
+
+  // Sends application data. The association is checked first: past its hard limit
+  // the channel sends a close alert and refuses (errc::sa_expired, errc::limit_reached).
+  [[nodiscard]] result<void> send(bytes_view data) {
+    if (error_) return fail(*error_);
+    if (!engine_->is_active()) return fail(errc::invalid_argument);
+    if (auto r = check_sa(data.size()); !r) return r;
+    return run([&] { engine_->send(data.data(), data.size()); });
+  }
+
+  // Sends a close_notify.
+  void close() {
+    if (engine_ && !engine_->is_closed()) (void)run([&] { engine_->close(); });
+  }
+
+  [[nodiscard]] bool active() const noexcept { return engine_ && engine_->is_active() && !error_; }
+  [[nodiscard]] bool closed() const noexcept { return !engine_ || engine_->is_closed() || error_.has_value(); }
+  [[nodiscard]] std::optional<errc> error() const noexcept { return error_; }
+  // The soft limit of the association was reached: a new handshake is due.
+  [[nodiscard]] bool rekey_due() const noexcept { return rekey_due_; }
+  [[nodiscard]] std::uint16_t suite() const noexcept { return suite_; }
+  // The PSK identity the client used (server side), known once the handshake is done.
+  [[nodiscard]] const std::string& peer_identity() const noexcept { return identity_; }
+  // The association the channel runs under: the client's, or the one the server made.
+  [[nodiscard]] security_association* association() noexcept {
+    if (client_sa_) return client_sa_;
+    if (server_psk_) return &server_psk_->association();
+    return server_sa_ ? &*server_sa_ : nullptr;
+  }
+
+  // TS-0004 §7.3.2.1: the per-request check a CSE makes with the request's From:
+  // 2000, 4106 ORIGINATOR_NOT_AUTHENTICATED, or 4107 SECURITY_ASSOCIATION_REQUIRED.
+  [[nodiscard]] rsc check_originator(std::string_view from, request_context ctx = {}) noexcept {
+    return originator_rsc(active() ? association() : nullptr, from, clock_->now(), ctx);
+  }
+
+  // TS-0003 §10.3.1: RFC 5705 exporter with no context (decision A2), 48 bytes,
+  // under one of the three oneM2M labels. Each label belongs to one usage
+  // (Bootstrap: the MEF handshake; Connection: the MAF handshake; ESCertKE:
+  // ESPrim), and the association must still be usable now: after it ends, or on
+  // a channel of another usage, nothing is exported.
+  [[nodiscard]] result<secret> export_key(std::string_view label, std::size_t length = exporter_size) {
+    const auto wanted = exporter_usage(label);
+    if (!wanted) return fail(wanted.error());
+    security_association* sa = association();
+    if (sa == nullptr) return fail(errc::security_association_required);
+    if (auto u = check_usage(sa->usage(), *wanted); !u) return fail(u.error());
+    if (auto r = sa->check_at(clock_->now()); !r) return fail(r.error());
+    if (!active()) return fail(errc::invalid_argument);
+    return backend::guard([&]() -> result<secret> {
+      const auto k = engine_->key_material_export(std::string(label), "", length);
+      return secret::copy_of(bytes_view(k.begin(), k.size()));
+    });
+  }
+
+ private:
+  struct server_setup {
+    entity_id local;
+    requested_lifetime lifetime;
+    usage_limits limits;
+  };
+
+  // TS-0003 §10.3.1: the usage each exporter label serves.
+  static result<usage_scope> exporter_usage(std::string_view label) noexcept {
+    if (label == exporter_label::bootstrap) return usage_scope::mef;
+    if (label == exporter_label::connection) return usage_scope::maf;
+    if (label == exporter_label::escertke) return usage_scope::esprim;
+    return fail(errc::invalid_argument);
+  }
+
+  botan_channel(options o, authentication a, const Clock& clk)
+      : options_(std::move(o)), policy_(options_.kind, a, options_.ccm_first), clock_(&clk) {}
+
+  result<void> start_client() {
+    using V = Botan::TLS::Protocol_Version;
+    const V version = options_.kind == transport::stream ? V::TLS_V12 : V::DTLS_V12;
+    return run([&] {
+      Botan::TLS::Callbacks& callbacks = *this;
+      Botan::Credentials_Manager& credentials = *this;
+      engine_ = std::make_unique<Botan::TLS::Client>(callbacks, sessions_, credentials, policy_, Rng::get(),
+                                                     Botan::TLS::Server_Information(options_.server_name), version);
+    });
+  }
+  result<void> start_server() {
+    if (options_.kind == transport::datagram) {  // the HelloVerifyRequest cookie key
+      byte cookie[32];
+      if (auto r = crypto::rng<>::fill(cookie); !r) return fail(r.error());
+      cookie_secret_ = Botan::SymmetricKey(cookie, sizeof cookie);
+      ct::wipe(cookie, sizeof cookie);
+    }
+    return run([&] {
+      Botan::TLS::Callbacks& callbacks = *this;
+      Botan::Credentials_Manager& credentials = *this;
+      engine_ = std::make_unique<Botan::TLS::Server>(callbacks, sessions_, credentials, policy_, Rng::get(),
+                                                     options_.kind == transport::datagram);
+    });
+  }
+
+  result<void> load_own(const own_certificate& own) {
+    return backend::guard([&]() -> result<void> {
+      Botan::DataSource_Memory chain(own.chain_pem);
+      while (!chain.end_of_data()) {
+        try {
+          own_chain_.emplace_back(chain);
+        } catch (const Botan::Decoding_Error&) {
+          break;  // trailing whitespace after the last certificate
+        }
+      }
+      if (own_chain_.empty()) return fail(errc::invalid_encoding);
+      Botan::DataSource_Memory key(own.key_pem);
+      own_key_ = Botan::PKCS8::load_key(key);
+      if (!own_key_ || own_key_->algo_name() != "ECDSA") return fail(errc::profile_violation);
+      return {};
+    });
+  }
+
+  // Runs an engine call; a failure ends the channel with the most specific errc.
+  template <class F>
+  result<void> run(F&& f) {
+    try {
+      f();
+    } catch (const Botan::TLS::TLS_Exception& e) {
+      fail_with(tls_detail::from_alert(e.type()));
+    } catch (const Botan::Invalid_Authentication_Tag&) {
+      fail_with(errc::auth_failed);
+    } catch (const Botan::Decoding_Error&) {
+      fail_with(errc::invalid_encoding);
+    } catch (const std::bad_alloc&) {
+      fail_with(errc::out_of_memory);
+    } catch (const std::exception&) {
+      fail_with(errc::invalid_encoding);
+    }
+    if (error_) {
+      received_.clear();  // nothing is delivered from a failed channel
+      return fail(*error_);
+    }
+    return {};
+  }
+  void fail_with(errc e) {
+    if (!error_) error_ = e;
+  }
+
+  // The association is checked before each record is sent or delivered.
+  result<void> check_sa(std::size_t bytes) {
+    security_association* sa = association();
+    if (!sa) return fail(errc::security_association_required);
+    auto r = sa->use(*clock_, bytes);
+    if (!r) {
+      const errc e = r.error();
+      if (!engine_->is_closed()) {
+        try {
+          engine_->close();
+        } catch (...) {
+        }
+      }
+      fail_with(e);
+      return fail(e);
+    }
+    if (*r == sa_status::rekey_due) rekey_due_ = true;
+    return {};
+  }
+
+  // ---- Botan::TLS::Callbacks ----
+  void tls_emit_data(const uint8_t data[], size_t size) override {
+    out_buf_.insert(out_buf_.end(), data, data + size);
+    out_ends_.push_back(out_buf_.size());
+  }
+  void tls_record_received(uint64_t, const uint8_t data[], size_t size) override {
+    if (error_) return;
+    if (!check_sa(size)) return;
+    received_.insert(received_.end(), data, data + size);
+  }
+  void tls_alert(Botan::TLS::Alert alert) override {
+    if (alert.type() == Botan::TLS::Alert::CLOSE_NOTIFY) return;
+    if (alert.is_fatal()) fail_with(tls_detail::from_alert(alert.type()));
+  }
+  bool tls_session_established(const Botan::TLS::Session& s) override {
+    suite_ = s.ciphersuite_code();
+    return false;  // never cached
+  }
+  void tls_session_activated() override {
+    if (!server_setup_) return;
+    // TS-0003 §8.2.1: the Registrar binds the association to the peer's identity,
+    // once the peer's Finished has been verified.
+    if (pending_psk_) {
+      server_psk_.emplace(std::move(*pending_psk_));
+      pending_psk_.reset();
+      return;
+    }
+    const auto& setup = *server_setup_;
+    result<security_association> sa = fail(errc::security_association_required);
+    if (cert_credential_)
+      sa = security_association::create({setup.local, *cert_peer_}, *cert_credential_, setup.lifetime, setup.limits,
+                                        *clock_);
+    if (sa) {
+      if (auto u = check_usage(sa->usage(), options_.usage); !u) sa = fail(u.error());
+    }
+    if (!sa) {
+      fail_with(sa.error());
+      throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no security association");
+    }
+    server_sa_.emplace(std::move(*sa));
+  }
+  // TS-0003 §10.2.1: SNI is mandatory; the server checks it against its own name.
+  void tls_examine_extensions(const Botan::TLS::Extensions& ext, Botan::TLS::Connection_Side side) override {
+    if (side != Botan::TLS::CLIENT || !server_setup_) return;
+    const auto* sni = ext.get<Botan::TLS::Server_Name_Indicator>();
+    if (!sni || !iequal_ascii(sni->host_name(), options_.server_name)) {
+      fail_with(errc::name_mismatch);
+      throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::UNRECOGNIZED_NAME, "server name");
+    }
+  }
+  // TS-0003 §8.1.2.2: exact name match and path validation, by m2msec (Botan does not
+  // check client certificate names).
+  void tls_verify_cert_chain(const std::vector<Botan::X509_Certificate>& chain,
+                             const std::vector<std::shared_ptr<const Botan::OCSP::Response>>&,
+                             const std::vector<Botan::Certificate_Store*>&, Botan::Usage_Type, const std::string&,
+                             const Botan::TLS::Policy&) override {
+    auto reject = [&](errc e) {
+      fail_with(e);
+      throw Botan::TLS::TLS_Exception(e == errc::expired ? Botan::TLS::Alert::CERTIFICATE_EXPIRED
+                                                         : Botan::TLS::Alert::BAD_CERTIFICATE,
+                                      "certificate");
+    };
+    if (chain.empty() || !anchors_ || !expected_) reject(errc::untrusted);
+    std::vector<certificate> parsed;
+    for (const auto& c : chain) {
+      const auto der = c.BER_encode();
+      auto p = certificate::parse(bytes_view(der.data(), der.size()));
+      if (!p) reject(p.error());
+      parsed.push_back(std::move(*p));
+    }
+    certificate leaf = std::move(parsed.front());
+    const std::span<const certificate> rest(parsed.data() + 1, parsed.size() - 1);
+    // The certificate is trusted for this channel's usage (SUID 40-42).
+    const auto usage = suid_from_int(static_cast<int>(credential_type::certificate) * 10 + static_cast<int>(options_.usage));
+    if (!usage) reject(errc::wrong_usage);
+    auto cred = certificate_credential::verify(std::move(leaf), *expected_, *anchors_, clock_->now(), rest, *usage);
+    if (!cred) reject(cred.error());
+    cert_credential_.emplace(std::move(*cred));
+  }
+
+  // ---- Botan::Credentials_Manager ----
+  std::string psk_identity(const std::string&, const std::string&, const std::string&) override { return identity_; }
+  Botan::SymmetricKey psk(const std::string& type, const std::string& context, const std::string& identity) override {
+    if (type == "tls-client") {
+      auto g = client_key_->use(options_.usage, *clock_, 0, 0);
+      if (!g) {
+        fail_with(g.error());
+        throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "key refused");
+      }
+      const auto k = g->key().expose();
+      return Botan::SymmetricKey(k.data(), k.size());
+    }
+    if (context == "session-ticket") throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no tickets");
+    if (context == "dtls-cookie-secret") return cookie_secret_;
+    // TS-0003 §8.2.2: the identity names the credential; an unknown or unusable one fails the handshake.
+    if (!resolve_) return Botan::SymmetricKey();
+    auto entry = resolve_(identity, context);
+    if (!entry || !entry->credential) {
+      fail_with(entry ? errc::not_found : entry.error());
+      return Botan::SymmetricKey();  // unknown_psk_identity
+    }
+    // The association is made now and kept once the client's Finished verifies
+    // (tls_session_activated); the key reaches Botan through it, for this usage only.
+    const auto& setup = *server_setup_;
+    auto key = entry->credential->key().clone();
+    if (!key) {
+      fail_with(key.error());
+      return Botan::SymmetricKey();
+    }
+    auto bound = sa::bound<secret>::create(std::move(*key), {setup.local, std::move(entry->peer)}, *entry->credential,
+                                           setup.lifetime, setup.limits, *clock_);
+    if (!bound) {
+      fail_with(bound.error());
+      return Botan::SymmetricKey();
+    }
+    auto g = bound->use(options_.usage, *clock_, 0, 0);
+    if (!g) {
+      fail_with(g.error());
+      return Botan::SymmetricKey();
+    }
+    identity_ = identity;
+    const auto k = g->key().expose();
+    Botan::SymmetricKey out(k.data(), k.size());
+    pending_psk_.emplace(std::move(*bound));
+    return out;
+  }
+  std::vector<Botan::Certificate_Store*> trusted_certificate_authorities(const std::string&,
+                                                                         const std::string&) override {
+    // A non-empty list makes the server ask for a client certificate.
+    if (!anchors_) return {};
+    return {anchors_->store().botan_store()};
+  }
+  std::vector<Botan::X509_Certificate> find_cert_chain(const std::vector<std::string>& key_types,
+                                                       const std::vector<Botan::X509_DN>&, const std::string&,
+                                                       const std::string&) override {
+    for (const auto& t : key_types)
+      if (t == "ECDSA" && own_key_) return own_chain_;
+    return {};
+  }
+  Botan::Private_Key* private_key_for(const Botan::X509_Certificate&, const std::string&,
+                                      const std::string&) override {
+    return own_key_.get();
+  }
+
+  options options_;
+  onem2m_policy policy_;
+  const Clock* clock_;
+  Botan::TLS::Session_Manager_Noop sessions_;
+  std::unique_ptr<Botan::TLS::Channel> engine_;
+  byte_vector out_buf_;
+  std::vector<std::size_t> out_ends_;
+  byte_vector received_;
+  std::optional<errc> error_;
+  bool rekey_due_ = false;
+  std::uint16_t suite_ = 0;
+  // PSK
+  std::string identity_;
+  psk_resolver resolve_;
+  Botan::SymmetricKey cookie_secret_;
+  // certificates
+  std::vector<Botan::X509_Certificate> own_chain_;
+  std::unique_ptr<Botan::Private_Key> own_key_;
+  const trust_anchors* anchors_ = nullptr;
+  std::optional<expected_name> expected_;
+  std::optional<bound_identity> cert_peer_;
+  std::optional<certificate_credential> cert_credential_;
+  // associations
+  sa::bound<secret>* client_key_ = nullptr;     // a PSK client's key
+  security_association* client_sa_ = nullptr;   // the client's association (PSK or certificate)
+  std::optional<server_setup> server_setup_;
+  std::optional<sa::bound<secret>> pending_psk_, server_psk_;  // a PSK server's, before and after Finished
+  std::optional<security_association> server_sa_;              // a certificate server's
+};
+
+}  // namespace m2msec::tls

@@ -1,0 +1,56 @@
+// m2msec: JWE (RFC 7516) as m2msec writes and reads it: the options of a sender,
+// and a JWE as parsed (no key touched yet) and as decrypted.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "m2msec/jose/common.hpp"
+
+namespace m2msec::jose {
+
+class jwk;
+
+// One recipient: its key, the algorithm for it, and extra members for its
+// per-recipient unprotected header (JSON serializations only).
+struct recipient {
+  const jwk* key = nullptr;
+  alg algorithm = alg::dir;
+  json header = nullptr;
+};
+
+struct jwe_options {
+  enc encryption = enc::a256gcm;
+  json protected_header = json::object();  // extra members: kid, cty, typ, apu, apv, ...
+  json unprotected = nullptr;              // the shared unprotected header (JSON serializations)
+  std::string aad{};                       // external additional authenticated data (JSON serializations)
+  serialization form = serialization::compact;
+};
+
+// One recipient as parsed: its joint header (protected ∪ shared ∪ its own),
+// algorithm and encrypted key.
+struct jwe_recipient {
+  jose::header header;
+  alg algorithm = alg::dir;
+  byte_vector encrypted_key;
+};
+
+// A JWE whose structure and headers passed every check; no key touched yet.
+struct parsed_jwe {
+  serialization form = serialization::compact;
+  jose::header protected_header;  // as sent, authenticated
+  enc encryption = enc::a256gcm;
+  std::vector<jwe_recipient> recipients;
+  byte_vector iv;
+  byte_vector sealed;  // ciphertext || tag, so it opens in place
+  std::string aad;     // the AEAD's AAD: BASE64URL(protected) [ '.' BASE64URL(aad) ]
+};
+
+struct decrypted {
+  byte_vector plaintext;
+  jose::header header;  // the joint header of the recipient that matched
+  std::size_t recipient = 0;
+  std::size_t key = 0;  // the index of the key that opened it
+};
+
+}  // namespace m2msec::jose
