@@ -3,7 +3,7 @@
 // association's per-use check.
 #pragma once
 
-#include "m2msec/kdf/key_schedule.hpp"
+#include "m2msec/kdf/ke2e.hpp"
 #include "m2msec/sa/security_association.hpp"
 #include "primitive_ops.hpp"
 

@@ -10,6 +10,8 @@
 #include "m2msec/e2e.hpp"
 #include "m2msec/enrolment/records.hpp"
 #include "m2msec/identity.hpp"
+#include "m2msec/kdf/hkdf.hpp"
+#include "m2msec/kdf/ke2e.hpp"
 #include "m2msec/kdf/key_schedule.hpp"
 #include "m2msec/sa/bound.hpp"
 #include "m2msec/sa/registry.hpp"

@@ -2,6 +2,7 @@
 // outer NOTIFY, and the Receiver's checks 1-7 of TS-0003 §8.4.2, each failure
 // with its response status code, plus the replay cache.
 #include "esprim_support.hpp"
+#include "m2msec/jose/jwe.hpp"
 
 #include <catch2/catch.hpp>
 

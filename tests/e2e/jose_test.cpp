@@ -494,7 +494,7 @@ TEST_CASE("The compact reader that keeps the last header parses exactly as parse
   REQUIRE((first && second && other));
   policy pol;
   pol.algs = alg_set{alg::dir};
-  compact_jwe_reader reader(pol);
+  compact_jwe_reader<> reader(pol);
   auto same = [&](std::string_view text) {
     auto mine = reader.parse(text);
     auto theirs = parse_jwe(text, pol);

@@ -1,6 +1,6 @@
 // The TS-0003 §10.3 key schedule against values computed independently by
 // key_schedule_vectors.py (Python hmac/hashlib), on both HMAC backends.
-#include "m2msec/kdf/key_schedule.hpp"
+#include "m2msec/kdf/ke2e.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

@@ -2,7 +2,8 @@
 // and a 128-bit tag, on the fastest backend that has the key size.
 #pragma once
 
-#include "m2msec/backend/aead.hpp"
+#include "m2msec/backend/botan/gcm.hpp"
+#include "m2msec/backend/sodium/aead.hpp"
 #include "m2msec/core/ct.hpp"
 #include "m2msec/jose/algorithms.hpp"
 

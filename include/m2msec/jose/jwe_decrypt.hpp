@@ -44,7 +44,7 @@ namespace m2msec::jose {
       if (auto c = detail::cek_for_recipient(key, r, p.encryption, cek); !c) continue;
       // A direct key proves nothing until the tag checks; open a copy while
       // other candidates remain. A wrapped CEK that unwrapped is the one.
-      const bool last = !detail::is_direct(r.algorithm) || k + 1 == keys.size();
+      const bool last = !is_direct(r.algorithm) || k + 1 == keys.size();
       byte_vector copy;
       mutable_bytes target = p.sealed;
       if (!last) {

@@ -26,14 +26,14 @@ namespace m2msec::jose {
   for (const auto& r : to) {
     if (r.key == nullptr || !is_encryption(r.algorithm)) return fail(errc::invalid_argument);
     if (!r.key->allows(r.algorithm)) return fail(errc::alg_not_allowed);
-    if (detail::is_direct(r.algorithm) && to.size() != 1) return fail(errc::invalid_argument);
+    if (is_direct(r.algorithm) && to.size() != 1) return fail(errc::invalid_argument);
   }
 
   json prot = opt.protected_header;
   prot["enc"] = std::string(to_string(e));
   detail::wiped<32> cek;
   cek.size = key_size(e);
-  if (!detail::is_direct(to[0].algorithm))
+  if (!is_direct(to[0].algorithm))
     if (auto r = crypto::rng<>::fill(cek.span()); !r) return fail(r.error());
 
   std::vector<json> headers(to.size());

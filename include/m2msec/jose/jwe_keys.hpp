@@ -111,6 +111,18 @@ template <class Header>
   return epk;
 }
 
+}  // namespace detail
+
+struct epk_check {
+  [[nodiscard]] static result<void> check(const header& joint, alg a) {
+    auto epk = detail::parse_epk(joint, a);
+    if (!epk) return fail(epk.error());
+    return {};
+  }
+};
+
+namespace detail {
+
 // The recipient's half: Z from our private key and the sender's "epk".
 [[nodiscard]] inline result<void> ecdh_recipient(const jwk& ours, const header& joint, alg a, wiped<66>& z) {
   auto epk = parse_epk(joint, a);
@@ -193,7 +205,6 @@ template <class Header>
   }
 }
 
-[[nodiscard]] constexpr bool is_direct(alg a) noexcept { return a == alg::dir || a == alg::ecdh_es; }
 
 }  // namespace detail
 

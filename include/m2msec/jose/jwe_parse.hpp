@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "m2msec/jose/gcm.hpp"
-#include "m2msec/jose/jwe_keys.hpp"
+#include "m2msec/jose/jwe_types.hpp"
 
 namespace m2msec::jose {
 
@@ -32,7 +32,8 @@ namespace detail {
 }
 
 // The rules every recipient's joint header must pass, before any key.
-[[nodiscard]] inline result<void> check_recipients(parsed_jwe& p, const policy& pol) {
+template <class Epk>
+[[nodiscard]] result<void> check_recipients(parsed_jwe& p, const policy& pol) {
   if (p.recipients.empty()) return fail(errc::invalid_encoding);
   if (p.recipients.size() > pol.bounds.max_recipients) return fail(errc::message_too_long);
   std::optional<enc> common;
@@ -53,14 +54,15 @@ namespace detail {
     if (is_direct(*a) != r.encrypted_key.empty()) return fail(errc::invalid_encoding);
     if (is_direct(*a) && p.recipients.size() != 1) return fail(errc::invalid_encoding);
     if (is_ecdh(*a))
-      if (auto epk = parse_epk(r.header, *a); !epk) return fail(epk.error());
+      if (auto epk = Epk::check(r.header, *a); !epk) return fail(epk.error());
     if (auto kid = string_member(r.header, "kid"); !kid) return fail(kid.error());
   }
   p.encryption = *common;
   return {};
 }
 
-[[nodiscard]] inline result<parsed_jwe> parse_compact_jwe(std::string_view text, const policy& pol) {
+template <class Epk>
+[[nodiscard]] result<parsed_jwe> parse_compact_jwe(std::string_view text, const policy& pol) {
   auto parts = split<5>(text);
   if (!parts) return fail(parts.error());
   parsed_jwe p;
@@ -72,11 +74,12 @@ namespace detail {
   p.recipients.push_back({p.protected_header, alg::dir, std::move(*ek)});
   if (auto r = decode_body(p, (*parts)[2], (*parts)[3], (*parts)[4]); !r) return fail(r.error());
   p.aad = std::string((*parts)[0]);
-  if (auto r = check_recipients(p, pol); !r) return fail(r.error());
+  if (auto r = check_recipients<Epk>(p, pol); !r) return fail(r.error());
   return p;
 }
 
-[[nodiscard]] inline result<parsed_jwe> parse_json_jwe(std::string_view text, const policy& pol) {
+template <class Epk>
+[[nodiscard]] result<parsed_jwe> parse_json_jwe(std::string_view text, const policy& pol) {
   auto doc = parse_object(text, pol.bounds.max_object, pol.bounds.max_depth + 3);
   if (!doc) return fail(doc.error());
   const json& j = *doc;
@@ -140,7 +143,7 @@ namespace detail {
     p.aad += '.';
     p.aad += **aad;
   }
-  if (auto r = check_recipients(p, pol); !r) return fail(r.error());
+  if (auto r = check_recipients<Epk>(p, pol); !r) return fail(r.error());
   return p;
 }
 
@@ -148,10 +151,11 @@ namespace detail {
 
 // Checks a JWE (compact or JSON, told apart by its first character) against
 // the policy without touching a key.
-[[nodiscard]] inline result<parsed_jwe> parse_jwe(std::string_view text, const policy& pol = {}) {
+template <class Epk = epk_check>
+[[nodiscard]] result<parsed_jwe> parse_jwe(std::string_view text, const policy& pol = {}) {
   if (text.size() > pol.bounds.max_object) return fail(errc::message_too_long);
-  if (!text.empty() && text.front() == '{') return detail::parse_json_jwe(text, pol);
-  return detail::parse_compact_jwe(text, pol);
+  if (!text.empty() && text.front() == '{') return detail::parse_json_jwe<Epk>(text, pol);
+  return detail::parse_compact_jwe<Epk>(text, pol);
 }
 
 // Parses JWEs under one policy, keeping the last compact protected header and
@@ -159,17 +163,18 @@ namespace detail {
 // request; when the next object starts with the same bytes, their parse (a
 // function of those bytes and the policy alone) is reused and only the IV,
 // ciphertext and tag are decoded.
+template <class Epk = epk_check>
 class compact_jwe_reader {
  public:
   explicit compact_jwe_reader(policy pol) : pol_(std::move(pol)) {}
 
   [[nodiscard]] result<parsed_jwe> parse(std::string_view text) {
-    if (text.empty() || text.front() == '{' || text.size() > pol_.bounds.max_object) return parse_jwe(text, pol_);
+    if (text.empty() || text.front() == '{' || text.size() > pol_.bounds.max_object) return parse_jwe<Epk>(text, pol_);
     auto parts = split<5>(text);
     if (!parts) return fail(parts.error());
     const std::string_view head = text.substr(0, (*parts)[0].size() + 1 + (*parts)[1].size());
     if (!last_ || head != last_head_) {
-      auto p = detail::parse_compact_jwe(text, pol_);
+      auto p = detail::parse_compact_jwe<Epk>(text, pol_);
       if (!p) return p;
       last_.emplace(parsed_jwe{p->form, p->protected_header, p->encryption, p->recipients, {}, {}, p->aad});
       last_head_ = head;

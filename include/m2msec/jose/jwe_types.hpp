@@ -11,6 +11,18 @@ namespace m2msec::jose {
 
 class jwk;
 
+// The parser's check of an ECDH-ES "epk" (RFC 7518 §4.6.1.1: a public key on a
+// curve m2msec has, and on that curve), made before any key is touched. Defined
+// with key management (jwe_keys.hpp); a parser of "dir" objects alone (ESPrim)
+// takes no_key_agreement and so needs no EC or RSA code.
+struct epk_check;
+
+// "dir" and "ECDH-ES": the CEK is the key itself or the one agreed; no encrypted key.
+[[nodiscard]] constexpr bool is_direct(alg a) noexcept { return a == alg::dir || a == alg::ecdh_es; }
+struct no_key_agreement {
+  [[nodiscard]] static result<void> check(const header&, alg) noexcept { return fail(errc::alg_not_allowed); }
+};
+
 // One recipient: its key, the algorithm for it, and extra members for its
 // per-recipient unprotected header (JSON serializations only).
 struct recipient {

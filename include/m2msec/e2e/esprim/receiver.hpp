@@ -1,0 +1,249 @@
+// m2msec: the ESPrim Receiver (TS-0003 §8.4.2 phase C): its rand objects and
+// pairwise keys, the checks 1-7 in order with their response status codes, the
+// replay cache, and responses under the session's key.
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "m2msec/e2e/esprim/session.hpp"
+#include "m2msec/e2e/replay_cache.hpp"
+#include "m2msec/jose/jwe_compact.hpp"
+#include "m2msec/jose/jwe_parse.hpp"
+#include "m2msec/sa/bound.hpp"
+
+namespace m2msec::esprim {
+
+// ---- the Receiver -------------------------------------------------------------------------------
+
+struct receiver_options {
+  std::size_t max_sessions = 4096;
+  std::size_t replay_entries = 65536;
+  usage_limits session_limits{};  // each session's, besides AES-GCM's usage limit
+  std::vector<std::uint8_t> key_gen_ids{key_gen_hmac_sha256};
+  std::vector<std::uint8_t> protocol_ids{jwe_a128gcm, jwe_a192gcm, jwe_a256gcm};
+};
+
+// A request that passed every check.
+struct request {
+  byte_vector primitive;  // the inner primitive, as sent (JSON)
+  std::string from;       // its From, checked against the pairwise key
+  std::string kid, ori, rri;
+  jose::enc encryption = jose::enc::a256gcm;
+};
+
+class receiver {
+ public:
+  explicit receiver(entity_id self, receiver_options opt = {})
+      : self_(std::move(self)), opt_(std::move(opt)), replays_(opt_.replay_entries) {}
+
+  // errc::wrong_usage for a key not provisioned for ESPrim (SUID x3).
+  [[nodiscard]] result<void> add_pairwise_key(pairwise_key key) {
+    if (auto u = check_usage(key.credential.usage(), usage_scope::esprim); !u) return fail(u.error());
+    const std::string kid = key.credential.id().value();
+    keys_.insert_or_assign(kid, std::move(key));
+    return {};
+  }
+  void remove_pairwise_key(const std::string& kid) {
+    keys_.erase(kid);
+    std::erase_if(sessions_, [&](const auto& s) { return std::get<0>(s.first) == kid; });
+  }
+
+  // A receiver rand object valid for `lifetime`: shared (published in
+  // e2eSecInfo as esro) or per request (sent in a sit = 4 NOTIFY response).
+  template <clock Clock>
+  [[nodiscard]] result<rand_object> issue_rand_object(duration lifetime, bool shared, const Clock& clk) {
+    auto o = make_rand_object(shared ? 's' : 'r', clk.now() + lifetime, opt_.key_gen_ids, opt_.protocol_ids);
+    if (!o) return fail(o.error());
+    rands_.insert_or_assign(o->id, *o);
+    return o;
+  }
+
+  // A receiver object made elsewhere (restored state, or a shared object of a
+  // cluster): accepted as this Receiver's own.
+  [[nodiscard]] result<void> add_rand_object(rand_object o) {
+    if (!detail::is_ncname(o.id) || o.key_gen_alg_ids.empty() || o.protocol_and_alg_ids.empty())
+      return fail(errc::invalid_argument);
+    rands_.insert_or_assign(o.id, std::move(o));
+    return {};
+  }
+
+  // TS-0003 §8.4.2 C.6, in order: (1) kid known and unexpired; (2) receiver rand
+  // ID known and unexpired; (3) originator object (header or cache) unexpired
+  // and not outliving the receiver's; (4) key-generation algorithm allowed;
+  // (5) AEAD lists consistent; (6) AEAD decrypts; (7) inner From equals the
+  // identity bound to the pairwise key. Then m2msec's replay check.
+  template <clock Clock>
+  [[nodiscard]] outcome<request> unprotect(std::string_view jwe, const Clock& clk) {
+    const time_point now = clk.now();
+    auto p = reader_.parse(jwe);
+    if (!p) {
+      const bool option = p.error() == errc::unsupported || p.error() == errc::alg_not_allowed;
+      return refuse(option ? rsc::esprim_unsupported_option : rsc::bad_request, p.error());
+    }
+    if (p->form != jose::serialization::compact) return refuse(rsc::bad_request, errc::invalid_encoding);
+    const jose::header& h = p->protected_header;
+    auto kid = h.string("kid");
+    auto ori = h.string("ori");
+    auto rri = h.string("rri");
+    for (auto* m : {&kid, &ori, &rri})
+      if (!*m || !**m) return refuse(rsc::bad_request, errc::invalid_encoding);
+    // Views into the header, which stays in *p until the end.
+    const std::string_view k = **kid, o = **ori, r = **rri;
+
+    // (1)
+    auto key = keys_.find(k);
+    if (key == keys_.end()) return refuse(rsc::esprim_unknown_key_id, errc::not_found);
+    if (auto c = key->second.credential.lifetime().check(now); !c) return refuse(rsc::esprim_unknown_key_id, c.error());
+    // (2)
+    auto theirs = rands_.find(r);
+    if (theirs == rands_.end()) return refuse(rsc::esprim_unknown_recv_rand_id, errc::not_found);
+    if (theirs->second.expiry < now) return refuse(rsc::esprim_unknown_recv_rand_id, errc::expired);
+    const rand_object& recv = theirs->second;
+    // (3) from the header when sent (authenticated by step 6), else from the cache.
+    std::optional<rand_object> sent;
+    if (h.contains("oro")) {
+      auto parsed = rand_object_from_json(h.value("oro"), role::originator);
+      if (!parsed || parsed->id != o) return refuse(rsc::bad_request, errc::invalid_encoding);
+      sent = std::move(*parsed);
+    }
+    const auto cached = originators_.find(std::tuple{k, o});
+    const rand_object* orig = sent ? &*sent : cached != originators_.end() ? &cached->second : nullptr;
+    if (orig == nullptr) return refuse(rsc::esprim_unknown_orig_rand_id, errc::not_found);
+    if (orig->expiry < now) return refuse(rsc::esprim_unknown_orig_rand_id, errc::expired);
+    if (orig->expiry > recv.expiry) return refuse(rsc::esprim_unknown_orig_rand_id, errc::invalid_validity);
+    const time_point orig_expiry = orig->expiry;
+    // (4)
+    const auto& gens = recv.key_gen_alg_ids;
+    if (orig->key_gen_alg_ids.size() != 1 || orig->key_gen_alg_ids[0] != key_gen_hmac_sha256 ||
+        std::find(gens.begin(), gens.end(), orig->key_gen_alg_ids[0]) == gens.end())
+      return refuse(rsc::esprim_unsupported_option, errc::unsupported);
+    // (5)
+    const auto& offered = recv.protocol_and_alg_ids;
+    for (auto id : orig->protocol_and_alg_ids)
+      if (std::find(offered.begin(), offered.end(), id) == offered.end())
+        return refuse(rsc::esprim_unsupported_option, errc::unsupported);
+    const auto& chosen = orig->protocol_and_alg_ids;
+    if (std::find(chosen.begin(), chosen.end(), protocol_id(p->encryption)) == chosen.end())
+      return refuse(rsc::esprim_unsupported_option, errc::alg_not_allowed);
+    // (6) A new session is kept only once an object under it has decrypted,
+    // so a forged "oro" cannot take the place of the real one.
+    const jose::enc e = p->encryption;
+    std::optional<session_entry> fresh;
+    sa::bound<secret>* session = nullptr;
+    if (auto found = sessions_.find(std::tuple{k, r, o}); found != sessions_.end()) {
+      if (found->second.encryption != e) return refuse(rsc::esprim_unsupported_option, errc::alg_not_allowed);
+      session = &found->second.key;
+    } else {
+      auto made = new_session(key->second, recv, *orig, e, clk);
+      if (!made) return tl::unexpected<error>(made.error());
+      fresh.emplace(std::move(*made));
+      session = &fresh->key;
+    }
+    auto g = session->use(usage_scope::esprim, clk, p->sealed.size());
+    if (!g) return refuse(rsc::esprim_unknown_key_id, g.error());
+    replay_cache::object_id seen{};
+    std::copy(p->iv.begin(), p->iv.end(), seen.begin());
+    std::copy(p->sealed.end() - jose::tag_size, p->sealed.end(), seen.begin() + jose::iv_size);
+    replays_.prefetch(seen);
+    auto plaintext = jose::decrypt_direct(std::move(*p), g->key().expose());
+    if (!plaintext) return refuse(rsc::esprim_bad_mac, plaintext.error());
+    if (sent) originators_.insert_or_assign(std::tuple{std::string(k), std::string(o)}, std::move(*sent));
+    if (fresh) sessions_.emplace(session_id{k, r, o}, std::move(*fresh));
+    // Beyond the spec: each object once while its rand objects are valid.
+    if (auto once = replays_.insert(seen, std::min(orig_expiry, recv.expiry), now); !once)
+      return refuse(once.error() == errc::replayed ? rsc::originator_not_authenticated : rsc::internal_server_error,
+                    once.error());
+    // (7) TS-0003 §7.2.2.
+    request out;
+    auto from = detail::from_of({reinterpret_cast<const char*>(plaintext->data()), plaintext->size()});
+    if (!from) return refuse(rsc::bad_request, errc::invalid_encoding);
+    if (*from != key->second.originator) return refuse(rsc::esprim_impersonation_error, errc::originator_not_authenticated);
+    out.primitive = std::move(*plaintext);
+    out.from = std::move(*from);
+    out.kid = std::string(k);
+    out.ori = std::string(o);
+    out.rri = std::string(r);
+    out.encryption = e;
+    return out;
+  }
+
+  // The JWE for the response to `req`, under the same session key and headers.
+  template <clock Clock>
+  [[nodiscard]] outcome<std::string> protect_response(const request& req, bytes_view primitive, const Clock& clk,
+                                                      std::string_view cty = "application/json") {
+    auto s = sessions_.find(std::tie(req.kid, req.rri, req.ori));
+    if (s == sessions_.end()) return refuse(rsc::esprim_encryption_error, errc::not_found);
+    auto g = s->second.key.use(usage_scope::esprim, clk, primitive.size());
+    if (!g) return refuse(rsc::esprim_encryption_error, g.error());
+    auto jwe = jose::seal_direct(primitive, g->key().expose(), s->second.encryption,
+                                         detail::esprim_members(req.kid, req.ori, req.rri, cty));
+    if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
+    return std::move(*jwe);
+  }
+
+  // Forgets rand objects, sessions and replay entries that expired before `now`.
+  void purge(time_point now) {
+    std::erase_if(rands_, [&](const auto& e) { return e.second.expiry < now; });
+    std::erase_if(originators_, [&](const auto& e) { return e.second.expiry < now; });
+    std::erase_if(sessions_, [&](const auto& e) { return !e.second.key.association().usable_at(now); });
+    replays_.purge(now);
+  }
+
+  [[nodiscard]] std::size_t sessions() const noexcept { return sessions_.size(); }
+  [[nodiscard]] const replay_cache& replays() const noexcept { return replays_; }
+
+ private:
+  struct session_entry {
+    sa::bound<secret> key;  // sessionESPrimKey
+    jose::enc encryption;
+  };
+  using session_id = std::tuple<std::string, std::string, std::string>;  // kid, rri, ori
+  // Orders tuples of strings by their views, so that a lookup copies nothing.
+  struct by_views {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      return views(a) < views(b);
+    }
+    template <class T>
+    static auto views(const T& t) noexcept {
+      return std::apply([](const auto&... s) { return std::tuple{std::string_view(s)...}; }, t);
+    }
+  };
+
+  // A session for (kid, rri, ori). Its SA ends at the earlier rand object's
+  // expiry, and strictly before the pairwise key.
+  template <clock Clock>
+  outcome<session_entry> new_session(const pairwise_key& key, const rand_object& recv, const rand_object& orig,
+                                     jose::enc e, const Clock& clk) {
+    if (sessions_.size() >= opt_.max_sessions) {
+      purge(clk.now());
+      if (sessions_.size() >= opt_.max_sessions) return refuse(rsc::internal_server_error, errc::limit_reached);
+    }
+    const duration left = std::min(recv.expiry, orig.expiry) - clk.now();
+    if (left <= duration::zero()) return refuse(rsc::esprim_unknown_orig_rand_id, errc::expired);
+    auto sk = detail::session_key(key.credential.key(), recv, orig, e);
+    if (!sk) return refuse(rsc::esprim_decryption_error, sk.error());
+    auto session = sa::bound<secret>::create(std::move(*sk), {self_, key.credential.id()}, key.credential,
+                                             requested_lifetime::session(left),
+                                             with_aead_limit<crypto::aes256_gcm>(opt_.session_limits), clk);
+    if (!session) return refuse(rsc::esprim_unknown_key_id, session.error());
+    return session_entry{std::move(*session), e};
+  }
+
+  entity_id self_;
+  receiver_options opt_;
+  std::map<std::string, pairwise_key, std::less<>> keys_;
+  std::map<std::string, rand_object, std::less<>> rands_;
+  std::map<std::tuple<std::string, std::string>, rand_object, by_views> originators_;
+  std::map<session_id, session_entry, by_views> sessions_;
+  replay_cache replays_;
+  // ESPrim objects are "dir" alone (its policy allows no other alg): no EC or RSA code.
+  jose::compact_jwe_reader<jose::no_key_agreement> reader_{detail::esprim_policy()};
+};
+
+}  // namespace m2msec::esprim
