@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reads callgrind's per-dump files (one dump per CALLGRIND_DUMP_STATS_AT label)
-and prints a table. Shared by bench/callgrind.sh and bench/channel_callgrind.sh.
+and prints a table. Used by bench/callgrind.sh.
 usage: callgrind_counts.py pairs|channel <folder with cg.out.*>"""
 import glob
 import re

@@ -8,7 +8,7 @@
 // the throughput with both directions counted (2 x size / round-trip time),
 // the measure bench/jose_peers.py and bench/jose_peers.mjs print for the peers.
 // Usage: e2e_bench [min seconds per case, default 0.5]
-//        e2e_bench --instructions   (under callgrind: one warm call of each, see bench/e2e_callgrind.sh)
+//        e2e_bench --instructions   (under callgrind: one warm call of each, see bench/callgrind.sh build e2e)
 #include <algorithm>
 #include <array>
 #include <chrono>
