@@ -6,71 +6,25 @@
 #pragma once
 
 #include <botan/credentials_manager.h>
-#include <botan/data_src.h>
-#include <botan/pkcs8.h>
 #include <botan/tls_client.h>
 #include <botan/tls_exceptn.h>
 #include <botan/tls_extensions.h>
 #include <botan/tls_server.h>
 #include <botan/tls_session_manager.h>
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "m2msec/backend/random.hpp"
+#include "m2msec/channel/engine/botan_roles.hpp"
 #include "m2msec/channel/engine/tls_policy.hpp"
 #include "m2msec/channel/engine/tls_rng.hpp"
-#include "m2msec/credential/certificate.hpp"
-#include "m2msec/credential/symmetric.hpp"
 #include "m2msec/kdf/key_schedule.hpp"
-#include "m2msec/sa/bound.hpp"
 #include "m2msec/sa/registry.hpp"
 
 namespace m2msec::tls {
-
-// What a server knows of a PSK identity: the credential, and the identity the
-// association will be bound to (TS-0003 §8.2.1).
-struct psk_entry {
-  const symmetric_credential* credential = nullptr;
-  bound_identity peer;
-};
-// The key-lookup seam: an identity (KpsaID, KmID, HEX(KcID)@MAF-FQDN, KpmID) and the
-// SNI the client sent; errc::not_found when unknown. A Target whose identity names
-// a MEF or MAF routes the lookup there (TS-0003 §8.3.4.3, §8.2.2.3).
-using psk_resolver = std::function<result<psk_entry>(std::string_view identity, std::string_view sni)>;
-
-// Our own certificate chain (PEM, leaf first) and its PKCS#8 private key (PEM).
-struct own_certificate {
-  std::string chain_pem;
-  std::string key_pem;
-};
-
-namespace tls_detail {
-
-// TLS alerts to errc, for alerts we raise and alerts we receive.
-inline errc from_alert(Botan::TLS::Alert::Type t) noexcept {
-  using A = Botan::TLS::Alert;
-  switch (t) {
-    case A::BAD_RECORD_MAC: return errc::auth_failed;
-    case A::UNKNOWN_PSK_IDENTITY: return errc::not_found;
-    case A::HANDSHAKE_FAILURE:
-    case A::INSUFFICIENT_SECURITY:
-    case A::PROTOCOL_VERSION:
-    case A::ILLEGAL_PARAMETER: return errc::unsupported;
-    case A::BAD_CERTIFICATE:
-    case A::UNSUPPORTED_CERTIFICATE:
-    case A::CERTIFICATE_UNKNOWN:
-    case A::UNKNOWN_CA: return errc::untrusted;
-    case A::CERTIFICATE_EXPIRED: return errc::expired;
-    case A::UNRECOGNIZED_NAME: return errc::name_mismatch;
-    case A::DECRYPT_ERROR: return errc::auth_failed;
-    default: return errc::invalid_encoding;
-  }
-}
-
-}  // namespace tls_detail
 
 // One (D)TLS connection of one oneM2M profile. Not movable (Botan holds
 // references to it): made by the factories as a unique_ptr. Not thread-safe.
@@ -98,9 +52,8 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     auto g = psk.use(o.usage, clk, 0, 0);
     if (!g) return fail(g.error());
     if (g->key().size() == 0) return fail(errc::invalid_key_size);
-    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::psk, clk));
-    c->client_key_ = &psk;
-    c->client_sa_ = &psk.association();
+    std::unique_ptr<botan_channel> c(
+        new botan_channel(o, authentication::psk, tls_detail::psk_client_role{&psk}, clk));
     c->identity_ = std::move(identity);
     if (auto r = c->start_client(); !r) return fail(r.error());
     return c;
@@ -112,9 +65,8 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   [[nodiscard]] static result<std::unique_ptr<botan_channel>> psk_server(options o, entity_id local, psk_resolver resolve,
                                                                    requested_lifetime lifetime, usage_limits limits,
                                                                    const Clock& clk) {
-    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::psk, clk));
-    c->resolve_ = std::move(resolve);
-    c->server_setup_.emplace(server_setup{std::move(local), lifetime, limits});
+    tls_detail::psk_server_role role{{std::move(local), lifetime, limits}, std::move(resolve), {}, {}};
+    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::psk, std::move(role), clk));
     if (auto r = c->start_server(); !r) return fail(r.error());
     return c;
   }
@@ -129,11 +81,10 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
                                                                            const Clock& clk) {
     if (auto u = check_usage(sa.usage(), o.usage); !u) return fail(u.error());
     if (!sa.usable_at(clk.now())) return fail(errc::sa_expired);
-    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::certificate, clk));
-    if (auto r = c->load_own(own); !r) return fail(r.error());
-    c->client_sa_ = &sa;
-    c->anchors_ = &anchors;
-    c->expected_.emplace(std::move(expected));
+    auto certs = tls_detail::certificates::load(own, anchors, std::move(expected));
+    if (!certs) return fail(certs.error());
+    std::unique_ptr<botan_channel> c(new botan_channel(
+        o, authentication::certificate, tls_detail::certificate_client_role{&sa, std::move(*certs)}, clk));
     if (auto r = c->start_client(); !r) return fail(r.error());
     return c;
   }
@@ -144,12 +95,11 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   [[nodiscard]] static result<std::unique_ptr<botan_channel>> certificate_server(
       options o, entity_id local, own_certificate own, const trust_anchors& anchors, expected_name expected,
       bound_identity peer, requested_lifetime lifetime, usage_limits limits, const Clock& clk) {
-    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::certificate, clk));
-    if (auto r = c->load_own(own); !r) return fail(r.error());
-    c->anchors_ = &anchors;
-    c->expected_.emplace(std::move(expected));
-    c->cert_peer_.emplace(std::move(peer));
-    c->server_setup_.emplace(server_setup{std::move(local), lifetime, limits});
+    auto certs = tls_detail::certificates::load(own, anchors, std::move(expected));
+    if (!certs) return fail(certs.error());
+    tls_detail::certificate_server_role role{
+        {std::move(local), lifetime, limits}, std::move(*certs), std::move(peer), {}, {}};
+    std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::certificate, std::move(role), clk));
     if (auto r = c->start_server(); !r) return fail(r.error());
     return c;
   }
@@ -223,9 +173,12 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   [[nodiscard]] const std::string& peer_identity() const noexcept { return identity_; }
   // The association the channel runs under: the client's, or the one the server made.
   [[nodiscard]] security_association* association() noexcept {
-    if (client_sa_) return client_sa_;
-    if (server_psk_) return &server_psk_->association();
-    return server_sa_ ? &*server_sa_ : nullptr;
+    using namespace tls_detail;
+    if (auto* r = std::get_if<psk_client_role>(&role_)) return &r->key->association();
+    if (auto* r = std::get_if<certificate_client_role>(&role_)) return r->sa;
+    if (auto* r = std::get_if<psk_server_role>(&role_)) return r->established ? &r->established->association() : nullptr;
+    auto& r = std::get<certificate_server_role>(role_);
+    return r.sa ? &*r.sa : nullptr;
   }
 
   // TS-0004 §7.3.2.1: the per-request check a CSE makes with the request's From:
@@ -254,12 +207,6 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   }
 
  private:
-  struct server_setup {
-    entity_id local;
-    requested_lifetime lifetime;
-    usage_limits limits;
-  };
-
   // TS-0003 §10.3.1: the usage each exporter label serves.
   static result<usage_scope> exporter_usage(std::string_view label) noexcept {
     if (label == exporter_label::bootstrap) return usage_scope::mef;
@@ -268,8 +215,19 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     return fail(errc::invalid_argument);
   }
 
-  botan_channel(options o, authentication a, const Clock& clk)
-      : options_(std::move(o)), policy_(options_.kind, a, options_.ccm_first), clock_(&clk) {}
+  botan_channel(options o, authentication a, tls_detail::role r, const Clock& clk)
+      : options_(std::move(o)), policy_(options_.kind, a, options_.ccm_first), clock_(&clk), role_(std::move(r)) {}
+
+  [[nodiscard]] bool is_server() const noexcept {
+    return std::holds_alternative<tls_detail::psk_server_role>(role_) ||
+           std::holds_alternative<tls_detail::certificate_server_role>(role_);
+  }
+  // Our certificates and the peer's expected name (certificate roles), or null.
+  [[nodiscard]] const tls_detail::certificates* certs() const noexcept {
+    if (auto* r = std::get_if<tls_detail::certificate_client_role>(&role_)) return &r->certs;
+    if (auto* r = std::get_if<tls_detail::certificate_server_role>(&role_)) return &r->certs;
+    return nullptr;
+  }
 
   result<void> start_client() {
     using V = Botan::TLS::Protocol_Version;
@@ -293,24 +251,6 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
       Botan::Credentials_Manager& credentials = *this;
       engine_ = std::make_unique<Botan::TLS::Server>(callbacks, sessions_, credentials, policy_, Rng::get(),
                                                      options_.kind == transport::datagram);
-    });
-  }
-
-  result<void> load_own(const own_certificate& own) {
-    return backend::guard([&]() -> result<void> {
-      Botan::DataSource_Memory chain(own.chain_pem);
-      while (!chain.end_of_data()) {
-        try {
-          own_chain_.emplace_back(chain);
-        } catch (const Botan::Decoding_Error&) {
-          break;  // trailing whitespace after the last certificate
-        }
-      }
-      if (own_chain_.empty()) return fail(errc::invalid_encoding);
-      Botan::DataSource_Memory key(own.key_pem);
-      own_key_ = Botan::PKCS8::load_key(key);
-      if (!own_key_ || own_key_->algo_name() != "ECDSA") return fail(errc::profile_violation);
-      return {};
     });
   }
 
@@ -379,19 +319,19 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     return false;  // never cached
   }
   void tls_session_activated() override {
-    if (!server_setup_) return;
     // TS-0003 §8.2.1: the Registrar binds the association to the peer's identity,
     // once the peer's Finished has been verified.
-    if (pending_psk_) {
-      server_psk_.emplace(std::move(*pending_psk_));
-      pending_psk_.reset();
+    if (auto* r = std::get_if<tls_detail::psk_server_role>(&role_)) {
+      if (r->pending) r->established.emplace(std::move(*r->pending));
+      r->pending.reset();
       return;
     }
-    const auto& setup = *server_setup_;
+    auto* r = std::get_if<tls_detail::certificate_server_role>(&role_);
+    if (r == nullptr) return;
+    const auto& setup = r->setup;
     result<security_association> sa = fail(errc::security_association_required);
-    if (cert_credential_)
-      sa = security_association::create({setup.local, *cert_peer_}, *cert_credential_, setup.lifetime, setup.limits,
-                                        *clock_);
+    if (r->verified)
+      sa = security_association::create({setup.local, r->peer}, *r->verified, setup.lifetime, setup.limits, *clock_);
     if (sa) {
       if (auto u = check_usage(sa->usage(), options_.usage); !u) sa = fail(u.error());
     }
@@ -399,11 +339,11 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
       fail_with(sa.error());
       throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no security association");
     }
-    server_sa_.emplace(std::move(*sa));
+    r->sa.emplace(std::move(*sa));
   }
   // TS-0003 §10.2.1: SNI is mandatory; the server checks it against its own name.
   void tls_examine_extensions(const Botan::TLS::Extensions& ext, Botan::TLS::Connection_Side side) override {
-    if (side != Botan::TLS::CLIENT || !server_setup_) return;
+    if (side != Botan::TLS::CLIENT || !is_server()) return;
     const auto* sni = ext.get<Botan::TLS::Server_Name_Indicator>();
     if (!sni || !iequal_ascii(sni->host_name(), options_.server_name)) {
       fail_with(errc::name_mismatch);
@@ -422,29 +362,20 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
                                                          : Botan::TLS::Alert::BAD_CERTIFICATE,
                                       "certificate");
     };
-    if (chain.empty() || !anchors_ || !expected_) reject(errc::untrusted);
-    std::vector<certificate> parsed;
-    for (const auto& c : chain) {
-      const auto der = c.BER_encode();
-      auto p = certificate::parse(bytes_view(der.data(), der.size()));
-      if (!p) reject(p.error());
-      parsed.push_back(std::move(*p));
-    }
-    certificate leaf = std::move(parsed.front());
-    const std::span<const certificate> rest(parsed.data() + 1, parsed.size() - 1);
-    // The certificate is trusted for this channel's usage (SUID 40-42).
-    const auto usage = suid_from_int(static_cast<int>(credential_type::certificate) * 10 + static_cast<int>(options_.usage));
-    if (!usage) reject(errc::wrong_usage);
-    auto cred = certificate_credential::verify(std::move(leaf), *expected_, *anchors_, clock_->now(), rest, *usage);
+    const tls_detail::certificates* ours = certs();
+    if (ours == nullptr) reject(errc::untrusted);
+    auto cred = ours->verify_peer(chain, options_.usage, clock_->now());
     if (!cred) reject(cred.error());
-    cert_credential_.emplace(std::move(*cred));
+    if (auto* r = std::get_if<tls_detail::certificate_server_role>(&role_)) r->verified.emplace(std::move(*cred));
   }
 
   // ---- Botan::Credentials_Manager ----
   std::string psk_identity(const std::string&, const std::string&, const std::string&) override { return identity_; }
   Botan::SymmetricKey psk(const std::string& type, const std::string& context, const std::string& identity) override {
     if (type == "tls-client") {
-      auto g = client_key_->use(options_.usage, *clock_, 0, 0);
+      auto* client = std::get_if<tls_detail::psk_client_role>(&role_);
+      if (client == nullptr) throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no PSK");
+      auto g = client->key->use(options_.usage, *clock_, 0, 0);
       if (!g) {
         fail_with(g.error());
         throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "key refused");
@@ -455,53 +386,35 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     if (context == "session-ticket") throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no tickets");
     if (context == "dtls-cookie-secret") return cookie_secret_;
     // TS-0003 §8.2.2: the identity names the credential; an unknown or unusable one fails the handshake.
-    if (!resolve_) return Botan::SymmetricKey();
-    auto entry = resolve_(identity, context);
-    if (!entry || !entry->credential) {
-      fail_with(entry ? errc::not_found : entry.error());
-      return Botan::SymmetricKey();  // unknown_psk_identity
-    }
-    // The association is made now and kept once the client's Finished verifies
-    // (tls_session_activated); the key reaches Botan through it, for this usage only.
-    const auto& setup = *server_setup_;
-    auto key = entry->credential->key().clone();
+    auto* server = std::get_if<tls_detail::psk_server_role>(&role_);
+    if (server == nullptr) return Botan::SymmetricKey();
+    auto key = server->key_for(identity, context, options_.usage, *clock_);
     if (!key) {
       fail_with(key.error());
-      return Botan::SymmetricKey();
-    }
-    auto bound = sa::bound<secret>::create(std::move(*key), {setup.local, std::move(entry->peer)}, *entry->credential,
-                                           setup.lifetime, setup.limits, *clock_);
-    if (!bound) {
-      fail_with(bound.error());
-      return Botan::SymmetricKey();
-    }
-    auto g = bound->use(options_.usage, *clock_, 0, 0);
-    if (!g) {
-      fail_with(g.error());
-      return Botan::SymmetricKey();
+      return Botan::SymmetricKey();  // unknown_psk_identity
     }
     identity_ = identity;
-    const auto k = g->key().expose();
-    Botan::SymmetricKey out(k.data(), k.size());
-    pending_psk_.emplace(std::move(*bound));
-    return out;
+    return std::move(*key);
   }
   std::vector<Botan::Certificate_Store*> trusted_certificate_authorities(const std::string&,
                                                                          const std::string&) override {
     // A non-empty list makes the server ask for a client certificate.
-    if (!anchors_) return {};
-    return {anchors_->store().botan_store()};
+    const tls_detail::certificates* ours = certs();
+    if (ours == nullptr) return {};
+    return {ours->anchors->store().botan_store()};
   }
   std::vector<Botan::X509_Certificate> find_cert_chain(const std::vector<std::string>& key_types,
                                                        const std::vector<Botan::X509_DN>&, const std::string&,
                                                        const std::string&) override {
+    const tls_detail::certificates* ours = certs();
     for (const auto& t : key_types)
-      if (t == "ECDSA" && own_key_) return own_chain_;
+      if (t == "ECDSA" && ours != nullptr) return ours->chain;
     return {};
   }
   Botan::Private_Key* private_key_for(const Botan::X509_Certificate&, const std::string&,
                                       const std::string&) override {
-    return own_key_.get();
+    const tls_detail::certificates* ours = certs();
+    return ours != nullptr ? ours->key.get() : nullptr;
   }
 
   options options_;
@@ -515,23 +428,9 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   std::optional<errc> error_;
   bool rekey_due_ = false;
   std::uint16_t suite_ = 0;
-  // PSK
-  std::string identity_;
-  psk_resolver resolve_;
+  std::string identity_;  // the PSK identity: sent (client), or the one that resolved (server)
   Botan::SymmetricKey cookie_secret_;
-  // certificates
-  std::vector<Botan::X509_Certificate> own_chain_;
-  std::unique_ptr<Botan::Private_Key> own_key_;
-  const trust_anchors* anchors_ = nullptr;
-  std::optional<expected_name> expected_;
-  std::optional<bound_identity> cert_peer_;
-  std::optional<certificate_credential> cert_credential_;
-  // associations
-  sa::bound<secret>* client_key_ = nullptr;     // a PSK client's key
-  security_association* client_sa_ = nullptr;   // the client's association (PSK or certificate)
-  std::optional<server_setup> server_setup_;
-  std::optional<sa::bound<secret>> pending_psk_, server_psk_;  // a PSK server's, before and after Finished
-  std::optional<security_association> server_sa_;              // a certificate server's
+  tls_detail::role role_;
 };
 
 }  // namespace m2msec::tls

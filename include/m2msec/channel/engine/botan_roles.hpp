@@ -1,0 +1,153 @@
+// m2msec: the parts of a channel on Botan's engine that depend on its role: a PSK
+// or certificate client, a PSK or certificate server. Each role holds what only it
+// needs, so no member of the channel is there for some roles and null for others.
+#pragma once
+
+#include <botan/data_src.h>
+#include <botan/pkcs8.h>
+#include <botan/symkey.h>
+#include <botan/tls_alert.h>
+#include <botan/x509cert.h>
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "m2msec/backend/botan/common.hpp"
+#include "m2msec/channel/psk.hpp"
+#include "m2msec/credential/certificate.hpp"
+#include "m2msec/sa/bound.hpp"
+
+namespace m2msec::tls::tls_detail {
+
+// TLS alerts to errc, for alerts we raise and alerts we receive.
+inline errc from_alert(Botan::TLS::Alert::Type t) noexcept {
+  using A = Botan::TLS::Alert;
+  switch (t) {
+    case A::BAD_RECORD_MAC: return errc::auth_failed;
+    case A::UNKNOWN_PSK_IDENTITY: return errc::not_found;
+    case A::HANDSHAKE_FAILURE:
+    case A::INSUFFICIENT_SECURITY:
+    case A::PROTOCOL_VERSION:
+    case A::ILLEGAL_PARAMETER: return errc::unsupported;
+    case A::BAD_CERTIFICATE:
+    case A::UNSUPPORTED_CERTIFICATE:
+    case A::CERTIFICATE_UNKNOWN:
+    case A::UNKNOWN_CA: return errc::untrusted;
+    case A::CERTIFICATE_EXPIRED: return errc::expired;
+    case A::UNRECOGNIZED_NAME: return errc::name_mismatch;
+    case A::DECRYPT_ERROR: return errc::auth_failed;
+    default: return errc::invalid_encoding;
+  }
+}
+
+// What a server is told when it is made: who it is, and the lifetime and limits of
+// the associations it makes.
+struct server_setup {
+  entity_id local;
+  requested_lifetime lifetime;
+  usage_limits limits;
+};
+
+// Our certificate chain and key, and what the peer's certificate must be: both
+// certificate roles have them.
+struct certificates {
+  std::vector<Botan::X509_Certificate> chain;
+  std::unique_ptr<Botan::Private_Key> key;
+  const trust_anchors* anchors = nullptr;
+  expected_name expected;
+
+  [[nodiscard]] static result<certificates> load(const own_certificate& own, const trust_anchors& anchors,
+                                                 expected_name expected) {
+    return backend::guard([&]() -> result<certificates> {
+      certificates c{{}, nullptr, &anchors, std::move(expected)};
+      Botan::DataSource_Memory chain(own.chain_pem);
+      while (!chain.end_of_data()) {
+        try {
+          c.chain.emplace_back(chain);
+        } catch (const Botan::Decoding_Error&) {
+          break;  // trailing whitespace after the last certificate
+        }
+      }
+      if (c.chain.empty()) return fail(errc::invalid_encoding);
+      Botan::DataSource_Memory key(own.key_pem);
+      c.key = Botan::PKCS8::load_key(key);
+      if (!c.key || c.key->algo_name() != "ECDSA") return fail(errc::profile_violation);
+      return c;
+    });
+  }
+
+  // TS-0003 §8.1.2.2: the peer's chain, leaf first, names `expected` exactly and
+  // validates to our anchors at `now`; it is trusted for the channel's usage (SUID 4x).
+  [[nodiscard]] result<certificate_credential> verify_peer(const std::vector<Botan::X509_Certificate>& chain,
+                                                           usage_scope usage, time_point now) const {
+    if (chain.empty()) return fail(errc::untrusted);
+    std::vector<certificate> parsed;
+    for (const auto& c : chain) {
+      const auto der = c.BER_encode();
+      auto p = certificate::parse(bytes_view(der.data(), der.size()));
+      if (!p) return fail(p.error());
+      parsed.push_back(std::move(*p));
+    }
+    const auto trusted_for =
+        suid_from_int(static_cast<int>(credential_type::certificate) * 10 + static_cast<int>(usage));
+    if (!trusted_for) return fail(errc::wrong_usage);
+    const std::span<const certificate> rest(parsed.data() + 1, parsed.size() - 1);
+    return certificate_credential::verify(std::move(parsed.front()), expected, *anchors, now, rest, *trusted_for);
+  }
+};
+
+// A PSK client: its key, bound to the association it runs under (the caller's).
+struct psk_client_role {
+  sa::bound<secret>* key;
+};
+// A certificate client: the association made from its own certificate (the caller's).
+struct certificate_client_role {
+  security_association* sa;
+  certificates certs;
+};
+// A PSK server: the association is made when the client's identity resolves, and
+// kept once the client's Finished verifies.
+struct psk_server_role {
+  server_setup setup;
+  psk_resolver resolve;
+  std::optional<sa::bound<secret>> pending, established;
+
+  // TS-0003 §8.2.2: the key for the identity a client sent, for the channel's usage.
+  // The association is made now and kept as `pending` until the client's Finished
+  // verifies; the key reaches the engine through it. An unknown identity, an
+  // expired credential or another usage gives no key.
+  template <clock Clock>
+  [[nodiscard]] result<Botan::SymmetricKey> key_for(std::string_view identity, std::string_view sni, usage_scope usage,
+                                                    const Clock& clk) {
+    if (!resolve) return fail(errc::not_found);
+    auto entry = resolve(identity, sni);
+    if (!entry) return fail(entry.error());
+    if (entry->credential == nullptr) return fail(errc::not_found);
+    auto key = entry->credential->key().clone();
+    if (!key) return fail(key.error());
+    auto bound = sa::bound<secret>::create(std::move(*key), {setup.local, std::move(entry->peer)}, *entry->credential,
+                                           setup.lifetime, setup.limits, clk);
+    if (!bound) return fail(bound.error());
+    auto g = bound->use(usage, clk, 0, 0);
+    if (!g) return fail(g.error());
+    const auto k = g->key().expose();
+    Botan::SymmetricKey out(k.data(), k.size());
+    pending.emplace(std::move(*bound));
+    return out;
+  }
+};
+// A certificate server: the client's verified certificate, then the association.
+struct certificate_server_role {
+  server_setup setup;
+  certificates certs;
+  bound_identity peer;
+  std::optional<certificate_credential> verified;
+  std::optional<security_association> sa;
+};
+using role = std::variant<psk_client_role, certificate_client_role, psk_server_role, certificate_server_role>;
+
+}  // namespace m2msec::tls::tls_detail
