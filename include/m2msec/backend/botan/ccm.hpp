@@ -3,72 +3,56 @@
 // into the caller's span.
 #pragma once
 
+#include "m2msec/backend/botan/aead_mode.hpp"
 #include "m2msec/backend/botan/block_cipher.hpp"
-#include "m2msec/crypto/concepts.hpp"
 
 namespace m2msec::crypto {
 
+// The length field has L bytes: a message of at most 2^(8L) - 1 bytes.
+template <std::size_t L>
+inline constexpr std::uint64_t ccm_max_message = L >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * L)) - 1;
+
 template <std::size_t KeyBytes, std::size_t TagBytes, std::size_t NonceBytes>
-class aead<aes_ccm<KeyBytes, TagBytes, NonceBytes>, backend::botan> {
+class aead<aes_ccm<KeyBytes, TagBytes, NonceBytes>, backend::botan>
+    : public botan_aead_mode<aead<aes_ccm<KeyBytes, TagBytes, NonceBytes>, backend::botan>,
+                             aes_ccm<KeyBytes, TagBytes, NonceBytes>,
+                             ccm_max_message<aes_ccm<KeyBytes, TagBytes, NonceBytes>::length_bytes>> {
   using alg = aes_ccm<KeyBytes, TagBytes, NonceBytes>;
   static constexpr std::size_t L = alg::length_bytes;
+  using base = botan_aead_mode<aead, alg, ccm_max_message<L>>;
+  friend base;
 
  public:
-  static constexpr std::size_t key_size = alg::key_size, nonce_size = alg::nonce_size, tag_size = alg::tag_size;
-  // The length field has L bytes.
-  static constexpr std::uint64_t max_message =
-      L >= 8 ? std::uint64_t{0xFFFFFFFFFFFFFFFF} : (std::uint64_t{1} << (8 * L)) - 1;
-  [[nodiscard]] static constexpr std::size_t sealed_size(std::size_t n) noexcept { return n + tag_size; }
-  [[nodiscard]] static bool available() noexcept { return true; }
+  using base::key_size, base::nonce_size, base::tag_size;
 
   [[nodiscard]] static result<aead> create(bytes_view key) {
     if (key.size() != key_size) return fail(errc::invalid_key_size);
     return backend::botan_detail::guard([&]() -> result<aead> { return aead(backend::botan_detail::make_aes(key)); });
   }
 
-  [[nodiscard]] result<std::size_t> seal(mutable_bytes out, bytes_view nonce, bytes_view ad,
-                                         bytes_view plaintext) noexcept {
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (plaintext.size() > max_message) return fail(errc::message_too_long);
-    if (out.size() < sealed_size(plaintext.size())) return fail(errc::buffer_too_small);
-    const std::size_t n = plaintext.size();
-    return backend::botan_detail::guard([&]() -> result<std::size_t> {
-      byte t[16];
-      cbc_mac(t, nonce, ad, plaintext);  // over the plaintext, before out (which may alias it) changes
-      crypt(out.data(), plaintext.data(), n, nonce);
-      mask_tag(out.data() + n, t, nonce);
-      ct::wipe(t, sizeof t);
-      return n + tag_size;
-    });
-  }
-
-  [[nodiscard]] result<std::size_t> open(mutable_bytes out, bytes_view nonce, bytes_view ad,
-                                         bytes_view sealed) noexcept {
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (sealed.size() < tag_size) return fail(errc::auth_failed);
-    const std::size_t n = sealed.size() - tag_size;
-    if (n > max_message) return fail(errc::auth_failed);
-    if (out.size() < n) return fail(errc::buffer_too_small);
-    return backend::botan_detail::guard([&]() -> result<std::size_t> {
-      // CCM authenticates the plaintext, so it must be decrypted first; it is
-      // wiped again if the tag does not match, before anyone can see it.
-      byte received[tag_size], t[16], expected[tag_size];
-      std::memcpy(received, sealed.data() + n, tag_size);  // out may alias sealed
-      crypt(out.data(), sealed.data(), n, nonce);
-      cbc_mac(t, nonce, ad, out.first(n));
-      mask_tag(expected, t, nonce);
-      const bool ok = ct::equal(expected, received);
-      ct::wipe(t, sizeof t);
-      ct::wipe(expected, sizeof expected);
-      if (!ok) {
-        ct::wipe(out.first(n));
-        return fail(errc::auth_failed);
-      }
-      return n;
-    });
-  }
-
  private:
+  void seal_body(byte* out, bytes_view nonce, bytes_view ad, bytes_view plaintext) {
+    byte t[16];
+    cbc_mac(t, nonce, ad, plaintext);  // over the plaintext, before out (which may alias it) changes
+    crypt(out, plaintext.data(), plaintext.size(), nonce);
+    mask_tag(out + plaintext.size(), t, nonce);
+    ct::wipe(t, sizeof t);
+  }
+  // CCM authenticates the plaintext, so it must be decrypted first; the caller
+  // wipes it again if the tag does not match, before anyone can see it.
+  bool open_body(byte* out, bytes_view nonce, bytes_view ad, bytes_view ciphertext, bytes_view tag) {
+    const std::size_t n = ciphertext.size();
+    byte received[tag_size], t[16], expected[tag_size];
+    std::memcpy(received, tag.data(), tag_size);  // out may alias the sealed input
+    crypt(out, ciphertext.data(), n, nonce);
+    cbc_mac(t, nonce, ad, {out, n});
+    mask_tag(expected, t, nonce);
+    const bool ok = ct::equal(expected, received);
+    ct::wipe(t, sizeof t);
+    ct::wipe(expected, sizeof expected);
+    return ok;
+  }
+
   explicit aead(std::unique_ptr<Botan::BlockCipher> aes) noexcept : aes_(std::move(aes)) {}
 
   // CBC-MAC absorbing bytes into x, one AES call per full block.

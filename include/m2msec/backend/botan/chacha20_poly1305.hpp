@@ -11,21 +11,20 @@
 
 #include <memory>
 
-#include "m2msec/backend/botan/common.hpp"
-#include "m2msec/core/ct.hpp"
-#include "m2msec/crypto/concepts.hpp"
+#include "m2msec/backend/botan/aead_mode.hpp"
 
 namespace m2msec::crypto {
 
 template <class Alg>
   requires std::same_as<Alg, chacha20_poly1305> || std::same_as<Alg, xchacha20_poly1305>
-class aead<Alg, backend::botan> {
+// RFC 8439 §2.8: the 32-bit block counter bounds a message to 2^32 - 1 blocks after block 0.
+class aead<Alg, backend::botan>
+    : public botan_aead_mode<aead<Alg, backend::botan>, Alg, ((std::uint64_t{1} << 32) - 1) * 64> {
+  using base = botan_aead_mode<aead, Alg, ((std::uint64_t{1} << 32) - 1) * 64>;
+  friend base;
+
  public:
-  static constexpr std::size_t key_size = Alg::key_size, nonce_size = Alg::nonce_size, tag_size = Alg::tag_size;
-  // RFC 8439 §2.8: the 32-bit block counter bounds a message to 2^32 - 1 blocks after block 0.
-  static constexpr std::uint64_t max_message = ((std::uint64_t{1} << 32) - 1) * 64;
-  [[nodiscard]] static constexpr std::size_t sealed_size(std::size_t n) noexcept { return n + tag_size; }
-  [[nodiscard]] static bool available() noexcept { return true; }
+  using base::key_size, base::nonce_size, base::tag_size;
 
   [[nodiscard]] static result<aead> create(bytes_view key) {
     if (key.size() != key_size) return fail(errc::invalid_key_size);
@@ -39,43 +38,19 @@ class aead<Alg, backend::botan> {
     });
   }
 
-  [[nodiscard]] result<std::size_t> seal(mutable_bytes out, bytes_view nonce, bytes_view ad,
-                                         bytes_view plaintext) noexcept {
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (plaintext.size() > max_message) return fail(errc::message_too_long);
-    if (out.size() < sealed_size(plaintext.size())) return fail(errc::buffer_too_small);
-    const std::size_t n = plaintext.size();
-    return backend::botan_detail::guard([&]() -> result<std::size_t> {
-      start(nonce);
-      chacha_->cipher(plaintext.data(), out.data(), n);
-      tag(out.data() + n, ad, out.first(n));
-      return n + tag_size;
-    });
-  }
-
-  [[nodiscard]] result<std::size_t> open(mutable_bytes out, bytes_view nonce, bytes_view ad,
-                                         bytes_view sealed) noexcept {
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (sealed.size() < tag_size) return fail(errc::auth_failed);
-    const std::size_t n = sealed.size() - tag_size;
-    if (n > max_message) return fail(errc::auth_failed);
-    if (out.size() < n) return fail(errc::buffer_too_small);
-    return backend::botan_detail::guard([&]() -> result<std::size_t> {
-      start(nonce);
-      byte expected[tag_size];
-      tag(expected, ad, sealed.first(n));
-      const bool ok = ct::equal(expected, sealed.subspan(n));
-      ct::wipe(expected, sizeof expected);
-      if (!ok) {
-        ct::wipe(out.first(n));
-        return fail(errc::auth_failed);
-      }
-      chacha_->cipher(sealed.data(), out.data(), n);
-      return n;
-    });
-  }
-
  private:
+  void seal_body(byte* out, bytes_view nonce, bytes_view ad, bytes_view plaintext) {
+    start(nonce);
+    chacha_->cipher(plaintext.data(), out, plaintext.size());
+    tag(out + plaintext.size(), ad, {out, plaintext.size()});
+  }
+  bool open_body(byte* out, bytes_view nonce, bytes_view ad, bytes_view ciphertext, bytes_view received) {
+    start(nonce);
+    return base::check_then_decrypt(
+        received, [&](byte* expected) { tag(expected, ad, ciphertext); },
+        [&] { chacha_->cipher(ciphertext.data(), out, ciphertext.size()); });
+  }
+
   aead(std::unique_ptr<Botan::StreamCipher> chacha, std::unique_ptr<Botan::MessageAuthenticationCode> poly) noexcept
       : chacha_(std::move(chacha)), poly_(std::move(poly)) {}
 

@@ -5,21 +5,20 @@
 
 #include <botan/ghash.h>
 
+#include "m2msec/backend/botan/aead_mode.hpp"
 #include "m2msec/backend/botan/block_cipher.hpp"
-#include "m2msec/crypto/concepts.hpp"
 
 namespace m2msec::crypto {
 
+// SP 800-38D §5.2.1.1: at most 2^39 - 256 bits of plaintext.
 template <std::size_t KeyBytes>
-class aead<aes_gcm<KeyBytes>, backend::botan> {
-  using alg = aes_gcm<KeyBytes>;
+class aead<aes_gcm<KeyBytes>, backend::botan>
+    : public botan_aead_mode<aead<aes_gcm<KeyBytes>, backend::botan>, aes_gcm<KeyBytes>, (std::uint64_t{1} << 36) - 32> {
+  using base = botan_aead_mode<aead, aes_gcm<KeyBytes>, (std::uint64_t{1} << 36) - 32>;
+  friend base;
 
  public:
-  static constexpr std::size_t key_size = alg::key_size, nonce_size = alg::nonce_size, tag_size = alg::tag_size;
-  // SP 800-38D §5.2.1.1: at most 2^39 - 256 bits of plaintext.
-  static constexpr std::uint64_t max_message = (std::uint64_t{1} << 36) - 32;
-  [[nodiscard]] static constexpr std::size_t sealed_size(std::size_t n) noexcept { return n + tag_size; }
-  [[nodiscard]] static bool available() noexcept { return true; }
+  using base::key_size, base::nonce_size, base::tag_size;
 
   [[nodiscard]] static result<aead> create(bytes_view key) {
     if (key.size() != key_size) return fail(errc::invalid_key_size);
@@ -35,41 +34,18 @@ class aead<aes_gcm<KeyBytes>, backend::botan> {
     });
   }
 
-  [[nodiscard]] result<std::size_t> seal(mutable_bytes out, bytes_view nonce, bytes_view ad,
-                                         bytes_view plaintext) noexcept {
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (plaintext.size() > max_message) return fail(errc::message_too_long);
-    if (out.size() < sealed_size(plaintext.size())) return fail(errc::buffer_too_small);
-    const std::size_t n = plaintext.size();
-    return backend::botan_detail::guard([&]() -> result<std::size_t> {
-      crypt(out.data(), plaintext.data(), n, nonce);
-      tag(out.data() + n, nonce, ad, {out.data(), n});
-      return n + tag_size;
-    });
-  }
-
-  [[nodiscard]] result<std::size_t> open(mutable_bytes out, bytes_view nonce, bytes_view ad,
-                                         bytes_view sealed) noexcept {
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (sealed.size() < tag_size) return fail(errc::auth_failed);
-    const std::size_t n = sealed.size() - tag_size;
-    if (n > max_message) return fail(errc::auth_failed);
-    if (out.size() < n) return fail(errc::buffer_too_small);
-    return backend::botan_detail::guard([&]() -> result<std::size_t> {
-      byte expected[tag_size];
-      tag(expected, nonce, ad, sealed.first(n));
-      const bool ok = ct::equal(expected, sealed.subspan(n));
-      ct::wipe(expected, sizeof expected);
-      if (!ok) {
-        ct::wipe(out.first(n));
-        return fail(errc::auth_failed);
-      }
-      crypt(out.data(), sealed.data(), n, nonce);
-      return n;
-    });
-  }
 
  private:
+  void seal_body(byte* out, bytes_view nonce, bytes_view ad, bytes_view plaintext) {
+    crypt(out, plaintext.data(), plaintext.size(), nonce);
+    tag(out + plaintext.size(), nonce, ad, {out, plaintext.size()});
+  }
+  bool open_body(byte* out, bytes_view nonce, bytes_view ad, bytes_view ciphertext, bytes_view received) {
+    return base::check_then_decrypt(
+        received, [&](byte* expected) { tag(expected, nonce, ad, ciphertext); },
+        [&] { crypt(out, ciphertext.data(), ciphertext.size(), nonce); });
+  }
+
   aead(std::unique_ptr<Botan::BlockCipher> aes, std::unique_ptr<Botan::GHASH> ghash) noexcept
       : aes_(std::move(aes)), ghash_(std::move(ghash)) {}
 

@@ -2,9 +2,8 @@
 // and AES-256-GCM where the CPU has AES-NI and PCLMUL.
 #pragma once
 
+#include "m2msec/backend/aead_adapter.hpp"
 #include "m2msec/backend/sodium/init.hpp"
-#include "m2msec/core/ct.hpp"
-#include "m2msec/crypto/concepts.hpp"
 
 namespace m2msec::backend::sodium_detail {
 
@@ -14,10 +13,17 @@ template <class Alg> struct aead_calls {
   static constexpr bool defined = false;
 };
 
-template <> struct aead_calls<crypto::chacha20_poly1305> {
+// The ChaCha20-Poly1305 rows: the state is the raw key; libsodium's calls for
+// the IETF and X variants take the same arguments.
+using seal_call = int (*)(byte*, unsigned long long*, const byte*, unsigned long long, const byte*,
+                          unsigned long long, const byte*, const byte*, const byte*);
+using open_call = int (*)(byte*, unsigned long long*, byte*, const byte*, unsigned long long, const byte*,
+                          unsigned long long, const byte*, const byte*);
+template <std::size_t KeyBytes, unsigned long long MaxMessage, seal_call Seal, open_call Open>
+struct raw_key_calls {
   static constexpr bool defined = true;
-  static constexpr std::size_t state_size = crypto_aead_chacha20poly1305_ietf_KEYBYTES;
-  static constexpr unsigned long long max_message = crypto_aead_chacha20poly1305_ietf_MESSAGEBYTES_MAX;
+  static constexpr std::size_t state_size = KeyBytes;
+  static constexpr unsigned long long max_message = MaxMessage;
   static bool available() noexcept { return ready(); }
   static int init(byte* state, const byte* key) noexcept {
     std::memcpy(state, key, state_size);
@@ -25,32 +31,21 @@ template <> struct aead_calls<crypto::chacha20_poly1305> {
   }
   static int seal(byte* c, unsigned long long* clen, const byte* m, unsigned long long mlen, const byte* ad,
                   unsigned long long adlen, const byte* n, const byte* state) noexcept {
-    return crypto_aead_chacha20poly1305_ietf_encrypt(c, clen, m, mlen, ad, adlen, nullptr, n, state);
+    return Seal(c, clen, m, mlen, ad, adlen, nullptr, n, state);
   }
   static int open(byte* m, unsigned long long* mlen, const byte* c, unsigned long long clen, const byte* ad,
                   unsigned long long adlen, const byte* n, const byte* state) noexcept {
-    return crypto_aead_chacha20poly1305_ietf_decrypt(m, mlen, nullptr, c, clen, ad, adlen, n, state);
+    return Open(m, mlen, nullptr, c, clen, ad, adlen, n, state);
   }
 };
-
-template <> struct aead_calls<crypto::xchacha20_poly1305> {
-  static constexpr bool defined = true;
-  static constexpr std::size_t state_size = crypto_aead_xchacha20poly1305_ietf_KEYBYTES;
-  static constexpr unsigned long long max_message = crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX;
-  static bool available() noexcept { return ready(); }
-  static int init(byte* state, const byte* key) noexcept {
-    std::memcpy(state, key, state_size);
-    return 0;
-  }
-  static int seal(byte* c, unsigned long long* clen, const byte* m, unsigned long long mlen, const byte* ad,
-                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
-    return crypto_aead_xchacha20poly1305_ietf_encrypt(c, clen, m, mlen, ad, adlen, nullptr, n, state);
-  }
-  static int open(byte* m, unsigned long long* mlen, const byte* c, unsigned long long clen, const byte* ad,
-                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
-    return crypto_aead_xchacha20poly1305_ietf_decrypt(m, mlen, nullptr, c, clen, ad, adlen, n, state);
-  }
-};
+template <>
+struct aead_calls<crypto::chacha20_poly1305>
+    : raw_key_calls<crypto_aead_chacha20poly1305_ietf_KEYBYTES, crypto_aead_chacha20poly1305_ietf_MESSAGEBYTES_MAX,
+                    &crypto_aead_chacha20poly1305_ietf_encrypt, &crypto_aead_chacha20poly1305_ietf_decrypt> {};
+template <>
+struct aead_calls<crypto::xchacha20_poly1305>
+    : raw_key_calls<crypto_aead_xchacha20poly1305_ietf_KEYBYTES, crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX,
+                    &crypto_aead_xchacha20poly1305_ietf_encrypt, &crypto_aead_xchacha20poly1305_ietf_decrypt> {};
 
 template <> struct aead_calls<crypto::aes256_gcm> {
   static constexpr bool defined = true;
@@ -88,11 +83,12 @@ namespace m2msec::crypto {
 
 template <class Alg>
   requires backend::sodium_detail::aead_calls<Alg>::defined
-class aead<Alg, backend::sodium> {
+class aead<Alg, backend::sodium>
+    : public aead_adapter<Alg, backend::sodium_detail::aead_calls<Alg>::max_message> {
   using calls = backend::sodium_detail::aead_calls<Alg>;
  public:
-  static constexpr std::size_t key_size = Alg::key_size, nonce_size = Alg::nonce_size, tag_size = Alg::tag_size;
-  [[nodiscard]] static constexpr std::size_t sealed_size(std::size_t n) noexcept { return n + tag_size; }
+  using base = aead_adapter<Alg, calls::max_message>;
+  using base::key_size, base::nonce_size, base::tag_size;
   [[nodiscard]] static bool available() noexcept { return calls::available(); }
 
   [[nodiscard]] static result<aead> create(bytes_view key) {
@@ -110,9 +106,7 @@ class aead<Alg, backend::sodium> {
                                                      bytes_view ad, bytes_view plaintext) noexcept {
     if (!available()) return fail(errc::unsupported);
     if (key.size() != key_size) return fail(errc::invalid_key_size);
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (plaintext.size() > calls::max_message) return fail(errc::message_too_long);
-    if (out.size() < sealed_size(plaintext.size())) return fail(errc::buffer_too_small);
+    if (auto r = base::check_seal(out, nonce, plaintext); !r) return fail(r.error());
     unsigned long long n = 0;
     if (once_seal(out.data(), &n, plaintext.data(), plaintext.size(), ad.data(), ad.size(), nonce.data(), key.data()) != 0)
       return fail(errc::backend_failure);
@@ -122,23 +116,17 @@ class aead<Alg, backend::sodium> {
                                                      bytes_view ad, bytes_view sealed) noexcept {
     if (!available()) return fail(errc::unsupported);
     if (key.size() != key_size) return fail(errc::invalid_key_size);
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (sealed.size() < tag_size) return fail(errc::auth_failed);
-    const std::size_t n = sealed.size() - tag_size;
-    if (out.size() < n) return fail(errc::buffer_too_small);
+    const auto checked = base::check_open(out, nonce, sealed);
+    if (!checked) return checked;
     unsigned long long m = 0;
-    if (once_open(out.data(), &m, sealed.data(), sealed.size(), ad.data(), ad.size(), nonce.data(), key.data()) != 0) {
-      ct::wipe(out.first(n));
-      return fail(errc::auth_failed);
-    }
+    if (once_open(out.data(), &m, sealed.data(), sealed.size(), ad.data(), ad.size(), nonce.data(), key.data()) != 0)
+      return base::refuse(out, *checked);
     return static_cast<std::size_t>(m);
   }
 
   [[nodiscard]] result<std::size_t> seal(mutable_bytes out, bytes_view nonce, bytes_view ad,
                                          bytes_view plaintext) noexcept {
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (plaintext.size() > calls::max_message) return fail(errc::message_too_long);
-    if (out.size() < sealed_size(plaintext.size())) return fail(errc::buffer_too_small);
+    if (auto r = base::check_seal(out, nonce, plaintext); !r) return fail(r.error());
     unsigned long long n = 0;
     if (calls::seal(out.data(), &n, plaintext.data(), plaintext.size(), ad.data(), ad.size(), nonce.data(),
                     state_.expose().data()) != 0)
@@ -148,17 +136,13 @@ class aead<Alg, backend::sodium> {
 
   [[nodiscard]] result<std::size_t> open(mutable_bytes out, bytes_view nonce, bytes_view ad,
                                          bytes_view sealed) noexcept {
-    if (nonce.size() != nonce_size) return fail(errc::invalid_nonce_size);
-    if (sealed.size() < tag_size) return fail(errc::auth_failed);
-    const std::size_t n = sealed.size() - tag_size;
-    if (out.size() < n) return fail(errc::buffer_too_small);
+    const auto checked = base::check_open(out, nonce, sealed);
+    if (!checked) return checked;
     unsigned long long m = 0;
     // On a bad tag no plaintext is handed out: out is zeroed.
     if (calls::open(out.data(), &m, sealed.data(), sealed.size(), ad.data(), ad.size(), nonce.data(),
-                    state_.expose().data()) != 0) {
-      ct::wipe(out.first(n));
-      return fail(errc::auth_failed);
-    }
+                    state_.expose().data()) != 0)
+      return base::refuse(out, *checked);
     return static_cast<std::size_t>(m);
   }
 
