@@ -48,7 +48,9 @@ class writer {
   explicit writer(mutable_bytes out) noexcept : out_(out) {}
   void u8(std::uint64_t v) noexcept { put(static_cast<byte>(v)); }
   void be(std::uint64_t v, int bytes) noexcept {
-    for (int i = bytes - 1; i >= 0; --i) put(static_cast<byte>(v >> (8 * i)));
+    byte b[8];
+    store_be(b, v, static_cast<std::size_t>(bytes));
+    for (int i = 0; i < bytes; ++i) put(b[i]);
   }
   void text(std::string_view s) noexcept {
     be(s.size(), 2);

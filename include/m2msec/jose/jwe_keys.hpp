@@ -8,6 +8,7 @@
 
 #include "m2msec/backend/keywrap.hpp"
 #include "m2msec/core/bytes.hpp"
+#include "m2msec/core/endian.hpp"
 #include "m2msec/jose/jwe_types.hpp"
 #include "m2msec/jose/jwk.hpp"
 
@@ -15,9 +16,6 @@ namespace m2msec::jose {
 
 namespace detail {
 
-inline void put_be32(byte_vector& v, std::uint32_t x) {
-  for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<byte>(x >> s));
-}
 
 // RFC 7518 §4.6.2: the key from Z, for ECDH-ES (AlgorithmID = enc, the CEK)
 // or ECDH-ES+A*KW (AlgorithmID = alg, the KEK).
@@ -25,7 +23,7 @@ inline void put_be32(byte_vector& v, std::uint32_t x) {
                                               std::optional<std::string_view> apv, mutable_bytes out) {
   byte_vector info;
   const std::string_view id = a == alg::ecdh_es ? to_string(e) : to_string(a);
-  put_be32(info, static_cast<std::uint32_t>(id.size()));
+  append_be(info, id.size(), 4);
   info.insert(info.end(), id.begin(), id.end());
   for (const auto& party : {apu, apv}) {
     byte_vector v;
@@ -35,10 +33,10 @@ inline void put_be32(byte_vector& v, std::uint32_t x) {
       if (!d) return fail(d.error());
       v = std::move(*d);
     }
-    put_be32(info, static_cast<std::uint32_t>(v.size()));
+    append_be(info, v.size(), 4);
     info.insert(info.end(), v.begin(), v.end());
   }
-  put_be32(info, static_cast<std::uint32_t>(out.size() * 8));
+  append_be(info, out.size() * 8, 4);
   return backend::botan_jose::concat_kdf_sha256(z, info, out);
 }
 

@@ -13,6 +13,7 @@
 #include "m2msec/backend/mac_once.hpp"
 #include "m2msec/backend/sodium/mac.hpp"
 #include "m2msec/core/clock.hpp"
+#include "m2msec/core/endian.hpp"
 #include "m2msec/core/secret.hpp"
 #include "m2msec/identity/credential_id.hpp"
 #include "m2msec/identity/identifiers.hpp"
@@ -157,13 +158,14 @@ inline constexpr std::size_t max_rand_object_encoding =
                         o.protocol_and_alg_ids.size();
   if (out.size() < n) return fail(errc::buffer_too_small);
   byte* p = out.data();
-  *p++ = static_cast<byte>(o.id.size() >> 8);
-  *p++ = static_cast<byte>(o.id.size());
+  store_be(p, o.id.size(), 2);
+  p += 2;
   p = std::copy(o.id.begin(), o.id.end(), p);
   p = std::copy(o.value.begin(), o.value.end(), p);
   const auto secs = static_cast<std::uint64_t>(
       std::chrono::floor<std::chrono::seconds>(o.expiry.time_since_epoch()).count());
-  for (int shift = 56; shift >= 0; shift -= 8) *p++ = static_cast<byte>(secs >> shift);
+  store_be(p, secs, 8);
+  p += 8;
   *p++ = static_cast<byte>(o.key_gen_alg_ids.size());
   p = std::copy(o.key_gen_alg_ids.begin(), o.key_gen_alg_ids.end(), p);
   *p++ = static_cast<byte>(o.protocol_and_alg_ids.size());

@@ -9,6 +9,7 @@
 
 #include "m2msec/backend/botan/common.hpp"
 #include "m2msec/core/ct.hpp"
+#include "m2msec/core/endian.hpp"
 
 namespace m2msec::backend::botan_detail {
 
@@ -20,9 +21,6 @@ inline constexpr std::size_t block_size = 16;
   return c;
 }
 
-inline void store_be(byte* p, std::uint64_t v, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i) p[n - 1 - i] = static_cast<byte>(v >> (8 * i));
-}
 
 // out = in XOR AES(counter blocks), where `counter(block, i)` writes block i of
 // the key stream's input. Keystream is made in batches so AES-NI runs blocks

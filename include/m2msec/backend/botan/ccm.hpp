@@ -83,24 +83,24 @@ class aead<aes_ccm<KeyBytes, TagBytes, NonceBytes>, backend::botan>
     byte b0[16];
     b0[0] = static_cast<byte>((ad.empty() ? 0 : 0x40) | ((tag_size - 2) / 2) << 3 | (L - 1));
     std::memcpy(b0 + 1, nonce.data(), nonce_size);
-    backend::botan_detail::store_be(b0 + 1 + nonce_size, m.size(), L);
+    store_be(b0 + 1 + nonce_size, m.size(), L);
     c.feed(b0, 16);
     if (!ad.empty()) {
       byte prefix[10];
       std::size_t k = 0;
       const std::uint64_t a = ad.size();
       if (a < 0xFF00) {
-        backend::botan_detail::store_be(prefix, a, 2);
+        store_be(prefix, a, 2);
         k = 2;
       } else if (a <= 0xFFFFFFFFu) {
         prefix[0] = 0xFF;
         prefix[1] = 0xFE;
-        backend::botan_detail::store_be(prefix + 2, a, 4);
+        store_be(prefix + 2, a, 4);
         k = 6;
       } else {
         prefix[0] = 0xFF;
         prefix[1] = 0xFF;
-        backend::botan_detail::store_be(prefix + 2, a, 8);
+        store_be(prefix + 2, a, 8);
         k = 10;
       }
       c.feed(prefix, k);
@@ -117,7 +117,7 @@ class aead<aes_ccm<KeyBytes, TagBytes, NonceBytes>, backend::botan>
   static void counter_block(byte* b, bytes_view nonce, std::uint64_t i) noexcept {
     b[0] = static_cast<byte>(L - 1);
     std::memcpy(b + 1, nonce.data(), nonce_size);
-    backend::botan_detail::store_be(b + 1 + nonce_size, i, L);
+    store_be(b + 1 + nonce_size, i, L);
   }
   void crypt(byte* out, const byte* in, std::size_t n, bytes_view nonce) const noexcept {
     backend::botan_detail::ctr_xor(*aes_, out, in, n, 1,

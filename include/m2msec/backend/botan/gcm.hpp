@@ -52,7 +52,7 @@ class aead<aes_gcm<KeyBytes>, backend::botan>
   // J0 = nonce || 0^31 || 1 for a 96-bit nonce; data uses counters from 2.
   static void counter_block(byte* b, bytes_view nonce, std::uint64_t i) noexcept {
     std::memcpy(b, nonce.data(), nonce_size);
-    backend::botan_detail::store_be(b + nonce_size, i, 4);
+    store_be(b + nonce_size, i, 4);
   }
   void crypt(byte* out, const byte* in, std::size_t n, bytes_view nonce) const noexcept {
     backend::botan_detail::ctr_xor(*aes_, out, in, n, 2,

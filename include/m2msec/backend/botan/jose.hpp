@@ -5,6 +5,7 @@
 
 #include <botan/bigint.h>
 #include <botan/hash.h>
+#include <botan/kdf.h>
 #include <botan/pkcs8.h>
 #include <botan/rsa.h>
 #include <botan/x509_key.h>
@@ -103,24 +104,14 @@ inline result<void> check_size(const Botan::BigInt& n) {
       errc::invalid_key);
 }
 
-// RFC 7518 §4.6.2: Concat KDF, SHA-256: out = first bytes of
+// RFC 7518 §4.6.2: Concat KDF (NIST SP 800-56A §5.8.1), SHA-256: out = first bytes of
 // H(1 || Z || OtherInfo) || H(2 || Z || OtherInfo) || ..., counters big-endian.
 [[nodiscard]] inline result<void> concat_kdf_sha256(bytes_view z, bytes_view other_info, mutable_bytes out) noexcept {
   return botan_detail::guard([&]() -> result<void> {
-    auto h = Botan::HashFunction::create_or_throw("SHA-256");
-    std::uint8_t block[32];
-    for (std::uint32_t counter = 1, done = 0; done < out.size(); ++counter) {
-      const std::uint8_t c[4] = {static_cast<std::uint8_t>(counter >> 24), static_cast<std::uint8_t>(counter >> 16),
-                                 static_cast<std::uint8_t>(counter >> 8), static_cast<std::uint8_t>(counter)};
-      h->update(c, 4);
-      h->update(z.data(), z.size());
-      h->update(other_info.data(), other_info.size());
-      h->final(block);
-      const std::size_t take = std::min<std::size_t>(32, out.size() - done);
-      std::memcpy(out.data() + done, block, take);
-      done += static_cast<std::uint32_t>(take);
-    }
-    ct::wipe(block, sizeof block);
+    // Botan's SP800-56A(SHA-256) is that KDF: Hash(counter || Z || label), the
+    // label being OtherInfo; it ignores the salt.
+    const auto kdf = Botan::KDF::create_or_throw("SP800-56A(SHA-256)");
+    kdf->kdf(out.data(), out.size(), z.data(), z.size(), nullptr, 0, other_info.data(), other_info.size());
     return {};
   });
 }
