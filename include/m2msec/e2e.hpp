@@ -4,6 +4,7 @@
 
 #include "m2msec/e2e/esdata.hpp"
 #include "m2msec/e2e/esprim.hpp"
+#include "m2msec/e2e/esprim/notify.hpp"
 #include "m2msec/jose.hpp"
 #include "m2msec/e2e/replay_cache.hpp"
 #include "m2msec/e2e/token.hpp"

@@ -231,7 +231,7 @@ TEST_CASE("oneM2M tokens: signed, nested and unsecured, verified as a Hosting CS
 
   auto nested = token::issue_nested(c, issuer_key, alg::es256, hosting_pub, alg::ecdh_es_a256kw, clock);
   REQUIRE(nested);
-  CHECK(jose::parse_jwe(*nested)->protected_header.to_json()["cty"] == "JWT");
+  CHECK(jose::to_json(jose::parse_jwe(*nested)->protected_header)["cty"] == "JWT");
   CHECK(token::verify(*nested, ctx, clock));
 
   // The claims that decide.
@@ -345,8 +345,9 @@ TEST_CASE("ESData keys: refused past the hard limit and after the credential's e
   REQUIRE(sealed);
   esdata::bound_key* keys[] = {&once};
   CHECK(esdata::unprotect(sealed->value, sealed->content_info, {keys}, w.clock));  // the second use
+  // Refused before the key is counted; the next counted use is refused too.
   CHECK(esdata::protect(as_bytes(reading), "application/json", p, w.clock).error() == errc::limit_reached);
-  CHECK(esdata::unprotect(sealed->value, sealed->content_info, {keys}, w.clock).error() == errc::not_found);
+  CHECK(esdata::unprotect(sealed->value, sealed->content_info, {keys}, w.clock).error() == errc::limit_reached);
   CHECK(once.use(esdata::encryption_usage, w.clock, 0, 0).error() == errc::limit_reached);
 
   world v;
@@ -355,6 +356,36 @@ TEST_CASE("ESData keys: refused past the hard limit and after the credential's e
   esdata::protection q{{{&capped, alg::a128kw}}};
   v.clock.set(v.cred.lifetime().not_after());
   CHECK(esdata::protect(as_bytes(reading), "application/json", q, v.clock).error() == errc::sa_expired);
+}
+
+TEST_CASE("ESData protect counts no key unless every key it needs is usable", "[esdata][bound]") {
+  world w;
+  auto a = w.make({alg::a128kw}, "reader-a");
+  auto b = *esdata::bind(*jose::jwk::generate({alg::a128kw}, "reader-b"), w.cred, w.who, w.data, w.clock,
+                         {.hard_messages = 1});
+  auto hs = w.make({alg::hs256}, "signer");
+  REQUIRE(esdata::protect(as_bytes(reading), "application/json", esdata::protection{{{&b, alg::a128kw}}}, w.clock));
+  auto untouched = [&] { return a.association().messages() == 0 && hs.association().messages() == 0; };
+  // The second recipient is past its hard limit: the first is not counted, b stays usable for a check.
+  esdata::protection both{{{&a, alg::a128kw}, {&b, alg::a128kw}}, jose::enc::a256gcm, nullptr, alg::es256,
+                          esdata::content_security::jose_json};
+  CHECK(esdata::protect(as_bytes(reading), "application/json", both, w.clock).error() == errc::limit_reached);
+  CHECK(untouched());
+  CHECK(b.check(esdata::encryption_usage, w.clock, 0, 0));
+  // A signer of the wrong usage: no recipient counted.
+  esdata::protection signed_by_a{{{&hs, alg::a128kw}}, jose::enc::a256gcm, &a, alg::hs256};
+  CHECK(esdata::protect(as_bytes(reading), "application/json", signed_by_a, w.clock).error() == errc::wrong_usage);
+  CHECK(untouched());
+  // One key listed twice.
+  esdata::protection twice{{{&a, alg::a128kw}, {&a, alg::a128kw}}, jose::enc::a256gcm, nullptr, alg::es256,
+                           esdata::content_security::jose_json};
+  CHECK(esdata::protect(as_bytes(reading), "application/json", twice, w.clock).error() == errc::invalid_argument);
+  CHECK(untouched());
+  // All usable: each counted once.
+  esdata::protection fine{{{&a, alg::a128kw}}, jose::enc::a256gcm, &hs, alg::hs256};
+  REQUIRE(esdata::protect(as_bytes(reading), "application/json", fine, w.clock));
+  CHECK(a.association().messages() == 1);
+  CHECK(hs.association().messages() == 1);
 }
 
 TEST_CASE("Token keys: issuer keys sign only as signature keys, within their SA", "[token][bound]") {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "m2msec/e2e/esprim.hpp"
+#include "m2msec/e2e/esprim/notify.hpp"
 
 namespace esprim_support {
 

@@ -155,17 +155,27 @@ template <clock Clock>
   const auto form = detail::is_json_form(how.form) ? json_form : jose::serialization::compact;
 
   std::string out;
-  // Every key is checked (usage, SA) before anything is signed or encrypted.
+  // Every key is checked (usage, SA, limits) before any is counted, so a
+  // refusal leaves every key as it was; a key listed twice is refused.
   const bool nested = how.signer != nullptr && !how.recipients.empty();
+  const usages signing = nested ? nested_signature_usage : usages(signature_usage);
+  for (std::size_t i = 0; i < how.recipients.size(); ++i) {
+    const bound_key* k = how.recipients[i].key;
+    if (k == nullptr) return fail(errc::invalid_argument);
+    for (std::size_t j = 0; j < i; ++j)
+      if (how.recipients[j].key == k) return fail(errc::invalid_argument);
+    if (auto c = k->check(encryption_usage, clk, data.size()); !c) return fail(c.error());
+  }
+  if (how.signer != nullptr)
+    if (auto c = how.signer->check(signing, clk, data.size()); !c) return fail(c.error());
   std::vector<jose::recipient> to;
   for (const auto& r : how.recipients) {
-    if (r.key == nullptr) return fail(errc::invalid_argument);
     auto g = r.key->use(encryption_usage, clk, data.size());
     if (!g) return fail(g.error());
     to.push_back({&g->key(), r.algorithm, nullptr});
   }
   if (how.signer != nullptr) {
-    auto g = how.signer->use(nested ? nested_signature_usage : usages(signature_usage), clk, data.size());
+    auto g = how.signer->use(signing, clk, data.size());
     if (!g) return fail(g.error());
     // The inner JWS of a nested object is compact whatever the outer form.
     auto s = jose::sign(data, g->key(), how.signature, json{{"cty", media_type}},

@@ -11,7 +11,7 @@
 #include "m2msec/jose/algorithms.hpp"
 #include "m2msec/jose/base64url.hpp"
 #include "m2msec/jose/compact.hpp"
-#include "m2msec/jose/json.hpp"
+#include "m2msec/jose/header.hpp"
 
 namespace m2msec::jose {
 
@@ -55,46 +55,6 @@ struct wiped {
   return header::parse(std::move(text), lim);
 }
 
-// A base64url member of a JSON serialization; `required` members must be present.
-[[nodiscard]] inline result<std::optional<std::string_view>> b64_member(const json& j, std::string_view name,
-                                                                        bool required) {
-  auto s = string_member(j, name);
-  if (!s) return fail(s.error());
-  if (required && !*s) return fail(errc::invalid_encoding);
-  return *s;
-}
-
-// RFC 7516 §7.2.1 / RFC 7515 §7.2.1: the headers of one recipient or signature
-// must not share a member name; their union is the JOSE header (as written).
-[[nodiscard]] inline result<json> joint_header(std::initializer_list<const json*> parts) {
-  json joint = json::object();
-  for (const json* p : parts) {
-    if (p == nullptr || p->is_null()) continue;
-    if (!p->is_object()) return fail(errc::invalid_encoding);
-    for (auto it = p->begin(); it != p->end(); ++it) {
-      if (joint.contains(it.key())) return fail(errc::invalid_encoding);
-      joint[it.key()] = it.value();
-    }
-  }
-  return joint;
-}
-// The same for headers as read: the protected one and the unprotected ones
-// of a JSON serialization (absent when null).
-[[nodiscard]] inline result<header> joint_header(const header& protected_header, std::initializer_list<const json*> unprotected,
-                                                 const limits& lim) {
-  std::vector<header> parts;
-  for (const json* u : unprotected) {
-    if (u == nullptr) continue;
-    auto h = header::from_json(*u, lim);
-    if (!h) return fail(h.error());
-    parts.push_back(std::move(*h));
-  }
-  if (parts.empty()) return protected_header;
-  auto joint = header::join({&protected_header, &parts[0], parts.size() > 1 ? &parts[1] : nullptr});
-  if (!joint) return fail(joint.error());
-  return joint;
-}
-
 // RFC 7515 §4.1.11 and RFC 7516 §4.1.13: "crit" sits in the protected header, is a
 // non-empty list of distinct extension names that the caller understands and
 // that the header carries. RFC 7516 §4.1.3: "zip" is refused (m2msec inflates nothing).
@@ -104,17 +64,25 @@ struct wiped {
   if (!joint.contains("crit")) return {};
   if (!protected_header.contains("crit") || joint.type_of("crit") != header::kind::array)
     return fail(errc::invalid_encoding);
-  const json crit = joint.value("crit");
-  if (crit.empty()) return fail(errc::invalid_encoding);
+  // The list is read where it lies: its strings, nothing else.
+  const std::string_view text = *joint.raw("crit");
+  json_reader r(text);
   std::vector<std::string_view> seen;
-  for (const auto& c : crit) {
-    if (!c.is_string()) return fail(errc::invalid_encoding);
-    const auto& name = c.get_ref<const std::string&>();
-    for (auto r : registered_names)
-      if (r == name) return fail(errc::invalid_encoding);
-    for (auto s : seen)
-      if (s == name) return fail(errc::invalid_encoding);
+  std::string scratch;
+  scratch.reserve(text.size());  // unescaped names stay where seen points
+  const bool read = r.array(0, 1, [&] {
+    std::string_view name;
+    if (r.peek() != '"' || !r.string(name, scratch)) return false;
     seen.push_back(name);
+    return true;
+  });
+  if (!read || !r.at_end() || seen.empty()) return fail(errc::invalid_encoding);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    const std::string_view name = seen[i];
+    for (auto reg : registered_names)
+      if (reg == name) return fail(errc::invalid_encoding);
+    for (std::size_t j = 0; j < i; ++j)
+      if (seen[j] == name) return fail(errc::invalid_encoding);
     bool understood = false;
     for (const auto& u : pol.critical) understood = understood || u == name;
     if (!understood) return fail(errc::unsupported);

@@ -7,7 +7,6 @@
 #include <string_view>
 
 #include "m2msec/core/result.hpp"
-#include "m2msec/jose/json.hpp"
 
 namespace m2msec::jose {
 
@@ -75,12 +74,4 @@ inline void append_string_member(std::string& out, std::string_view name, std::s
   out += ':';
   append_json_string(out, value);
 }
-// The members of a JSON object (its text without the braces), appended after a comma.
-inline void append_members(std::string& out, const json& obj) {
-  if (!obj.is_object() || obj.empty()) return;
-  const std::string text = obj.dump();
-  if (out.size() > 1) out += ',';
-  out.append(text, 1, text.size() - 2);
-}
-
 }  // namespace m2msec::jose

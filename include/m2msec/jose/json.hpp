@@ -1,4 +1,4 @@
-// m2msec: strict JSON for JOSE. RFC 7515 §5.2 step 4 and RFC 7516 §5.2 step 4:
+// m2msec: strict JSON for JOSE through nlohmann-json. RFC 7515 §5.2 step 4 and RFC 7516 §5.2 step 4:
 // a header with duplicate member names is rejected (nlohmann-json would keep the
 // last one silently), and so is anything too long or too deep.
 #pragma once
@@ -14,23 +14,16 @@
 #include <nlohmann/json.hpp>
 
 #include "m2msec/core/result.hpp"
-#include "m2msec/jose/reader.hpp"
+#include "m2msec/jose/compact.hpp"
+#include "m2msec/jose/header.hpp"
 
 namespace m2msec::jose {
 
 using json = nlohmann::json;
 
-// Bounds decided before any key is touched.
-struct limits {
-  std::size_t max_object = std::size_t{16} << 20;  // a whole serialized JWE/JWS
-  std::size_t max_header = 4096;                    // each header, decoded
-  std::size_t max_recipients = 16;                  // JWE recipients / JWS signatures
-  std::size_t max_depth = 8;                        // JSON nesting inside a header
-};
-
 // Parses text as one JSON value (for whole JSON serializations, whose
-// documents can be megabytes; headers go through `header` below), refusing duplicate member names at any depth,
-// nesting deeper than max_depth, and text longer than max_size.
+// documents can be megabytes; headers go through `header`, header.hpp),
+// refusing duplicate member names at any depth, nesting deeper than max_depth, and text longer than max_size.
 [[nodiscard]] inline result<json> parse_strict(std::string_view text, std::size_t max_size, std::size_t max_depth) {
   if (text.size() > max_size) return fail(errc::message_too_long);
   // Members seen in each open object; an object that ends up with fewer
@@ -85,137 +78,78 @@ struct limits {
   return std::optional<std::string_view>{m->get_ref<const std::string&>()};
 }
 
-// A JOSE header as received: a JSON object read strictly by m2msec's own
-// reader (RFC 8259 grammar and UTF-8, no member name twice at any depth,
-// bounded size and depth) into a flat list of members over one buffer. String
-// members are read where they lie; nested values (epk, crit, oro) are handed
-// to nlohmann-json on request. RFC 7515 §4, RFC 7516 §4.
-class header {
- public:
-  enum class kind : std::uint8_t { null, boolean, number, string, array, object };
-
-  // Parses `text` (adopted) as one JSON object.
-  [[nodiscard]] static result<header> parse(std::string text, const limits& lim) {
-    if (text.size() > lim.max_header) return fail(errc::message_too_long);
-    header h;
-    h.buf_ = std::move(text);
-    h.members_.reserve(8);
-    const std::string_view in = h.buf_;
-    std::string arena;  // unescaped names and strings, appended to buf_ at the end
-    auto place = [&](std::string_view v) -> slot {
-      const char* const first = in.data();
-      if (std::less_equal<>{}(first, v.data()) && std::less_equal<>{}(v.data(), first + in.size()))
-        return {static_cast<std::size_t>(v.data() - first), v.size()};
-      const std::size_t mark = arena.size();
-      arena += v;
-      return {in.size() + mark, v.size()};
-    };
-    json_reader r(in);
-    auto on_member = [&](std::string_view name) {
-      entry e;
-      e.name = place(name);
-      const char c = r.peek();
-      const std::size_t start = r.offset();
-      if (c == '"') {
-        std::string_view v;
-        const std::size_t mark = arena.size();
-        if (!r.string(v, arena)) return false;
-        e.str = arena.size() != mark ? slot{in.size() + mark, v.size()} : place(v);
-        e.type = kind::string;
-      } else {
-        if (!r.skip(1, lim.max_depth)) return false;
-        e.type = c == '{' ? kind::object : c == '[' ? kind::array : c == 'n' ? kind::null
-                 : c == 't' || c == 'f' ? kind::boolean : kind::number;
-      }
-      e.raw = {start, r.offset() - start};
-      h.members_.push_back(e);
-      return true;
-    };
-    if (r.peek() != '{' || !r.object(0, lim.max_depth, on_member) || !r.at_end()) return fail(errc::invalid_encoding);
-    h.buf_ += arena;
-    return h;
-  }
-  // An object built elsewhere (an unprotected header of a JSON serialization).
-  [[nodiscard]] static result<header> from_json(const json& obj, const limits& lim) {
-    if (!obj.is_object()) return fail(errc::invalid_encoding);
-    auto h = parse(obj.dump(), lim);
-    if (!h && h.error() == errc::message_too_long) return fail(errc::invalid_encoding);
-    return h;
-  }
-  // RFC 7516 §7.2.1 / RFC 7515 §7.2.1: the union of headers that share no
-  // member name (the JOSE header of one recipient or signature).
-  [[nodiscard]] static result<header> join(std::initializer_list<const header*> parts) {
-    header joint;
-    for (const header* p : parts) {
-      if (p == nullptr) continue;
-      for (const entry& e : p->members_)
-        if (joint.contains(p->view(e.name))) return fail(errc::invalid_encoding);
-      const auto shift = static_cast<std::uint32_t>(joint.buf_.size());
-      joint.buf_ += p->buf_;
-      for (entry e : p->members_) {
-        for (slot* s : {&e.name, &e.raw, &e.str}) s->at += shift;
-        joint.members_.push_back(e);
-      }
-    }
-    return joint;
-  }
-
-  [[nodiscard]] std::size_t size() const noexcept { return members_.size(); }
-  [[nodiscard]] bool empty() const noexcept { return members_.empty(); }
-  [[nodiscard]] bool contains(std::string_view name) const noexcept { return find(name) != nullptr; }
-  [[nodiscard]] std::optional<kind> type_of(std::string_view name) const noexcept {
-    const entry* e = find(name);
-    return e == nullptr ? std::nullopt : std::optional<kind>(e->type);
-  }
-  // A string member: nullopt when absent, invalid_encoding when not a string.
-  [[nodiscard]] result<std::optional<std::string_view>> string(std::string_view name) const {
-    const entry* e = find(name);
-    if (e == nullptr) return std::optional<std::string_view>{};
-    if (e->type != kind::string) return fail(errc::invalid_encoding);
-    return std::optional<std::string_view>{view(e->str)};
-  }
-  // A member's JSON text as sent; nullopt when absent.
-  [[nodiscard]] std::optional<std::string_view> raw(std::string_view name) const noexcept {
-    const entry* e = find(name);
-    return e == nullptr ? std::nullopt : std::optional<std::string_view>(view(e->raw));
-  }
-  // A member as nlohmann-json (null when absent), for nested values.
-  [[nodiscard]] json value(std::string_view name) const {
-    const entry* e = find(name);
-    if (e == nullptr) return nullptr;
-    const std::string_view text = view(e->raw);
-    json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-    return j.is_discarded() ? json() : j;
-  }
-  [[nodiscard]] json to_json() const {
-    json j = json::object();
-    for (const entry& e : members_) j[std::string(view(e.name))] = value(view(e.name));
-    return j;
-  }
-
- private:
-  struct slot {
-    std::uint32_t at = 0, size = 0;
-    slot() = default;
-    slot(std::size_t a, std::size_t n) : at(static_cast<std::uint32_t>(a)), size(static_cast<std::uint32_t>(n)) {}
-  };
-  struct entry {
-    slot name, raw, str;
-    kind type = kind::null;
-  };
-  [[nodiscard]] std::string_view view(slot s) const noexcept { return std::string_view(buf_).substr(s.at, s.size); }
-  [[nodiscard]] const entry* find(std::string_view name) const noexcept {
-    for (const entry& e : members_)
-      if (same_name(view(e.name), name)) return &e;
-    return nullptr;
-  }
-  std::string buf_;
-  std::vector<entry> members_;
-};
-
-// A string member of a header: nullopt when absent, invalid_encoding when not a string.
-[[nodiscard]] inline result<std::optional<std::string_view>> string_member(const header& h, std::string_view name) {
-  return h.string(name);
+// A header member as nlohmann-json (null when absent), for nested values (epk, crit).
+[[nodiscard]] inline json value(const header& h, std::string_view name) {
+  const auto text = h.raw(name);
+  if (!text) return nullptr;
+  json j = json::parse(text->begin(), text->end(), nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? json() : j;
 }
+// The whole header as nlohmann-json.
+[[nodiscard]] inline json to_json(const header& h) {
+  json j = json::object();
+  h.each([&](std::string_view name, std::string_view) { j[std::string(name)] = value(h, name); });
+  return j;
+}
+// An object built elsewhere (an unprotected header of a JSON serialization) as a header.
+[[nodiscard]] inline result<header> header_of(const json& obj, const limits& lim) {
+  if (!obj.is_object()) return fail(errc::invalid_encoding);
+  auto h = header::parse(obj.dump(), lim);
+  if (!h && h.error() == errc::message_too_long) return fail(errc::invalid_encoding);
+  return h;
+}
+
+// The members of a JSON object (its text without the braces), appended after a comma.
+inline void append_members(std::string& out, const json& obj) {
+  if (!obj.is_object() || obj.empty()) return;
+  const std::string text = obj.dump();
+  if (out.size() > 1) out += ',';
+  out.append(text, 1, text.size() - 2);
+}
+
+
+namespace detail {
+
+// A base64url member of a JSON serialization; `required` members must be present.
+[[nodiscard]] inline result<std::optional<std::string_view>> b64_member(const json& j, std::string_view name,
+                                                                        bool required) {
+  auto s = string_member(j, name);
+  if (!s) return fail(s.error());
+  if (required && !*s) return fail(errc::invalid_encoding);
+  return *s;
+}
+
+// RFC 7516 §7.2.1 / RFC 7515 §7.2.1: the headers of one recipient or signature
+// must not share a member name; their union is the JOSE header (as written).
+[[nodiscard]] inline result<json> joint_header(std::initializer_list<const json*> parts) {
+  json joint = json::object();
+  for (const json* p : parts) {
+    if (p == nullptr || p->is_null()) continue;
+    if (!p->is_object()) return fail(errc::invalid_encoding);
+    for (auto it = p->begin(); it != p->end(); ++it) {
+      if (joint.contains(it.key())) return fail(errc::invalid_encoding);
+      joint[it.key()] = it.value();
+    }
+  }
+  return joint;
+}
+// The same for headers as read: the protected one and the unprotected ones
+// of a JSON serialization (absent when null).
+[[nodiscard]] inline result<header> joint_header(const header& protected_header, std::initializer_list<const json*> unprotected,
+                                                 const limits& lim) {
+  std::vector<header> parts;
+  for (const json* u : unprotected) {
+    if (u == nullptr) continue;
+    auto h = header_of(*u, lim);
+    if (!h) return fail(h.error());
+    parts.push_back(std::move(*h));
+  }
+  if (parts.empty()) return protected_header;
+  auto joint = header::join({&protected_header, &parts[0], parts.size() > 1 ? &parts[1] : nullptr});
+  if (!joint) return fail(joint.error());
+  return joint;
+}
+
+}  // namespace detail
 
 }  // namespace m2msec::jose

@@ -76,16 +76,6 @@ struct sealed_content {
   return seal_compact(plaintext, key, e, direct_header(e, members));
 }
 
-// Compact, alg "dir": the CEK is `key`, the protected header is `header` plus alg and enc.
-[[nodiscard]] inline result<std::string> encrypt_direct(bytes_view plaintext, bytes_view key, enc e,
-                                                        json header = json::object()) {
-  if (!header.is_object()) return fail(errc::invalid_argument);
-  header.erase("alg");
-  header.erase("enc");
-  std::string members = header.dump();
-  return seal_direct(plaintext, key, e, std::string_view(members).substr(1, members.size() - 2));
-}
-
 // Opens a parsed compact "dir" JWE with `key` (in place: the plaintext is the
 // parsed object's buffer).
 [[nodiscard]] inline result<byte_vector> decrypt_direct(parsed_jwe&& p, bytes_view key) {

@@ -32,7 +32,7 @@ namespace m2msec::jose {
       }
       // An ECDH key on another curve than "epk" cannot be the recipient's.
       if (is_ecdh(r.algorithm)) {
-        const json epk = r.header.value("epk");
+        const json epk = value(r.header, "epk");
         const json* crv = member(epk, "crv");
         if (crv == nullptr || !crv->is_string() || crv->get_ref<const std::string&>() != to_string(key.crv())) {
           wrong_curve = true;

@@ -7,11 +7,39 @@
 #include <string>
 #include <vector>
 
+#include "m2msec/jose/json.hpp"
 #include "m2msec/jose/jwe_compact.hpp"
 #include "m2msec/jose/jwe_keys.hpp"
 
 namespace m2msec::jose {
 
+// One recipient: its key, the algorithm for it, and extra members for its
+// per-recipient unprotected header (JSON serializations only).
+struct recipient {
+  const jwk* key = nullptr;
+  alg algorithm = alg::dir;
+  json header = nullptr;
+};
+
+struct jwe_options {
+  enc encryption = enc::a256gcm;
+  json protected_header = json::object();  // extra members: kid, cty, typ, apu, apv, ...
+  json unprotected = nullptr;              // the shared unprotected header (JSON serializations)
+  std::string aad{};                       // external additional authenticated data (JSON serializations)
+  serialization form = serialization::compact;
+};
+
+// Compact, alg "dir": the CEK is `key`, the protected header is `header` plus alg and enc.
+[[nodiscard]] inline result<std::string> encrypt_direct(bytes_view plaintext, bytes_view key, enc e,
+                                                        json header = json::object()) {
+  if (!header.is_object()) return fail(errc::invalid_argument);
+  header.erase("alg");
+  header.erase("enc");
+  std::string members = header.dump();
+  return seal_direct(plaintext, key, e, std::string_view(members).substr(1, members.size() - 2));
+}
+
+// Encrypts `plaintext` for every recipient in `to` under one CEK.
 [[nodiscard]] inline result<std::string> encrypt(bytes_view plaintext, std::span<const recipient> to,
                                                  const jwe_options& opt = {}) {
   const enc e = opt.encryption;

@@ -99,7 +99,7 @@ template <class Header>
 // RFC 7518 §4.6.1.1: "epk" is a public EC key on a curve m2msec has, and on it.
 [[nodiscard]] inline result<jwk> parse_epk(const header& joint, alg a) {
   if (joint.type_of("epk") != header::kind::object) return fail(errc::invalid_encoding);
-  json copy = joint.value("epk");
+  json copy = value(joint, "epk");
   if (copy.contains("d")) return fail(errc::invalid_encoding);
   copy.erase("alg");
   copy.erase("use");

@@ -1,5 +1,5 @@
-// m2msec: JWE (RFC 7516) as m2msec writes and reads it: the options of a sender,
-// and a JWE as parsed (no key touched yet) and as decrypted.
+// m2msec: JWE (RFC 7516) as m2msec reads it: as parsed (no key touched yet)
+// and as decrypted. A sender's options: jwe_encrypt.hpp.
 #pragma once
 
 #include <string>
@@ -21,22 +21,6 @@ struct epk_check;
 [[nodiscard]] constexpr bool is_direct(alg a) noexcept { return a == alg::dir || a == alg::ecdh_es; }
 struct no_key_agreement {
   [[nodiscard]] static result<void> check(const header&, alg) noexcept { return fail(errc::alg_not_allowed); }
-};
-
-// One recipient: its key, the algorithm for it, and extra members for its
-// per-recipient unprotected header (JSON serializations only).
-struct recipient {
-  const jwk* key = nullptr;
-  alg algorithm = alg::dir;
-  json header = nullptr;
-};
-
-struct jwe_options {
-  enc encryption = enc::a256gcm;
-  json protected_header = json::object();  // extra members: kid, cty, typ, apu, apv, ...
-  json unprotected = nullptr;              // the shared unprotected header (JSON serializations)
-  std::string aad{};                       // external additional authenticated data (JSON serializations)
-  serialization form = serialization::compact;
 };
 
 // One recipient as parsed: its joint header (protected ∪ shared ∪ its own),

@@ -99,15 +99,7 @@ class json_reader {
   bool skip(std::size_t depth, std::size_t max_depth) {
     switch (peek()) {
       case '{': return object(depth, max_depth, [&](std::string_view) { return skip(depth + 1, max_depth); });
-      case '[': {
-        if (depth >= max_depth) return false;
-        ++at_;
-        if (eat(']')) return true;
-        do {
-          if (!skip(depth + 1, max_depth)) return false;
-        } while (eat(','));
-        return eat(']');
-      }
+      case '[': return array(depth, max_depth, [&] { return skip(depth + 1, max_depth); });
       case '"': {
         std::string_view ignored;
         std::string unescaped;
@@ -118,6 +110,29 @@ class json_reader {
       case 'n': return word("null");
       default: return number();
     }
+  }
+
+  // An array at the cursor: `element()` is called with the cursor on each
+  // element and must consume it.
+  template <class Element>
+  bool array(std::size_t depth, std::size_t max_depth, Element&& element) {
+    if (depth >= max_depth || !eat('[')) return false;
+    if (eat(']')) return true;
+    do {
+      if (!element()) return false;
+    } while (eat(','));
+    return eat(']');
+  }
+
+  // A non-negative integer at the cursor, written without fraction or
+  // exponent, and at most `max`.
+  bool unsigned_integer(std::uint64_t& out, std::uint64_t max) {
+    peek();
+    const std::size_t start = at_;
+    if (!number()) return false;
+    const std::string_view digits = s_.substr(start, at_ - start);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return ec == std::errc{} && end == digits.data() + digits.size() && out <= max;
   }
 
   // An object at the cursor: `member(name)` is called with the cursor on each

@@ -39,8 +39,6 @@ class bound {
     if (!sa) return fail(sa.error());
     return bound(std::move(key), std::move(*sa));
   }
-  // A key for an association that already exists.
-  [[nodiscard]] static bound adopt(Key key, security_association sa) { return bound(std::move(key), std::move(sa)); }
 
   // The one way to the key, in this order: the usage (errc::wrong_usage), then the
   // association at clk.now() (errc::not_yet_valid, sa_expired, limit_reached),
@@ -53,6 +51,15 @@ class bound {
     auto s = sa_.use_at(clk.now(), bytes, messages);
     if (!s) return fail(s.error());
     return grant<Key>(key_, *s);
+  }
+
+  // What use() would refuse with, counting nothing: a caller that needs
+  // several keys at once checks them all before it uses any.
+  template <clock Clock>
+  [[nodiscard]] result<void> check(usages wanted, const Clock& clk, std::uint64_t bytes,
+                                   std::uint64_t messages = 1) const noexcept {
+    if (auto u = check_usage(sa_.usage(), wanted); !u) return u;
+    return sa_.check_use_at(clk.now(), bytes, messages);
   }
 
   [[nodiscard]] security_association& association() noexcept { return sa_; }

@@ -130,10 +130,7 @@ class security_association {
     if (now > lifetime_.not_after()) return kill(errc::sa_expired);
     const std::uint64_t messages = messages_ + count;
     const std::uint64_t total = bytes_ + bytes;
-    if (total < bytes_ || (count > 1 && messages < messages_) ||  // wrapped
-        (limits_.hard_messages != usage_limits::none && messages > limits_.hard_messages) ||
-        (limits_.hard_bytes != usage_limits::none && total > limits_.hard_bytes))
-      return kill(errc::limit_reached);
+    if (over_hard_limit(messages, total, count)) return kill(errc::limit_reached);
     messages_ = messages;
     bytes_ = total;
     const bool soon = limits_.soft_before_end > duration::zero() &&
@@ -150,6 +147,14 @@ class security_association {
     if (dead_) return fail(*dead_);
     if (now < lifetime_.not_before()) return fail(errc::not_yet_valid);
     if (now > lifetime_.not_after()) return fail(errc::sa_expired);
+    return {};
+  }
+
+  // What use_at() would refuse with, counting nothing and ending nothing: for
+  // a caller that needs several associations at once and uses none unless all agree.
+  [[nodiscard]] result<void> check_use_at(time_point now, std::uint64_t bytes, std::uint64_t count = 1) const noexcept {
+    if (auto c = check_at(now); !c) return c;
+    if (over_hard_limit(messages_ + count, bytes_ + bytes, count)) return fail(errc::limit_reached);
     return {};
   }
 
@@ -171,6 +176,13 @@ class security_association {
   void rebind(bound_identity peer) { who_.peer = std::move(peer); }
 
  private:
+  // Whether the counts after `count` more messages (`messages`, `total` bytes)
+  // cross a hard limit or wrapped.
+  [[nodiscard]] bool over_hard_limit(std::uint64_t messages, std::uint64_t total, std::uint64_t count) const noexcept {
+    return total < bytes_ || (count > 1 && messages < messages_) ||
+           (limits_.hard_messages != usage_limits::none && messages > limits_.hard_messages) ||
+           (limits_.hard_bytes != usage_limits::none && total > limits_.hard_bytes);
+  }
   security_association(parties who, credential_id cred, suid usage, validity cred_life, validity life,
                        usage_limits limits)
       : who_(std::move(who)), credential_(std::move(cred)), usage_(usage), credential_lifetime_(cred_life),

@@ -7,12 +7,10 @@
 
 #include "m2msec/core/rsc.hpp"
 #include "m2msec/jose/algorithms.hpp"
-#include "m2msec/jose/json.hpp"
 #include "m2msec/kdf/key_schedule.hpp"
 
 namespace m2msec::esprim {
 
-using jose::json;
 using rand_object = esprim_rand_object;
 
 // TS-0004 §6.3.4.2.40: esprimKeyGenAlgID 1 = HMAC-SHA256 (TS-0003 §10.3.8).

@@ -1,13 +1,23 @@
 // m2msec: the NOTIFY that carries ESPrim objects and rand objects (TS-0001 Tables
-// 11.4.2-1/2, TS-0004 §7.6.2, §6.3.5.48 m2m:securityInfo).
+// 11.4.2-1/2, TS-0004 §7.6.2, §6.3.5.48 m2m:securityInfo), as nlohmann-json
+// documents. The Originator and Receiver need none of it (esprim.hpp leaves it out).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "m2msec/e2e/esprim/rand_object.hpp"
+#include "m2msec/jose/json.hpp"
 
 namespace m2msec::esprim {
+
+using jose::json;
+
+// A rand object as a JSON document, and back.
+[[nodiscard]] inline json to_json(const rand_object& o, role r) { return json::parse(rand_object_text(o, r)); }
+[[nodiscard]] inline result<rand_object> rand_object_from_json(const json& j, role r) {
+  return parse_rand_object(j.dump(), r);
+}
 
 // ---- the outer NOTIFY (TS-0001 Tables 11.4.2-1/2, TS-0004 §7.6.2) -----------------------------
 

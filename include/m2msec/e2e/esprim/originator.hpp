@@ -7,7 +7,7 @@
 
 #include "m2msec/e2e/esprim/session.hpp"
 #include "m2msec/jose/jwe_compact.hpp"
-#include "m2msec/jose/jwe_parse.hpp"
+#include "m2msec/jose/jwe_parse_compact.hpp"
 #include "m2msec/sa/bound.hpp"
 
 namespace m2msec::esprim {
@@ -101,7 +101,7 @@ class originator {
     const bool oro = !answered_;
     if (header_.empty() || header_oro_ != oro || header_cty_ != cty) {
       std::string members = detail::esprim_members(kid_, mine_.id, theirs_.id, cty);
-      if (oro) members += ",\"oro\":" + to_json(mine_, role::originator).dump();
+      if (oro) members += ",\"oro\":" + rand_object_text(mine_, role::originator);
       header_ = jose::direct_header(enc_, members);
       header_oro_ = oro;
       header_cty_ = cty;

@@ -2,13 +2,17 @@
 // their short-name JSON.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "m2msec/backend/random.hpp"
 #include "m2msec/core/encoding.hpp"
 #include "m2msec/e2e/esprim/common.hpp"
 #include "m2msec/e2e/esprim/timestamp.hpp"
+#include "m2msec/jose/compact.hpp"
+#include "m2msec/jose/reader.hpp"
 
 namespace m2msec::esprim {
 
@@ -24,11 +28,31 @@ enum class role { originator, receiver };
   return s;
 }
 
-[[nodiscard]] inline json to_json(const rand_object& o, role r) {
-  json j = {{"esri", o.id}, {"esrv", rand_value_text(o)}, {"esrx", to_timestamp(o.expiry)}, {"espa", o.protocol_and_alg_ids}};
-  if (r == role::originator && o.key_gen_alg_ids.size() == 1) j["esk"] = o.key_gen_alg_ids[0];
-  else j["esks"] = o.key_gen_alg_ids;
-  return j;
+// The short-name JSON object, members in name order:
+// {"esk":1,...} for an originator, {"esks":[1],...} for a receiver.
+[[nodiscard]] inline std::string rand_object_text(const rand_object& o, role r) {
+  auto ints = [](std::string& out, const std::vector<std::uint8_t>& v) {
+    out += '[';
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i != 0) out += ',';
+      out += std::to_string(v[i]);
+    }
+    out += ']';
+  };
+  std::string s = "{";
+  if (r == role::originator && o.key_gen_alg_ids.size() == 1) {
+    s += "\"esk\":" + std::to_string(o.key_gen_alg_ids[0]);
+  } else {
+    s += "\"esks\":";
+    ints(s, o.key_gen_alg_ids);
+  }
+  s += ",\"espa\":";
+  ints(s, o.protocol_and_alg_ids);
+  jose::append_string_member(s, "esri", o.id);
+  jose::append_string_member(s, "esrv", rand_value_text(o));
+  jose::append_string_member(s, "esrx", to_timestamp(o.expiry));
+  s += '}';
+  return s;
 }
 
 namespace detail {
@@ -39,51 +63,60 @@ inline bool is_ncname(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
                      [&](char c) { return letter(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; });
 }
-inline result<std::vector<std::uint8_t>> small_ints(const json& j) {
-  if (!j.is_array() || j.empty() || j.size() > 16) return fail(errc::invalid_encoding);
-  std::vector<std::uint8_t> out;
-  for (const auto& v : j) {
-    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 255) return fail(errc::invalid_encoding);
-    out.push_back(static_cast<std::uint8_t>(v.get<std::uint64_t>()));
-  }
-  return out;
-}
 }  // namespace detail
 
-[[nodiscard]] inline result<rand_object> rand_object_from_json(const json& j, role r) {
-  if (!j.is_object()) return fail(errc::invalid_encoding);
+// Reads a rand object from its short-name JSON text, strictly (no member twice,
+// RFC 8259 grammar); members m2msec does not know are skipped. An originator's
+// object has one "esk", a receiver's an "esks" list; 1 to 16 ids of 0..255.
+[[nodiscard]] inline result<rand_object> parse_rand_object(std::string_view text, role r) {
+  constexpr std::size_t max_depth = 8;
+  jose::json_reader in(text);
+  std::string scratch;
+  scratch.reserve(text.size());  // unescaped strings stay where they are viewed
+  std::optional<std::string_view> id, value, expiry;
+  std::optional<std::vector<std::uint8_t>> espa, keygen;
+  auto string = [&](std::optional<std::string_view>& out) {
+    std::string_view v;
+    if (in.peek() != '"' || !in.string(v, scratch)) return false;
+    out = v;
+    return true;
+  };
+  auto small_int = [&](std::vector<std::uint8_t>& out) {
+    std::uint64_t v = 0;
+    if (out.size() == 16 || !in.unsigned_integer(v, 255)) return false;
+    out.push_back(static_cast<std::uint8_t>(v));
+    return true;
+  };
+  auto small_ints = [&](std::optional<std::vector<std::uint8_t>>& out) {
+    out.emplace();
+    return in.array(1, max_depth, [&] { return small_int(*out); }) && !out->empty();
+  };
+  const std::string_view one = "esk", many = "esks";
+  const bool read = in.peek() == '{' && in.object(0, max_depth, [&](std::string_view name) {
+    if (name == "esri") return string(id);
+    if (name == "esrv") return string(value);
+    if (name == "esrx") return string(expiry);
+    if (name == "espa") return small_ints(espa);
+    if (name == (r == role::originator ? one : many)) {
+      if (r == role::receiver) return small_ints(keygen);
+      keygen.emplace();
+      return small_int(*keygen);
+    }
+    if (name == one || name == many) return false;
+    return in.skip(1, max_depth);
+  });
+  if (!read || !in.at_end() || !id || !value || !expiry || !espa || !keygen) return fail(errc::invalid_encoding);
   rand_object o;
-  auto id = jose::string_member(j, "esri");
-  auto value = jose::string_member(j, "esrv");
-  auto expiry = jose::string_member(j, "esrx");
-  for (auto* m : {&id, &value, &expiry})
-    if (!*m || !**m) return fail(errc::invalid_encoding);
-  if (!detail::is_ncname(**id)) return fail(errc::invalid_encoding);
-  o.id = std::string(**id);
-  if ((*value)->size() != 33 || (**value)[0] != 'X') return fail(errc::invalid_encoding);
-  if (auto n = hex_decode((*value)->substr(1), o.value); !n) return fail(n.error());
-  if (rand_value_text(o) != **value) return fail(errc::invalid_encoding);  // upper-case only
-  auto t = parse_timestamp(**expiry);
+  if (!detail::is_ncname(*id)) return fail(errc::invalid_encoding);
+  o.id = std::string(*id);
+  if (value->size() != 33 || (*value)[0] != 'X') return fail(errc::invalid_encoding);
+  if (auto n = hex_decode(value->substr(1), o.value); !n) return fail(n.error());
+  if (rand_value_text(o) != *value) return fail(errc::invalid_encoding);  // upper-case only
+  auto t = parse_timestamp(*expiry);
   if (!t) return fail(t.error());
   o.expiry = *t;
-  const json* espa = jose::member(j, "espa");
-  if (espa == nullptr) return fail(errc::invalid_encoding);
-  auto p = detail::small_ints(*espa);
-  if (!p) return fail(p.error());
-  o.protocol_and_alg_ids = std::move(*p);
-  if (r == role::originator) {
-    const json* esk = jose::member(j, "esk");
-    if (esk == nullptr || j.contains("esks")) return fail(errc::invalid_encoding);
-    auto k = detail::small_ints(json::array({*esk}));
-    if (!k) return fail(k.error());
-    o.key_gen_alg_ids = std::move(*k);
-  } else {
-    const json* esks = jose::member(j, "esks");
-    if (esks == nullptr || j.contains("esk")) return fail(errc::invalid_encoding);
-    auto k = detail::small_ints(*esks);
-    if (!k) return fail(k.error());
-    o.key_gen_alg_ids = std::move(*k);
-  }
+  o.protocol_and_alg_ids = std::move(*espa);
+  o.key_gen_alg_ids = std::move(*keygen);
   return o;
 }
 

@@ -12,7 +12,7 @@
 #include "m2msec/e2e/esprim/session.hpp"
 #include "m2msec/e2e/replay_cache.hpp"
 #include "m2msec/jose/jwe_compact.hpp"
-#include "m2msec/jose/jwe_parse.hpp"
+#include "m2msec/jose/jwe_parse_compact.hpp"
 #include "m2msec/sa/bound.hpp"
 
 namespace m2msec::esprim {
@@ -106,7 +106,7 @@ class receiver {
     // (3) from the header when sent (authenticated by step 6), else from the cache.
     std::optional<rand_object> sent;
     if (h.contains("oro")) {
-      auto parsed = rand_object_from_json(h.value("oro"), role::originator);
+      auto parsed = parse_rand_object(*h.raw("oro"), role::originator);
       if (!parsed || parsed->id != o) return refuse(rsc::bad_request, errc::invalid_encoding);
       sent = std::move(*parsed);
     }
