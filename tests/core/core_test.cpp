@@ -23,6 +23,8 @@ TEST_CASE("errc: unique values, each with its own text", "[core][errc]") {
   CHECK(values.size() == std::size(all_errc));
   CHECK(texts.size() == std::size(all_errc));
   CHECK(to_string(static_cast<errc>(0xFFFF)) == "unknown error");
+  // all_errc ends at the last value: the one after it has no text.
+  CHECK(to_string(static_cast<errc>(std::size(all_errc) + 1)) == "unknown error");
   result<int> r = fail(errc::auth_failed);
   CHECK(r.error() == errc::auth_failed);
 }

@@ -1,6 +1,7 @@
 // m2msec: one error type for the whole library.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -77,16 +78,12 @@ enum class errc : std::uint16_t {
   return "unknown error";
 }
 
-// All values, for tests and tables.
-inline constexpr errc all_errc[] = {
-    errc::invalid_argument, errc::invalid_key_size, errc::invalid_nonce_size, errc::buffer_too_small,
-    errc::auth_failed,      errc::invalid_encoding, errc::invalid_key,        errc::message_too_long,
-    errc::unsupported,      errc::backend_failure,  errc::weak_shared_secret, errc::invalid_validity,
-    errc::not_yet_valid,    errc::expired,          errc::out_of_memory,      errc::sa_expired,
-    errc::limit_reached,    errc::originator_not_authenticated, errc::security_association_required,
-    errc::not_found,        errc::profile_violation, errc::name_mismatch,     errc::untrusted,
-    errc::io_error,         errc::corrupted,        errc::revoked,         errc::not_authorized,
-    errc::alg_not_allowed,  errc::replayed,         errc::wrong_usage,
-};
+// All values, for tests and tables: 1 to the last, without gaps.
+inline constexpr errc last_errc = errc::wrong_usage;
+inline constexpr auto all_errc = [] {
+  std::array<errc, static_cast<std::size_t>(last_errc)> all{};
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<errc>(i + 1);
+  return all;
+}();
 
 }  // namespace m2msec

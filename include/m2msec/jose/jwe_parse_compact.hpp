@@ -81,13 +81,6 @@ template <class Epk>
 
 }  // namespace detail
 
-// Checks a compact JWE against the policy without touching a key.
-template <class Epk = epk_check>
-[[nodiscard]] result<parsed_jwe> parse_compact_jwe(std::string_view text, const policy& pol = {}) {
-  if (text.size() > pol.bounds.max_object) return fail(errc::message_too_long);
-  return detail::parse_compact_jwe<Epk>(text, pol);
-}
-
 // Parses compact JWEs under one policy, keeping the last compact protected header and
 // encrypted key it read. An ESPrim session sends the same ones with every
 // request; when the next object starts with the same bytes, their parse (a

@@ -37,6 +37,19 @@ class botan_aead_mode : public aead_adapter<Alg, MaxMessage> {
   }
 
  protected:
+  // A keyed mode: the key's size checked, then `make()` (which keys it) under
+  // guard(), then one empty seal that sizes Botan's internal buffers once.
+  template <class Make>
+  [[nodiscard]] static result<Mode> keyed(bytes_view key, Make&& make) {
+    if (key.size() != base::key_size) return fail(errc::invalid_key_size);
+    return backend::botan_detail::guard([&]() -> result<Mode> {
+      Mode m = make();
+      byte nonce[base::nonce_size] = {}, scratch[base::tag_size];
+      (void)m.seal(scratch, nonce, {}, {});
+      return m;
+    });
+  }
+
   // Encrypt-then-MAC (GCM, ChaCha20-Poly1305): the tag over the ciphertext is
   // checked before anything is decrypted.
   template <class Tag, class Decrypt>

@@ -26,8 +26,7 @@ class aead<aes_ccm<KeyBytes, TagBytes, NonceBytes>, backend::botan>
   using base::key_size, base::nonce_size, base::tag_size;
 
   [[nodiscard]] static result<aead> create(bytes_view key) {
-    if (key.size() != key_size) return fail(errc::invalid_key_size);
-    return backend::botan_detail::guard([&]() -> result<aead> { return aead(backend::botan_detail::make_aes(key)); });
+    return base::keyed(key, [&] { return aead(backend::botan_detail::make_aes(key)); });
   }
 
  private:

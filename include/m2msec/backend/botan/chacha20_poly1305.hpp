@@ -27,13 +27,10 @@ class aead<Alg, backend::botan>
   using base::key_size, base::nonce_size, base::tag_size;
 
   [[nodiscard]] static result<aead> create(bytes_view key) {
-    if (key.size() != key_size) return fail(errc::invalid_key_size);
-    return backend::botan_detail::guard([&]() -> result<aead> {
+    return base::keyed(key, [&] {
       aead a(Botan::StreamCipher::create_or_throw("ChaCha(20)"),
              Botan::MessageAuthenticationCode::create_or_throw("Poly1305"));
       a.chacha_->set_key(key.data(), key.size());
-      byte nonce[nonce_size] = {}, scratch[tag_size];
-      (void)a.seal(scratch, nonce, {}, {});  // sizes Botan's internal buffers once
       return a;
     });
   }

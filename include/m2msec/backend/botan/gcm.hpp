@@ -21,19 +21,15 @@ class aead<aes_gcm<KeyBytes>, backend::botan>
   using base::key_size, base::nonce_size, base::tag_size;
 
   [[nodiscard]] static result<aead> create(bytes_view key) {
-    if (key.size() != key_size) return fail(errc::invalid_key_size);
-    return backend::botan_detail::guard([&]() -> result<aead> {
+    return base::keyed(key, [&] {
       aead a(backend::botan_detail::make_aes(key), std::make_unique<Botan::GHASH>());
       byte h[16] = {};
       a.aes_->encrypt(h);  // H = E(K, 0^128)
       a.ghash_->set_key(h, sizeof h);
       ct::wipe(h, sizeof h);
-      byte nonce[nonce_size] = {}, scratch[tag_size];
-      (void)a.seal(scratch, nonce, {}, {});  // sizes Botan's internal buffers once
       return a;
     });
   }
-
 
  private:
   void seal_body(byte* out, bytes_view nonce, bytes_view ad, bytes_view plaintext) {

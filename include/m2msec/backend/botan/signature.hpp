@@ -273,59 +273,62 @@ struct key_encryption<rsa_oaep<Hash>, backend::botan> : one_shot_key_encryption<
     return backend::botan_detail::rsa_detail::generate(bits);
   }
 
-  // A public key and label, made into Botan's PK_Encryptor_EME once.
-  class encryptor {
+  // A key and label made into Botan's EME operation `Op` once (for a
+  // decryptor, the private-key checks and the blinding set-up are the expensive part).
+  template <class Self, class Key, class Op, auto Load>
+  class eme_operation {
    public:
-    [[nodiscard]] static result<encryptor> create(bytes_view public_key, bytes_view label = {}) noexcept {
+    [[nodiscard]] static result<Self> create(bytes_view key, bytes_view label = {}) noexcept {
       auto spec = eme(label);
       if (!spec) return fail(spec.error());
       return backend::botan_detail::guard(
-          [&]() -> result<encryptor> {
-            auto key = backend::botan_detail::rsa_detail::rsa_public(public_key);
-            auto op = std::make_unique<Botan::PK_Encryptor_EME>(*key, backend::botan_detail::rng(), *spec);
-            return encryptor(std::move(key), std::move(op));
+          [&]() -> result<Self> {
+            Self s;
+            s.key_ = Load(key);
+            s.op_ = std::make_unique<Op>(*s.key_, backend::botan_detail::rng(), *spec);
+            return s;
           },
           errc::invalid_key);
     }
+
+   protected:
+    std::unique_ptr<Key> key_;
+    std::unique_ptr<Op> op_;
+  };
+
+  class encryptor;
+  class decryptor;
+  using encryptor_base = eme_operation<encryptor, Botan::Public_Key, Botan::PK_Encryptor_EME,
+                                       &backend::botan_detail::rsa_detail::rsa_public>;
+  using decryptor_base = eme_operation<decryptor, Botan::Private_Key, Botan::PK_Decryptor_EME,
+                                       &backend::botan_detail::rsa_detail::rsa_private>;
+
+  class encryptor : public encryptor_base {
+   public:
     [[nodiscard]] result<std::size_t> encrypt(bytes_view plaintext, mutable_bytes out) const noexcept {
-      if (plaintext.size() > op_->maximum_input_size()) return fail(errc::message_too_long);
+      if (plaintext.size() > this->op_->maximum_input_size()) return fail(errc::message_too_long);
       return backend::botan_detail::guard([&]() -> result<std::size_t> {
         return backend::botan_detail::copy_out(
-            op_->encrypt(plaintext.data(), plaintext.size(), backend::botan_detail::rng()), out);
+            this->op_->encrypt(plaintext.data(), plaintext.size(), backend::botan_detail::rng()), out);
       });
     }
 
    private:
-    encryptor(std::unique_ptr<Botan::Public_Key> key, std::unique_ptr<Botan::PK_Encryptor_EME> op) noexcept
-        : key_(std::move(key)), op_(std::move(op)) {}
-    std::unique_ptr<Botan::Public_Key> key_;
-    std::unique_ptr<Botan::PK_Encryptor_EME> op_;
+    friend encryptor_base;
+    encryptor() = default;
   };
 
-  // A private key and label, made into Botan's PK_Decryptor_EME once (the
-  // private-key checks and the blinding set-up are the expensive part).
-  class decryptor {
+  class decryptor : public decryptor_base {
    public:
-    [[nodiscard]] static result<decryptor> create(bytes_view private_key, bytes_view label = {}) noexcept {
-      auto spec = eme(label);
-      if (!spec) return fail(spec.error());
-      return backend::botan_detail::guard(
-          [&]() -> result<decryptor> {
-            auto key = backend::botan_detail::rsa_detail::rsa_private(private_key);
-            auto op = std::make_unique<Botan::PK_Decryptor_EME>(*key, backend::botan_detail::rng(), *spec);
-            return decryptor(std::move(key), std::move(op));
-          },
-          errc::invalid_key);
-    }
     // Every decryption failure is errc::auth_failed, whatever the cause (no padding oracle).
     [[nodiscard]] result<std::size_t> decrypt(bytes_view ciphertext, mutable_bytes out) const noexcept {
       return backend::botan_detail::guard(
           [&]() -> result<std::size_t> {
-            if (ciphertext.size() != backend::botan_detail::rsa_detail::modulus_bytes(*key_))
+            if (ciphertext.size() != backend::botan_detail::rsa_detail::modulus_bytes(*this->key_))
               return fail(errc::auth_failed);
             Botan::secure_vector<uint8_t> pt;
             try {
-              pt = op_->decrypt(ciphertext.data(), ciphertext.size());
+              pt = this->op_->decrypt(ciphertext.data(), ciphertext.size());
             } catch (const Botan::Exception&) {
               // Botan throws Invalid_Argument, not Decoding_Error, for a ciphertext >= n.
               return fail(errc::auth_failed);
@@ -336,10 +339,8 @@ struct key_encryption<rsa_oaep<Hash>, backend::botan> : one_shot_key_encryption<
     }
 
    private:
-    decryptor(std::unique_ptr<Botan::Private_Key> key, std::unique_ptr<Botan::PK_Decryptor_EME> op) noexcept
-        : key_(std::move(key)), op_(std::move(op)) {}
-    std::unique_ptr<Botan::Private_Key> key_;
-    std::unique_ptr<Botan::PK_Decryptor_EME> op_;
+    friend decryptor_base;
+    decryptor() = default;
   };
 
  private:

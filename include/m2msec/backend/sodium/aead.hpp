@@ -13,17 +13,15 @@ template <class Alg> struct aead_calls {
   static constexpr bool defined = false;
 };
 
-// The ChaCha20-Poly1305 rows: the state is the raw key; libsodium's calls for
-// the IETF and X variants take the same arguments.
-using seal_call = int (*)(byte*, unsigned long long*, const byte*, unsigned long long, const byte*,
-                          unsigned long long, const byte*, const byte*, const byte*);
-using open_call = int (*)(byte*, unsigned long long*, byte*, const byte*, unsigned long long, const byte*,
-                          unsigned long long, const byte*, const byte*);
-template <std::size_t KeyBytes, unsigned long long MaxMessage, seal_call Seal, open_call Open>
-struct raw_key_calls {
+// libsodium's combined-mode calls over a state: the raw key (ChaCha20-Poly1305
+// in both variants, and AES-256-GCM keyed per call) or AES-GCM's expanded one.
+// `once` is the row that takes the raw key itself.
+template <std::size_t StateBytes, unsigned long long MaxMessage, auto Seal, auto Open, class State = byte>
+struct calls_over {
   static constexpr bool defined = true;
-  static constexpr std::size_t state_size = KeyBytes;
+  static constexpr std::size_t state_size = StateBytes;
   static constexpr unsigned long long max_message = MaxMessage;
+  using once = calls_over;
   static bool available() noexcept { return ready(); }
   static int init(byte* state, const byte* key) noexcept {
     std::memcpy(state, key, state_size);
@@ -31,49 +29,34 @@ struct raw_key_calls {
   }
   static int seal(byte* c, unsigned long long* clen, const byte* m, unsigned long long mlen, const byte* ad,
                   unsigned long long adlen, const byte* n, const byte* state) noexcept {
-    return Seal(c, clen, m, mlen, ad, adlen, nullptr, n, state);
+    return Seal(c, clen, m, mlen, ad, adlen, nullptr, n, reinterpret_cast<const State*>(state));
   }
   static int open(byte* m, unsigned long long* mlen, const byte* c, unsigned long long clen, const byte* ad,
                   unsigned long long adlen, const byte* n, const byte* state) noexcept {
-    return Open(m, mlen, nullptr, c, clen, ad, adlen, n, state);
+    return Open(m, mlen, nullptr, c, clen, ad, adlen, n, reinterpret_cast<const State*>(state));
   }
 };
 template <>
 struct aead_calls<crypto::chacha20_poly1305>
-    : raw_key_calls<crypto_aead_chacha20poly1305_ietf_KEYBYTES, crypto_aead_chacha20poly1305_ietf_MESSAGEBYTES_MAX,
-                    &crypto_aead_chacha20poly1305_ietf_encrypt, &crypto_aead_chacha20poly1305_ietf_decrypt> {};
+    : calls_over<crypto_aead_chacha20poly1305_ietf_KEYBYTES, crypto_aead_chacha20poly1305_ietf_MESSAGEBYTES_MAX,
+                 &crypto_aead_chacha20poly1305_ietf_encrypt, &crypto_aead_chacha20poly1305_ietf_decrypt> {};
 template <>
 struct aead_calls<crypto::xchacha20_poly1305>
-    : raw_key_calls<crypto_aead_xchacha20poly1305_ietf_KEYBYTES, crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX,
-                    &crypto_aead_xchacha20poly1305_ietf_encrypt, &crypto_aead_xchacha20poly1305_ietf_decrypt> {};
+    : calls_over<crypto_aead_xchacha20poly1305_ietf_KEYBYTES, crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX,
+                 &crypto_aead_xchacha20poly1305_ietf_encrypt, &crypto_aead_xchacha20poly1305_ietf_decrypt> {};
 
-template <> struct aead_calls<crypto::aes256_gcm> {
-  static constexpr bool defined = true;
-  // The expanded key schedule and GHASH key, computed once per key.
-  static constexpr std::size_t state_size = sizeof(crypto_aead_aes256gcm_state);
-  static constexpr unsigned long long max_message = crypto_aead_aes256gcm_MESSAGEBYTES_MAX;
+// AES-256-GCM: the expanded key schedule and GHASH key, computed once per key;
+// keyed per call, libsodium expands the key on its stack and wipes it.
+template <>
+struct aead_calls<crypto::aes256_gcm>
+    : calls_over<sizeof(crypto_aead_aes256gcm_state), crypto_aead_aes256gcm_MESSAGEBYTES_MAX,
+                 &crypto_aead_aes256gcm_encrypt_afternm, &crypto_aead_aes256gcm_decrypt_afternm,
+                 crypto_aead_aes256gcm_state> {
+  using once = calls_over<crypto_aead_aes256gcm_KEYBYTES, crypto_aead_aes256gcm_MESSAGEBYTES_MAX,
+                          &crypto_aead_aes256gcm_encrypt, &crypto_aead_aes256gcm_decrypt>;
   static bool available() noexcept { return ready() && crypto_aead_aes256gcm_is_available() == 1; }
   static int init(byte* state, const byte* key) noexcept {
     return crypto_aead_aes256gcm_beforenm(reinterpret_cast<crypto_aead_aes256gcm_state*>(state), key);
-  }
-  static int seal(byte* c, unsigned long long* clen, const byte* m, unsigned long long mlen, const byte* ad,
-                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
-    return crypto_aead_aes256gcm_encrypt_afternm(c, clen, m, mlen, ad, adlen, nullptr, n,
-                                                 reinterpret_cast<const crypto_aead_aes256gcm_state*>(state));
-  }
-  static int open(byte* m, unsigned long long* mlen, const byte* c, unsigned long long clen, const byte* ad,
-                  unsigned long long adlen, const byte* n, const byte* state) noexcept {
-    return crypto_aead_aes256gcm_decrypt_afternm(m, mlen, nullptr, c, clen, ad, adlen, n,
-                                                 reinterpret_cast<const crypto_aead_aes256gcm_state*>(state));
-  }
-  // Keyed per call: libsodium expands the key on its stack and wipes it.
-  static int seal_once(byte* c, unsigned long long* clen, const byte* m, unsigned long long mlen, const byte* ad,
-                       unsigned long long adlen, const byte* n, const byte* key) noexcept {
-    return crypto_aead_aes256gcm_encrypt(c, clen, m, mlen, ad, adlen, nullptr, n, key);
-  }
-  static int open_once(byte* m, unsigned long long* mlen, const byte* c, unsigned long long clen, const byte* ad,
-                       unsigned long long adlen, const byte* n, const byte* key) noexcept {
-    return crypto_aead_aes256gcm_decrypt(m, mlen, nullptr, c, clen, ad, adlen, n, key);
   }
 };
 
@@ -108,7 +91,7 @@ class aead<Alg, backend::sodium>
     if (key.size() != key_size) return fail(errc::invalid_key_size);
     if (auto r = base::check_seal(out, nonce, plaintext); !r) return fail(r.error());
     unsigned long long n = 0;
-    if (once_seal(out.data(), &n, plaintext.data(), plaintext.size(), ad.data(), ad.size(), nonce.data(), key.data()) != 0)
+    if (calls::once::seal(out.data(), &n, plaintext.data(), plaintext.size(), ad.data(), ad.size(), nonce.data(), key.data()) != 0)
       return fail(errc::backend_failure);
     return static_cast<std::size_t>(n);
   }
@@ -119,7 +102,7 @@ class aead<Alg, backend::sodium>
     const auto checked = base::check_open(out, nonce, sealed);
     if (!checked) return checked;
     unsigned long long m = 0;
-    if (once_open(out.data(), &m, sealed.data(), sealed.size(), ad.data(), ad.size(), nonce.data(), key.data()) != 0)
+    if (calls::once::open(out.data(), &m, sealed.data(), sealed.size(), ad.data(), ad.size(), nonce.data(), key.data()) != 0)
       return base::refuse(out, *checked);
     return static_cast<std::size_t>(m);
   }
@@ -148,17 +131,6 @@ class aead<Alg, backend::sodium>
 
  private:
   explicit aead(secret state) noexcept : state_(std::move(state)) {}
-  // The keyed-per-call functions: the state is the key itself, or AES-GCM's own one-shot calls.
-  template <class... A>
-  static int once_seal(A... a) noexcept {
-    if constexpr (requires { calls::seal_once(a...); }) return calls::seal_once(a...);
-    else return calls::seal(a...);
-  }
-  template <class... A>
-  static int once_open(A... a) noexcept {
-    if constexpr (requires { calls::open_once(a...); }) return calls::open_once(a...);
-    else return calls::open(a...);
-  }
   secret state_;
 };
 
