@@ -21,6 +21,7 @@
 #include <botan/pubkey.h>
 #include <botan/rfc3394.h>
 
+#include "m2msec/backend/botan/jose.hpp"
 #include "m2msec/crypto.hpp"
 
 namespace bench {
@@ -257,6 +258,18 @@ inline std::vector<pair_case> key_cases() {
         }, [b] {
           (void)kdf<hkdf_sha256, botan>::derive(bytes_view(b->nonce).first(16), bytes_view(b->key).first(32), b->ad,
                                                  mutable_bytes(b->out).first(32));
+        });
+  }
+  {
+    // JOSE's ECDH-ES Concat KDF (RFC 7518 §4.6.2) over a P-256 Z: Botan's
+    // SP800-56A(SHA-256) made and run once per derivation, as m2msec does.
+    add("Concat KDF SHA-256 32 B [Botan 2]", [b] {
+          const auto kdf = Botan::KDF::create_or_throw("SP800-56A(SHA-256)");
+          kdf->kdf(b->out.data(), 32, b->key.data(), 32, nullptr, 0, b->ad.data(), b->ad.size());
+          benchmark_sink(b->out.data());
+        }, [b] {
+          (void)m2msec::backend::botan_jose::concat_kdf_sha256(bytes_view(b->key).first(32), b->ad,
+                                                              mutable_bytes(b->out).first(32));
         });
   }
   {

@@ -24,8 +24,18 @@ namespace m2msec::jose {
 enum class kty : std::uint8_t { oct, ec, rsa };
 enum class curve : std::uint8_t { p256, p384, p521 };
 
+// The size of a coordinate or private scalar: the curve's tag says it.
 [[nodiscard]] constexpr std::size_t field_size(curve c) noexcept {
-  return c == curve::p256 ? 32 : c == curve::p384 ? 48 : 66;
+  return c == curve::p256   ? crypto::ecdh_p256::private_key_size
+         : c == curve::p384 ? crypto::ecdh_p384::private_key_size
+                            : crypto::ecdh_p521::private_key_size;
+}
+// RFC 7518 §3.2: an HMAC key at least as long as the hash; 0 for another alg.
+[[nodiscard]] constexpr std::size_t hmac_key_size(alg a) noexcept {
+  return a == alg::hs256   ? crypto::sha256::size
+         : a == alg::hs384 ? crypto::sha384::size
+         : a == alg::hs512 ? crypto::sha512::size
+                           : 0;
 }
 [[nodiscard]] constexpr std::string_view to_string(curve c) noexcept {
   return c == curve::p256 ? "P-256" : c == curve::p384 ? "P-384" : "P-521";
@@ -40,14 +50,14 @@ enum class curve : std::uint8_t { p256, p384, p521 };
 // (RFC 7518 §3.2: an HMAC key at least as long as the hash).
 [[nodiscard]] constexpr bool fits(alg a, kty t, curve c, std::size_t oct_size) noexcept {
   switch (a) {
-    case alg::dir: return t == kty::oct && (oct_size == 16 || oct_size == 24 || oct_size == 32);
+    case alg::dir:
+      return t == kty::oct && std::any_of(std::begin(all_encs), std::end(all_encs),
+                                          [&](enc e) { return key_size(e) == oct_size; });
     case alg::a128kw: case alg::a192kw: case alg::a256kw: return t == kty::oct && oct_size == wrap_key_size(a);
     case alg::ecdh_es: case alg::ecdh_es_a128kw: case alg::ecdh_es_a192kw: case alg::ecdh_es_a256kw:
       return t == kty::ec;
     case alg::rsa_oaep_256: case alg::rs256: case alg::rs384: case alg::rs512: return t == kty::rsa;
-    case alg::hs256: return t == kty::oct && oct_size >= 32;
-    case alg::hs384: return t == kty::oct && oct_size >= 48;
-    case alg::hs512: return t == kty::oct && oct_size >= 64;
+    case alg::hs256: case alg::hs384: case alg::hs512: return t == kty::oct && oct_size >= hmac_key_size(a);
     case alg::es256: return t == kty::ec && c == curve::p256;
     case alg::es384: return t == kty::ec && c == curve::p384;
     case alg::es512: return t == kty::ec && c == curve::p521;
@@ -62,10 +72,9 @@ constexpr std::size_t oct_size_for(alg_set uses) noexcept {
   std::size_t n = 0;
   for (alg a : all_algs) {
     if (!uses.contains(a)) continue;
-    const std::size_t need = a == alg::dir || a == alg::hs256 ? 32
-                             : a == alg::hs384                ? 48
-                             : a == alg::hs512                ? 64
-                                                              : is_key_wrap(a) ? wrap_key_size(a) : 0;
+    const std::size_t need = a == alg::dir ? key_size(enc::a256gcm)  // the largest "dir" serves
+                             : is_key_wrap(a) ? wrap_key_size(a)
+                                              : hmac_key_size(a);
     n = std::max(n, need);
   }
   return n;
