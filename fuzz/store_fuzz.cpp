@@ -3,6 +3,8 @@
 // records) and the plaintext records alone, so the fuzzer reaches the record
 // parser without forging tags. Parsed records must write back and parse again.
 #include <cstdlib>
+#include <filesystem>
+#include <string>
 #include <map>
 
 #include "m2msec/credential/store.hpp"
@@ -13,7 +15,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static auto store = [] {
     m2msec::byte key[32];
     for (int i = 0; i < 32; ++i) key[i] = static_cast<m2msec::byte>(i);
-    auto s = credential_store::open("/nonexistent/m2msec-fuzz/store.bin", *secret::copy_of(key), time_point{});
+    // A folder of its own (the store keeps a lock file there); the file is never written.
+    const auto dir = std::filesystem::temp_directory_path() / ("m2msec-fuzz-store-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto s = credential_store::open(dir / "store.bin", *secret::copy_of(key), time_point{});
     if (!s) std::abort();
     return std::move(*s);
   }();

@@ -75,7 +75,7 @@ struct faulty_io {
     errno = EIO;
     return true;
   }
-  int open(const char* p, int flags, mode_t mode) { return hit() ? -1 : ::open(p, flags, mode); }
+  int openat(int dir, const char* p, int flags, mode_t mode) { return hit() ? -1 : ::openat(dir, p, flags, mode); }
   ssize_t write(int fd, const void* p, std::size_t n) {
     if (step == fail_at && n > 1) (void)!::write(fd, p, n / 2);  // a torn write first
     return hit() ? -1 : ::write(fd, p, n);
@@ -86,10 +86,18 @@ struct faulty_io {
     ::close(fd);
     return f ? -1 : 0;
   }
-  int rename(const char* a, const char* b) { return hit() ? -1 : ::rename(a, b); }
+  int renameat(int dir, const char* a, const char* b) { return hit() ? -1 : ::renameat(dir, a, dir, b); }
 };
-// open, write, fsync, close, rename | open folder, fsync folder, close folder
-constexpr int write_steps = 8, rename_step = 4;
+// openat, write, fsync, close, renameat | fsync folder
+constexpr int write_steps = 6, rename_step = 4;
+
+// The temporary files left beside `file`.
+std::size_t temporaries(const fs::path& file) {
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(file.parent_path()))
+    n += e.path().filename().string().starts_with(file.filename().string() + ".tmp");
+  return n;
+}
 
 }  // namespace
 
@@ -193,7 +201,7 @@ TEST_CASE("store: a failure at every step of a write leaves exactly the old or t
       if (step <= rename_step) CHECK(now == old_state);
       else CHECK(now != old_state);
       CHECK(snapshot(*s) == now);  // memory agrees with the file
-      CHECK_FALSE(fs::exists(file.string() + ".tmp"));
+      CHECK(temporaries(file) == 0);
       // And the store works again afterwards.
       s->io().fail_at = -1;
       REQUIRE(s->put(make(9)));
@@ -273,5 +281,176 @@ TEST_CASE("store: a process killed at every step of a write, and at random times
   WARN("store: " << kills << " kills at each write step and " << random_kills
                  << " kills at random times (up to " << largest << " credentials); every file opened whole");
   CHECK(largest > 0);
+  fs::remove_all(dir);
+}
+
+namespace {
+symmetric_credential with_key(int i, std::size_t key_size) {
+  auto k = secret::allocate(key_size);
+  REQUIRE(k);
+  return *symmetric_credential::make(std::move(*k), *credential_id::parse("12-big" + std::to_string(i) + "@issuer.example.com"),
+                                     suid::rspf_saef, *cse_id::parse("/CSE" + std::to_string(i)),
+                                     *validity::make(t0 - 1h, t0 + 24h));
+}
+// A map as big as the reader refuses, without 65,536 real credentials.
+struct counted_map {
+  std::size_t n;
+  [[nodiscard]] std::size_t size() const { return n; }
+  [[nodiscard]] const std::pair<const std::string, symmetric_credential>* begin() const { return nullptr; }
+  [[nodiscard]] const std::pair<const std::string, symmetric_credential>* end() const { return nullptr; }
+};
+}  // namespace
+
+TEST_CASE("store: nothing is written that the reader would refuse", "[credential][store]") {
+  const auto dir = fresh_dir("limits");
+  const auto file = dir / "creds.bin";
+  auto s = credential_store::open(file, storage_key(), t0);
+  REQUIRE(s);
+  REQUIRE(s->put(make(1)));
+  const state before = on_disk(file);
+  // A key of 64 KiB does not fit its u16 length: refused, the file as it was.
+  CHECK(s->put(with_key(2, 65536)).error() == errc::message_too_long);
+  CHECK(on_disk(file) == before);
+  CHECK(snapshot(*s) == before);
+  REQUIRE(s->put(with_key(3, 65535)));  // the largest that fits
+  CHECK(on_disk(file).size() == 2);
+  // The record count and the file size, at the writer's check.
+  CHECK(store_format::checked_size(counted_map{store_format::max_records}));
+  CHECK(store_format::checked_size(counted_map{store_format::max_records + 1}).error() == errc::message_too_long);
+  std::map<std::string, symmetric_credential> big;
+  for (int i = 0; i < 256; ++i) {
+    auto c = with_key(i, 65535);
+    big.insert_or_assign(c.id().str(), std::move(c));
+  }
+  CHECK(store_format::checked_size(big).error() == errc::message_too_long);  // just over 16 MiB
+  big.erase(big.begin());
+  CHECK(store_format::checked_size(big));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("store: planted links and files are neither followed nor reused", "[credential][store]") {
+  const auto dir = fresh_dir("links");
+  const auto file = dir / "creds.bin";
+  const auto victim = dir / "victim";
+  const std::string theirs = "not yours";
+  write_file(victim, as_bytes(theirs));
+  const byte_vector victim_bytes(as_bytes(theirs).begin(), as_bytes(theirs).end());
+  // The old fixed temporary name, as a link to another file: never opened.
+  fs::create_symlink(victim, dir / "creds.bin.tmp");
+  {
+    auto s = credential_store::open(file, storage_key(), t0);
+    REQUIRE(s);
+    REQUIRE(s->put(make(1)));
+  }
+  CHECK(read_file(victim) == victim_bytes);
+  CHECK(fs::is_regular_file(fs::symlink_status(file)));
+  CHECK((fs::status(file).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(temporaries(file) == 1);  // the planted link alone
+  // The store file itself as a link: refused, nothing written through it.
+  fs::remove(file);
+  fs::create_symlink(victim, file);
+  CHECK(credential_store::open(file, storage_key(), t0).error() == errc::io_error);
+  CHECK(read_file(victim) == victim_bytes);
+  // The lock file as a link: refused too.
+  fs::remove(file);
+  fs::remove(dir / "creds.bin.lock");
+  fs::create_symlink(victim, dir / "creds.bin.lock");
+  CHECK(credential_store::open(file, storage_key(), t0).error() == errc::io_error);
+  CHECK(read_file(victim) == victim_bytes);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("store: two writer processes and a reader lose nothing and see no torn file", "[credential][store]") {
+  const auto dir = fresh_dir("concurrent");
+  const auto file = dir / "creds.bin";
+  constexpr int per_writer = 60;
+  // Each writer puts its own credentials and records, per put, whether it succeeded.
+  auto writer = [&](int base, const fs::path& log) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      std::ofstream out(log);
+      auto s = credential_store::open(file, storage_key(), t0);
+      if (!s) ::_exit(2);
+      for (int i = 0; i < per_writer; ++i) out << (base + i) << ' ' << (s->put(make(base + i)) ? 1 : 0) << '\n';
+      out.close();
+      ::_exit(0);
+    }
+    return child;
+  };
+  const pid_t a = writer(1000, dir / "a.log"), b = writer(2000, dir / "b.log");
+  const pid_t reader = ::fork();
+  REQUIRE(reader >= 0);
+  if (reader == 0) {
+    int bad = 0;
+    for (int i = 0; i < 200; ++i) {
+      auto s = credential_store::open(file, storage_key(), t0);
+      bad += !s;
+    }
+    ::_exit(bad == 0 ? 0 : 1);
+  }
+  for (pid_t p : {a, b, reader}) {
+    int status = 0;
+    REQUIRE(::waitpid(p, &status, 0) == p);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  auto s = credential_store::open(file, storage_key(), t0);
+  REQUIRE(s);
+  std::size_t succeeded = 0, failed = 0;
+  for (const char* log : {"a.log", "b.log"}) {
+    std::ifstream in(dir / log);
+    int id = 0, ok = 0;
+    while (in >> id >> ok) {
+      const bool there = s->find(*credential_id::parse("12-k" + std::to_string(id) + "@issuer.example.com")) != nullptr;
+      CHECK(there == (ok == 1));
+      (ok ? succeeded : failed) += 1;
+    }
+  }
+  CHECK(succeeded + failed == 2 * per_writer);
+  CHECK(s->size() == succeeded);
+  WARN("store: two writers, " << succeeded << " puts succeeded and all survived; " << failed << " failed");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("store: a file belongs to its store's name; version 1 files are still read", "[credential][store]") {
+  const auto dir = fresh_dir("bound");
+  const auto first = dir / "first.bin", second = dir / "second.bin";
+  {
+    auto a = credential_store::open(first, storage_key(), t0);
+    REQUIRE(a->put(make(1)));
+    auto b = credential_store::open(second, storage_key(), t0);
+    REQUIRE(b->put(make(2)));
+  }
+  // The first store's file put in place of the second's, under the same storage key: refused.
+  const auto second_bytes = read_file(second);
+  write_file(second, read_file(first));
+  CHECK(credential_store::open(second, storage_key(), t0).error() == errc::corrupted);
+  write_file(second, second_bytes);
+  CHECK(on_disk(second).size() == 1);
+
+  // A version 1 file (the header alone authenticated), written here by hand.
+  std::map<std::string, symmetric_credential> records;
+  records.insert_or_assign(make(7).id().str(), make(7));
+  byte_vector plain(store_format::write_records(records, {}));
+  (void)store_format::write_records(records, plain);
+  byte_vector v1(store_format::header_size + plain.size() + store_format::aead::tag_size);
+  std::copy(std::begin(store_format::magic), std::end(store_format::magic), v1.begin());
+  v1[8] = 1;
+  v1[9] = store_format::aead_xchacha20_poly1305;
+  for (std::size_t i = 10; i < store_format::header_size; ++i) v1[i] = static_cast<byte>(i);
+  auto aead = store_format::aead::create(storage_key().expose());
+  REQUIRE(aead);
+  REQUIRE(aead->seal(mutable_bytes(v1).subspan(store_format::header_size),
+                     bytes_view(v1).subspan(10, store_format::aead::nonce_size),
+                     bytes_view(v1).first(store_format::header_size), plain));
+  const auto old = dir / "old.bin";
+  write_file(old, v1);
+  auto s = credential_store::open(old, storage_key(), t0);
+  REQUIRE(s);
+  CHECK(s->find(make(7).id()) != nullptr);
+  REQUIRE(s->put(make(8)));
+  CHECK(read_file(old)[8] == store_format::version);  // rewritten, bound to its name
+  CHECK(on_disk(old).size() == 2);
   fs::remove_all(dir);
 }

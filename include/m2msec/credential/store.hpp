@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "m2msec/credential/symmetric.hpp"
@@ -20,25 +22,30 @@
 
 namespace m2msec {
 
-// The system calls of a write, so tests can fail or kill each one.
+// The system calls of a write, so tests can fail or kill each one. Every path
+// is relative to the store's folder, opened once.
 struct posix_io {
-  int open(const char* path, int flags, mode_t mode) noexcept { return ::open(path, flags, mode); }
+  int openat(int dir, const char* name, int flags, mode_t mode) noexcept { return ::openat(dir, name, flags, mode); }
   ssize_t write(int fd, const void* p, std::size_t n) noexcept { return ::write(fd, p, n); }
   int fsync(int fd) noexcept { return ::fsync(fd); }
   int close(int fd) noexcept { return ::close(fd); }
-  int rename(const char* from, const char* to) noexcept { return ::rename(from, to); }
+  int renameat(int dir, const char* from, const char* to) noexcept { return ::renameat(dir, from, dir, to); }
 };
 
 namespace store_format {
 
-// magic | version | AEAD id | nonce | XChaCha20-Poly1305(records), header as AD.
+// magic | version | AEAD id | nonce | XChaCha20-Poly1305(records). The AD is
+// the header and, from version 2, the file's name in its folder, so that a
+// file copied over another store's (under the same storage key) is refused.
+// Version 1 files (header alone as AD) are read and rewritten as version 2.
 inline constexpr byte magic[8] = {'M', '2', 'M', 'S', 'E', 'C', 'S', 'T'};
-inline constexpr byte version = 1;
+inline constexpr byte version = 2, version_unbound = 1;
 inline constexpr byte aead_xchacha20_poly1305 = 1;
 using aead = crypto::aead<crypto::xchacha20_poly1305, backend::sodium>;
 inline constexpr std::size_t header_size = sizeof magic + 2 + aead::nonce_size;
 inline constexpr std::size_t max_file_size = 16u << 20;
 inline constexpr std::size_t max_records = 65535;
+inline constexpr std::size_t max_field = 65535;  // u16 lengths: Credential-ID, holder, key
 
 // One record, big-endian:
 //   u16 len | Credential-ID | u8 SUID | u8 holder kind | u16 len | holder |
@@ -112,6 +119,19 @@ inline std::size_t write_records(const Map& records, mutable_bytes out) noexcept
   return w.size();
 }
 
+// The limits the reader has, held before anything is written: a file the
+// store writes is one it can read back.
+template <class Map>
+inline result<std::size_t> checked_size(const Map& records) noexcept {
+  if (records.size() > max_records) return fail(errc::message_too_long);
+  for (const auto& [key, c] : records)
+    if (key.size() > max_field || to_string(c.holder()).size() > max_field || c.key().size() > max_field)
+      return fail(errc::message_too_long);
+  const std::size_t plain = write_records(records, {});
+  if (header_size + aead::sealed_size(plain) > max_file_size) return fail(errc::message_too_long);
+  return plain;
+}
+
 inline result<entity_id> parse_holder(std::uint64_t kind, std::string_view text) {
   auto wrap = [](auto r) -> result<entity_id> {
     if (!r) return fail(errc::corrupted);
@@ -156,33 +176,52 @@ inline result<std::vector<symmetric_credential>> parse_records(bytes_view plain)
 
 }  // namespace store_format
 
-// A credential store backed by one file. Every change is written to a temporary
-// file, synced, renamed over the old file, and the folder synced; a crash at any
-// point leaves either the old file or the new one. Not thread-safe.
+// A credential store backed by one file. Every change is written to a fresh
+// temporary file (a unique name, created exclusively, mode 0600, no link
+// followed), synced, renamed over the old file, and the folder synced; a crash
+// at any point leaves either the old file or the new one. Processes share the
+// store through a lock file beside it (`<file>.lock`): each change reloads the
+// file, applies itself and writes under the lock, so no change is lost; a
+// change that returns an error changed nothing on disk, unless the error came
+// after the rename (the folder could not be synced), when memory and file both
+// hold the new state. One object is not thread-safe.
 template <class Io = posix_io>
 class basic_credential_store {
  public:
-  // Opens the store in `file` (an absent file is an empty store). A file that does
-  // not parse or fails authentication is errc::corrupted and is left as it is.
-  // Credentials expired at `now` are dropped from memory (and from the file at the
-  // next write).
+  // Opens the store in `file` (an absent file is an empty store; its folder
+  // must exist). A file that does not parse or fails authentication is
+  // errc::corrupted and is left as it is; a symbolic link or another kind of
+  // file is errc::io_error. Credentials expired at `now` are dropped from
+  // memory (and from the file at the next write).
   [[nodiscard]] static result<basic_credential_store> open(std::filesystem::path file, secret storage_key,
                                                            time_point now, Io io = {}) {
     if (storage_key.size() != store_format::aead::key_size) return fail(errc::invalid_key_size);
     auto aead = store_format::aead::create(storage_key.expose());
     if (!aead) return fail(aead.error());
-    basic_credential_store s(std::move(file), std::move(*aead), std::move(io));
-    auto loaded = s.load();
-    if (!loaded) return fail(loaded.error());
-    for (auto& c : *loaded) {
-      if (c.lifetime().not_after() < now) {
-        ++s.purged_;
-        continue;
-      }
-      auto key = c.id().str();
-      s.records_.insert_or_assign(std::move(key), std::move(c));
-    }
+    if (!file.has_filename()) return fail(errc::invalid_argument);
+    const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    basic_credential_store s(file.filename().string(), std::move(*aead), std::move(io), now);
+    s.dir_ = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s.dir_ < 0) return fail(errc::io_error);
+    const std::string lock = s.name_ + ".lock";
+    s.lock_ = ::openat(s.dir_, lock.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (s.lock_ < 0) return fail(errc::io_error);
+    auto held = s.hold(LOCK_SH);
+    if (!held) return fail(held.error());
+    auto dropped = s.reload();
+    if (!dropped) return fail(dropped.error());
+    s.purged_ = *dropped;
     return s;
+  }
+
+  basic_credential_store(basic_credential_store&& o) noexcept
+      : name_(std::move(o.name_)), aead_(std::move(o.aead_)), io_(std::move(o.io_)),
+        records_(std::move(o.records_)), horizon_(o.horizon_), purged_(o.purged_),
+        dir_(std::exchange(o.dir_, -1)), lock_(std::exchange(o.lock_, -1)) {}
+  basic_credential_store& operator=(basic_credential_store&&) = delete;
+  ~basic_credential_store() {
+    if (lock_ >= 0) ::close(lock_);
+    if (dir_ >= 0) ::close(dir_);
   }
 
   [[nodiscard]] const symmetric_credential* find(const credential_id& id) const noexcept {
@@ -196,51 +235,31 @@ class basic_credential_store {
     for (const auto& [k, c] : records_) f(c);
   }
 
-  // Adds or replaces a credential and writes the file. On failure before the new
-  // file is in place, memory and file both keep the old state; after it (the
-  // folder could not be synced) both hold the new state and the error says so.
+  // Adds or replaces a credential and writes the file (errc::message_too_long
+  // past the format's limits: 65,535 credentials, 65,535-byte fields, 16 MiB).
   [[nodiscard]] result<void> put(symmetric_credential c) {
-    auto [it, fresh] = records_.try_emplace(c.id().str(), std::move(c));
-    std::optional<symmetric_credential> old;
-    if (!fresh) {  // a replacement: keep the old one until the file holds the new one
-      old.emplace(std::move(it->second));
-      it->second = std::move(c);
-    }
-    auto r = save();
-    if (!r && !replaced_) {
-      if (old) it->second = std::move(*old);
-      else records_.erase(it);
-    }
-    return r;
+    return change([&](records& r) -> result<bool> {
+      r.insert_or_assign(c.id().str(), std::move(c));
+      return true;
+    });
   }
   // Removes a credential (errc::not_found if absent) with the same guarantee.
   [[nodiscard]] result<void> erase(const credential_id& id) {
-    auto it = records_.find(id.str());
-    if (it == records_.end()) return fail(errc::not_found);
-    auto old = std::move(it->second);
-    records_.erase(it);
-    auto r = save();
-    if (!r && !replaced_) records_.insert_or_assign(id.str(), std::move(old));
-    return r;
+    return change([&](records& r) -> result<bool> {
+      if (r.erase(id.str()) == 0) return fail(errc::not_found);
+      return true;
+    });
   }
   // Drops credentials expired at `now` and writes the file if any went.
   [[nodiscard]] result<std::size_t> purge(time_point now) {
-    std::vector<symmetric_credential> gone;
-    for (auto it = records_.begin(); it != records_.end();) {
-      if (it->second.lifetime().not_after() < now) {
-        gone.push_back(std::move(it->second));
-        it = records_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    if (gone.empty()) return std::size_t{0};
-    if (auto r = save(); !r) {
-      if (!replaced_)
-        for (auto& c : gone) records_.insert_or_assign(c.id().str(), std::move(c));
-      return fail(r.error());
-    }
-    return gone.size();
+    std::size_t gone = 0;
+    auto r = change([&](records& r) -> result<bool> {
+      gone = std::erase_if(r, [&](const auto& kv) { return kv.second.lifetime().not_after() < now; });
+      return gone != 0;
+    });
+    if (!r) return fail(r.error());
+    horizon_ = std::max(horizon_, now);
+    return gone;
   }
 
   [[nodiscard]] Io& io() noexcept { return io_; }
@@ -249,27 +268,97 @@ class basic_credential_store {
   [[nodiscard]] result<std::vector<symmetric_credential>> decode(bytes_view bytes) {
     namespace fmt = store_format;
     if (bytes.size() < fmt::header_size + fmt::aead::tag_size) return fail(errc::corrupted);
-    if (!ct::equal(bytes.first(sizeof fmt::magic), fmt::magic) || bytes[8] != fmt::version ||
-        bytes[9] != fmt::aead_xchacha20_poly1305)
+    if (!ct::equal(bytes.first(sizeof fmt::magic), fmt::magic) ||
+        (bytes[8] != fmt::version && bytes[8] != fmt::version_unbound) || bytes[9] != fmt::aead_xchacha20_poly1305)
       return fail(errc::corrupted);
     const bytes_view header = bytes.first(fmt::header_size);
     const bytes_view nonce = header.subspan(10);
     const bytes_view sealed = bytes.subspan(fmt::header_size);
     auto plain = secret::allocate(sealed.size() - fmt::aead::tag_size);
     if (!plain) return fail(plain.error());
-    if (auto r = aead_.open(plain->expose(), nonce, header, sealed); !r) return fail(errc::corrupted);
+    const byte_vector ad = bytes[8] == fmt::version ? associated_data(header) : byte_vector(header.begin(), header.end());
+    if (auto r = aead_.open(plain->expose(), nonce, ad, sealed); !r) return fail(errc::corrupted);
     return fmt::parse_records(plain->expose());
   }
 
  private:
-  basic_credential_store(std::filesystem::path f, store_format::aead a, Io io)
-      : file_(std::move(f)), aead_(std::move(a)), io_(std::move(io)) {}
+  using records = std::map<std::string, symmetric_credential>;
+
+  basic_credential_store(std::string name, store_format::aead a, Io io, time_point now)
+      : name_(std::move(name)), aead_(std::move(a)), io_(std::move(io)), horizon_(now) {}
+
+  // The header, then the file's name: the file belongs to this store.
+  [[nodiscard]] byte_vector associated_data(bytes_view header) const {
+    byte_vector ad(header.begin(), header.end());
+    ad.insert(ad.end(), name_.begin(), name_.end());
+    return ad;
+  }
+
+  // flock() on the lock file, released when the guard goes.
+  struct held_lock {
+    int fd = -1;
+    held_lock(const held_lock&) = delete;
+    held_lock& operator=(const held_lock&) = delete;
+    held_lock(held_lock&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+    explicit held_lock(int f) noexcept : fd(f) {}
+    ~held_lock() {
+      if (fd >= 0) ::flock(fd, LOCK_UN);
+    }
+  };
+  [[nodiscard]] result<held_lock> hold(int how) const noexcept {
+    while (::flock(lock_, how) != 0)
+      if (errno != EINTR) return fail(errc::io_error);
+    return held_lock(lock_);
+  }
+
+  // The file as it is now, into memory: what an earlier call or another
+  // process wrote. Credentials expired before the horizon stay out (counted).
+  result<std::size_t> reload() {
+    auto loaded = load();
+    if (!loaded) return fail(loaded.error());
+    records fresh;
+    std::size_t dropped = 0;
+    for (auto& c : *loaded) {
+      if (c.lifetime().not_after() < horizon_) {
+        ++dropped;
+        continue;
+      }
+      auto key = c.id().str();
+      fresh.insert_or_assign(std::move(key), std::move(c));
+    }
+    records_ = std::move(fresh);
+    return dropped;
+  }
+
+  // Under the lock: reload, apply `f` (which says whether there is anything to
+  // write), write. When `f` or the write fails before the rename, memory goes
+  // back to the file, which did not change.
+  template <class F>
+  result<void> change(F&& f) {
+    auto held = hold(LOCK_EX);
+    if (!held) return fail(held.error());
+    if (auto r = reload(); !r) return fail(r.error());
+    auto write = f(records_);
+    if (!write) {
+      (void)reload();
+      return fail(write.error());
+    }
+    if (!*write) return {};
+    auto r = save();
+    if (!r && !replaced_) (void)reload();
+    return r;
+  }
 
   result<std::vector<symmetric_credential>> load() {
     namespace fmt = store_format;
-    const int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::openat(dir_, name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) return std::vector<symmetric_credential>{};
+      return fail(errc::io_error);
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
       return fail(errc::io_error);
     }
     byte_vector bytes;
@@ -290,26 +379,29 @@ class basic_credential_store {
   result<void> save() {
     namespace fmt = store_format;
     replaced_ = false;
-    const std::size_t plain_size = fmt::write_records(records_, {});
-    auto plain = secret::allocate(plain_size);
+    const auto plain_size = fmt::checked_size(records_);
+    if (!plain_size) return fail(plain_size.error());
+    auto plain = secret::allocate(*plain_size);
     if (!plain) return fail(plain.error());
     (void)fmt::write_records(records_, plain->expose());
-    byte_vector out(fmt::header_size + fmt::aead::sealed_size(plain_size));
+    byte_vector out(fmt::header_size + fmt::aead::sealed_size(*plain_size));
     std::memcpy(out.data(), fmt::magic, sizeof fmt::magic);
     out[8] = fmt::version;
     out[9] = fmt::aead_xchacha20_poly1305;
     const mutable_bytes nonce = mutable_bytes(out).subspan(10, fmt::aead::nonce_size);
     if (auto r = crypto::rng<>::fill(nonce); !r) return r;
-    const bytes_view header = bytes_view(out).first(fmt::header_size);
-    if (auto r = aead_.seal(mutable_bytes(out).subspan(fmt::header_size), nonce, header, plain->expose()); !r)
+    const byte_vector ad = associated_data(bytes_view(out).first(fmt::header_size));
+    if (auto r = aead_.seal(mutable_bytes(out).subspan(fmt::header_size), nonce, ad, plain->expose()); !r)
       return fail(r.error());
     return replace_file(out);
   }
 
-  // tmp file, write, fsync, close, rename over the file, fsync the folder.
+  // A fresh temporary, write, fsync, close, rename over the file, fsync the folder.
   result<void> replace_file(bytes_view data) {
-    const std::filesystem::path tmp = file_.string() + ".tmp";
-    const int fd = io_.open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    byte suffix[8];
+    if (auto r = crypto::rng<>::fill(suffix); !r) return r;
+    const std::string tmp = name_ + ".tmp-" + hex_encode(suffix);
+    const int fd = io_.openat(dir_, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return fail(errc::io_error);
     bool ok = true;
     for (std::size_t done = 0; ok && done < data.size();) {
@@ -320,24 +412,23 @@ class basic_credential_store {
     }
     ok = ok && io_.fsync(fd) == 0;
     ok = io_.close(fd) == 0 && ok;
-    if (!ok || io_.rename(tmp.c_str(), file_.c_str()) != 0) {
-      (void)::unlink(tmp.c_str());
+    if (!ok || io_.renameat(dir_, tmp.c_str(), name_.c_str()) != 0) {
+      (void)::unlinkat(dir_, tmp.c_str(), 0);
       return fail(errc::io_error);
     }
     replaced_ = true;  // the new state is in place from here on
-    const auto folder = file_.has_parent_path() ? file_.parent_path() : std::filesystem::path(".");
-    const int dfd = io_.open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    if (dfd < 0) return fail(errc::io_error);
-    const bool synced = io_.fsync(dfd) == 0;
-    if (io_.close(dfd) != 0 || !synced) return fail(errc::io_error);
+    if (io_.fsync(dir_) != 0) return fail(errc::io_error);
     return {};
   }
 
-  std::filesystem::path file_;
+  std::string name_;  // the file's name in its folder
   store_format::aead aead_;
   Io io_;
-  std::map<std::string, symmetric_credential> records_;
+  records records_;
+  time_point horizon_;  // credentials expired before it are dropped
   std::size_t purged_ = 0;
+  int dir_ = -1;   // the folder, opened once: every name is relative to it
+  int lock_ = -1;  // <file>.lock, flock()ed around every read and change
   bool replaced_ = false;
 };
 
