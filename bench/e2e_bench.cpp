@@ -120,14 +120,20 @@ int main(int argc, char** argv) {
                             "Cae-meter-7"};
     auto orig = esprim::originator::start(pk, *ae_id::parse("/mn-cse/Cae-meter-7"), *ro, jose::enc::a256gcm, 11h, clock);
     if (!orig) die("originator");
-    const std::string req = json_request(300);
+    std::string req = json_request(300);
     // One exchange first: later requests no longer carry the originator object.
     auto first = orig->protect_request(as_bytes(req), clock);
     auto got = rx.unprotect(*first, clock);
     if (!got) die("first unprotect");
-    auto resp = rx.protect_response(*got, as_bytes(std::string("{\"rsc\":2000}")), clock);
+    auto resp = rx.protect_response(*got, as_bytes(std::string(R"({"rsc":2000,"rqi":"r-000001"})")), clock);
     if (!resp || !orig->unprotect_response(*resp, clock)) die("first response");
+    // Each request its own rqi (an Originator refuses one still waiting): its
+    // six digits counted in place; the oldest unanswered are forgotten.
+    const std::size_t digits = req.find("r-000001") + 2;
+    std::uint32_t next = 1;
     auto lib = [&] {
+      next = next % 999999 + 1;
+      for (std::uint32_t v = next, i = 6; i-- > 0; v /= 10) req[digits + i] = static_cast<char>('0' + v % 10);
       auto jwe = orig->protect_request(as_bytes(req), clock);
       if (!jwe) die("protect");
       auto r = rx.unprotect(*jwe, clock);

@@ -4,8 +4,8 @@
 //     (parse_object: an object, no name twice, depth-bounded) accepts, and
 //     both read the same members and values;
 //   - json_reader::skip accepts exactly what nlohmann-json accepts as one value;
-//   - the ESPrim From reader accepts only text nlohmann-json accepts, and finds
-//     the From nlohmann-json finds;
+//   - the ESPrim primitive reader accepts only text nlohmann-json accepts, and
+//     finds the From, rqi, op and rsc nlohmann-json finds;
 //   - a rand object read by the ESPrim reader is valid JSON and reads back the
 //     same from the text m2msec writes for it.
 // One known difference: nlohmann-json takes a NUL byte for the end of the
@@ -40,12 +40,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (ours != (json::accept(text.begin(), text.end()) && !has_nul)) std::abort();
   }
 
-  if (auto from = esprim::detail::from_of(text)) {
+  if (auto f = esprim::detail::fields_of(text)) {
     const json j = json::parse(text.begin(), text.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) std::abort();
-    const json* fr = j.contains("fr") ? &j["fr"] : nullptr;
-    if (fr == nullptr && j.contains("m2m:rqp") && j["m2m:rqp"].contains("fr")) fr = &j["m2m:rqp"]["fr"];
-    if (fr == nullptr || !fr->is_string() || fr->get<std::string>() != *from) std::abort();
+    const json* wrapper = nullptr;
+    for (const char* w : {"m2m:rqp", "m2m:rsp"}) {
+      if (!j.contains(w)) continue;
+      if (wrapper != nullptr || !j[w].is_object()) std::abort();  // fields_of takes one object wrapper
+      wrapper = &j[w];
+    }
+    // A member at the top or in the wrapper, never both.
+    auto look = [&](const char* name) -> const json* {
+      const json* top = j.contains(name) ? &j[name] : nullptr;
+      const json* inner = wrapper != nullptr && wrapper->contains(name) ? &(*wrapper)[name] : nullptr;
+      if (top != nullptr && inner != nullptr && (std::string_view(name) == "fr" || std::string_view(name) == "rqi"))
+        std::abort();
+      return top != nullptr ? top : inner;
+    };
+    auto same = [&](const char* name, const std::optional<std::string>& ours) {
+      const json* theirs = look(name);
+      if (!ours) return theirs == nullptr;
+      return theirs != nullptr && theirs->is_string() && theirs->get<std::string>() == *ours;
+    };
+    if (!same("fr", f->from) || !same("rqi", f->request_id)) std::abort();
+    if (f->operation != (look("op") != nullptr) || f->status != (look("rsc") != nullptr)) std::abort();
   }
   for (auto role : {esprim::role::originator, esprim::role::receiver}) {
     auto o = esprim::parse_rand_object(text, role);

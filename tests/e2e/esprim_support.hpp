@@ -63,5 +63,8 @@ struct pair {
 inline std::string request(const std::string& from = originator_from, const std::string& rqi = "req-1") {
   return jose::json{{"op", 2}, {"to", "/in-cse/meter/la"}, {"fr", from}, {"rqi", rqi}, {"rvi", "4"}}.dump();
 }
+inline std::string response(const std::string& rqi = "req-1") {
+  return jose::json{{"rsc", 2000}, {"rqi", rqi}, {"pc", {{"m2m:cin", {{"con", "21.5"}}}}}}.dump();
+}
 
 }  // namespace esprim_support

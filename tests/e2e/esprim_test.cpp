@@ -262,7 +262,7 @@ TEST_CASE("The Receiver's checks, in order, each with its response status code",
     CHECK(p.rx.unprotect(*jwe, p.clock));
   }
   SECTION("7 -> 4116: inner From differs from the identity bound to the key") {
-    auto other = orig.protect_request(as_bytes(esprim_support::request("Cintruder")), p.clock);
+    auto other = orig.protect_request(as_bytes(esprim_support::request("Cintruder", "req-7")), p.clock);
     REQUIRE(other);
     CHECK(p.rx.unprotect(*other, p.clock).error() ==
           esprim::error{rsc::esprim_impersonation_error, errc::originator_not_authenticated});
@@ -331,7 +331,7 @@ TEST_CASE("The Originator drops responses that are not of its session", "[esprim
   REQUIRE(jwe);
   auto got = p.rx.unprotect(*jwe, p.clock);
   REQUIRE(got);
-  auto resp = p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock);
+  auto resp = p.rx.protect_response(*got, as_bytes(esprim_support::response()), p.clock);
   REQUIRE(resp);
   const secret& sk = orig.session().use(usage_scope::esprim, p.clock, 0, 0)->key();
   CHECK(orig.unprotect_response(reheader(*resp, sk, [](json& h) { h["ori"] = "oOther"; }), p.clock).error().code ==
@@ -344,6 +344,72 @@ TEST_CASE("The Originator drops responses that are not of its session", "[esprim
   flip(bad, bad.rfind('.') + 2);
   CHECK(orig.unprotect_response(bad, p.clock).error().code == rsc::esprim_bad_mac);
   CHECK(orig.unprotect_response(*resp, p.clock));
+}
+
+TEST_CASE("The Originator takes each response once, for a request it sent, and never its own request",
+          "[esprim][replay]") {
+  pair p;
+  auto orig = p.originator();
+  auto exchange = [&](const std::string& rqi) {
+    auto jwe = orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, rqi)), p.clock);
+    REQUIRE(jwe);
+    auto got = p.rx.unprotect(*jwe, p.clock);
+    REQUIRE(got);
+    auto resp = p.rx.protect_response(*got, as_bytes(esprim_support::response(rqi)), p.clock);
+    REQUIRE(resp);
+    return std::pair{*jwe, *resp};
+  };
+  const auto [req1, resp1] = exchange("req-1");
+  const auto [req2, resp2] = exchange("req-2");
+  // Response 1 delivered as the answer to request 2.
+  CHECK(orig.unprotect_response(resp1, p.clock, "req-2").error() == esprim::error{rsc::bad_request, errc::not_found});
+  // The Originator's own request reflected back as a response (same session key, same headers).
+  CHECK(orig.unprotect_response(req2, p.clock).error() == esprim::error{rsc::bad_request, errc::invalid_encoding});
+  // Each response once.
+  REQUIRE(orig.unprotect_response(resp1, p.clock, "req-1"));
+  CHECK(orig.unprotect_response(resp1, p.clock).error() == esprim::error{rsc::bad_request, errc::replayed});
+  REQUIRE(orig.unprotect_response(resp2, p.clock));
+  CHECK(orig.unprotect_response(resp2, p.clock, "req-2").error() == esprim::error{rsc::bad_request, errc::replayed});
+  // A response to a request never sent, and one without rqi.
+  auto third = orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, "req-3")), p.clock);
+  REQUIRE(third);
+  auto got3 = p.rx.unprotect(*third, p.clock);
+  REQUIRE(got3);
+  auto stray = p.rx.protect_response(*got3, as_bytes(esprim_support::response("req-9")), p.clock);
+  CHECK(orig.unprotect_response(*stray, p.clock).error() == esprim::error{rsc::bad_request, errc::replayed});
+  auto bare = p.rx.protect_response(*got3, as_bytes(std::string(R"({"rsc":2000})")), p.clock);
+  CHECK(orig.unprotect_response(*bare, p.clock).error() == esprim::error{rsc::bad_request, errc::invalid_encoding});
+  // A request whose rqi still waits, or with none, is not sent.
+  CHECK(orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, "req-3")), p.clock)
+            .error() == esprim::error{rsc::bad_request, errc::invalid_argument});
+  CHECK(orig.protect_request(as_bytes(std::string(R"({"op":2,"fr":"Cae-meter-7"})")), p.clock).error() ==
+        esprim::error{rsc::bad_request, errc::invalid_argument});
+  // The Receiver refuses a response reflected to it as a request.
+  CHECK(p.rx.unprotect(resp2, p.clock).error() == esprim::error{rsc::bad_request, errc::invalid_encoding});
+}
+
+TEST_CASE("Replacing a pairwise key ends the old key's sessions and cached objects", "[esprim]") {
+  pair p;
+  auto orig = p.originator();
+  auto send = [&](const std::string& rqi) {
+    return p.rx.unprotect(*orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, rqi)),
+                                                p.clock),
+                          p.clock);
+  };
+  auto first = send("req-1");
+  REQUIRE(first);
+  REQUIRE(orig.unprotect_response(*p.rx.protect_response(*first, as_bytes(esprim_support::response("req-1")), p.clock),
+                                  p.clock));
+  REQUIRE(send("req-2"));  // the session, without "oro" now
+  CHECK(p.rx.sessions() == 1);
+  // The kid's key replaced: another key, bound to another originator.
+  secret other = *secret::allocate(32);
+  REQUIRE(crypto::rng<>::fill(other.expose()));
+  REQUIRE(p.rx.add_pairwise_key({esprim_support::credential(other, p.hosting, p.key_life), "Cother-ae"}));
+  CHECK(p.rx.sessions() == 0);
+  auto after = send("req-3");
+  REQUIRE_FALSE(after);
+  CHECK(after.error().code == rsc::esprim_unknown_orig_rand_id);  // the old originator object is gone too
 }
 
 TEST_CASE("The From of the inner primitive is read strictly, bare or inside m2m:rqp", "[esprim]") {
@@ -436,39 +502,40 @@ TEST_CASE("ESPrim refuses a pairwise key provisioned for another usage, on both 
 
 TEST_CASE("ESPrim session keys: refused after the session, after the pairwise key, past the limit, once closed",
           "[esprim][bound]") {
-  const std::string req = esprim_support::request();
+  int n = 0;  // each request its own rqi
+  auto req = [&n] { return esprim_support::request(esprim_support::originator_from, "req-" + std::to_string(++n)); };
   {  // past the originator's hard limit: two requests, not three
     pair p;
     auto o = esprim::originator::start(p.originator_key, p.self, p.receiver_object, jose::enc::a256gcm, 30min, p.clock,
                                        {.hard_messages = 2});
     REQUIRE(o);
-    REQUIRE(o->protect_request(as_bytes(req), p.clock));
-    REQUIRE(o->protect_request(as_bytes(req), p.clock));
-    auto third = o->protect_request(as_bytes(req), p.clock);
+    REQUIRE(o->protect_request(as_bytes(req()), p.clock));
+    REQUIRE(o->protect_request(as_bytes(req()), p.clock));
+    auto third = o->protect_request(as_bytes(req()), p.clock);
     REQUIRE_FALSE(third);
     CHECK(third.error() == esprim::error{rsc::esprim_encryption_error, errc::limit_reached});
   }
   {  // past the receiver's session limit: a request and its response, then nothing
     pair p(1h, true, {.session_limits = {.hard_messages = 2}});
     auto o = p.originator();
-    auto first = o.protect_request(as_bytes(req), p.clock);
+    auto first = o.protect_request(as_bytes(req()), p.clock);
     auto got = p.rx.unprotect(*first, p.clock);
     REQUIRE(got);
-    REQUIRE(p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock));
+    REQUIRE(p.rx.protect_response(*got, as_bytes(esprim_support::response()), p.clock));
     auto second = o.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, "req-2")), p.clock);
     auto refused = p.rx.unprotect(*second, p.clock);
     REQUIRE_FALSE(refused);
     CHECK(refused.error() == esprim::error{rsc::esprim_unknown_key_id, errc::limit_reached});
-    CHECK(p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock).error().reason == errc::limit_reached);
+    CHECK(p.rx.protect_response(*got, as_bytes(esprim_support::response()), p.clock).error().reason == errc::limit_reached);
   }
   {  // after the session (the rand objects' expiry): the Receiver answers nothing more
     pair p(1h);
     auto o = p.originator(jose::enc::a256gcm, 30min);
-    auto got = p.rx.unprotect(*o.protect_request(as_bytes(req), p.clock), p.clock);
+    auto got = p.rx.unprotect(*o.protect_request(as_bytes(req()), p.clock), p.clock);
     REQUIRE(got);
     p.clock.advance(30min + 1s);
-    CHECK(p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock).error().reason == errc::sa_expired);
-    CHECK(o.protect_request(as_bytes(req), p.clock).error().reason == errc::sa_expired);
+    CHECK(p.rx.protect_response(*got, as_bytes(esprim_support::response()), p.clock).error().reason == errc::sa_expired);
+    CHECK(o.protect_request(as_bytes(req()), p.clock).error().reason == errc::sa_expired);
   }
   {  // after the pairwise key's end, which caps the session
     pair p(3h);
@@ -476,16 +543,16 @@ TEST_CASE("ESPrim session keys: refused after the session, after the pairwise ke
     p.originator_key.credential = esprim_support::credential(p.pairwise, p.self, short_life);
     auto o = p.originator(jose::enc::a256gcm, 2h);
     p.clock.set(short_life.not_after());
-    CHECK(o.protect_request(as_bytes(req), p.clock).error().reason == errc::sa_expired);
+    CHECK(o.protect_request(as_bytes(req()), p.clock).error().reason == errc::sa_expired);
   }
   {  // closed: nothing more is sealed or opened under it
     pair p;
     auto o = p.originator();
-    auto got = p.rx.unprotect(*o.protect_request(as_bytes(req), p.clock), p.clock);
-    auto resp = p.rx.protect_response(*got, as_bytes(std::string("{}")), p.clock);
+    auto got = p.rx.unprotect(*o.protect_request(as_bytes(req()), p.clock), p.clock);
+    auto resp = p.rx.protect_response(*got, as_bytes(esprim_support::response()), p.clock);
     REQUIRE(resp);
     o.close();
-    CHECK(o.protect_request(as_bytes(req), p.clock).error().reason == errc::sa_expired);
+    CHECK(o.protect_request(as_bytes(req()), p.clock).error().reason == errc::sa_expired);
     CHECK(o.unprotect_response(*resp, p.clock).error().reason == errc::sa_expired);
     CHECK(o.session().use(usage_scope::esprim, p.clock, 0, 0).error() == errc::sa_expired);
   }

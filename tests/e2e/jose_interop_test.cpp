@@ -229,7 +229,8 @@ TEST_CASE("ESPrim objects cross between m2msec and jwcrypto given the sessionESP
     INFO((theirs ? "" : to_string(theirs.error().reason)));
     REQUIRE(theirs);
     CHECK(json::parse(theirs->primitive)["rqi"] == "req-2");
-    auto their_response = orig.unprotect_response(out["made"][1].get<std::string>(), p.clock);
+    REQUIRE(orig.protect_request(as_bytes(req2), p.clock));  // the request their response answers
+    auto their_response = orig.unprotect_response(out["made"][1].get<std::string>(), p.clock, "req-2");
     REQUIRE(their_response);
     CHECK(*their_response == byte_vector(resp2.begin(), resp2.end()));
     crossed += 4;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <deque>
 #include <string>
 
 #include "m2msec/e2e/esprim/session.hpp"
@@ -47,22 +48,41 @@ class originator {
     return originator(key.credential.id().value(), std::move(*mine), receiver, e, std::move(*session));
   }
 
-  // The JWE for one request primitive. The originator object rides along
-  // ("oro") until the Receiver has answered once.
+  // Requests sent and not answered yet are remembered by their rqi, up to this
+  // many (past it the oldest is forgotten, and its response refused): a
+  // session has a few requests in flight, not thousands.
+  static constexpr std::size_t max_pending = 64;
+
+  // The JWE for one request primitive: a JSON request ("op") with a Request
+  // Identifier ("rqi") not already waiting for its response (errc::invalid_argument
+  // otherwise). The originator object rides along ("oro") until the Receiver
+  // has answered once.
   template <clock Clock>
   [[nodiscard]] outcome<std::string> protect_request(bytes_view primitive, const Clock& clk,
                                                      std::string_view cty = "application/json") {
+    auto fields = detail::fields_of({reinterpret_cast<const char*>(primitive.data()), primitive.size()});
+    if (!fields || !fields->request() || !fields->request_id ||
+        std::find(pending_.begin(), pending_.end(), *fields->request_id) != pending_.end())
+      return refuse(rsc::bad_request, errc::invalid_argument);
     auto g = session_.use(usage_scope::esprim, clk, primitive.size());
     if (!g) return refuse(rsc::esprim_encryption_error, g.error());
     auto jwe = jose::seal_compact(primitive, g->key().expose(), enc_, header(cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
+    if (pending_.size() == max_pending) pending_.pop_front();
+    pending_.push_back(std::move(*fields->request_id));
     return std::move(*jwe);
   }
 
   // The response primitive from a JWE. TS-0001 §11.4.2: a response not tied to
-  // this session (kid, ori, rri) is dropped.
+  // this session (kid, ori, rri) is dropped. Then the plaintext must be a
+  // response ("rsc", no "op": errc::invalid_encoding, as for a request
+  // reflected back) to a request of this session still waiting for it
+  // (errc::replayed when none is: answered already, or never sent), and, when
+  // `request_id` is given, to that request (errc::not_found). Each response is
+  // accepted once.
   template <clock Clock>
-  [[nodiscard]] outcome<byte_vector> unprotect_response(std::string_view jwe, const Clock& clk) {
+  [[nodiscard]] outcome<byte_vector> unprotect_response(std::string_view jwe, const Clock& clk,
+                                                        std::string_view request_id = {}) {
     auto p = reader_.parse(jwe);
     if (!p) return refuse(rsc::bad_request, p.error());
     const jose::header& h = p->protected_header;
@@ -79,6 +99,16 @@ class originator {
     if (!g) return refuse(rsc::esprim_unknown_key_id, g.error());
     auto out = jose::decrypt_direct(std::move(*p), g->key().expose());
     if (!out) return refuse(rsc::esprim_bad_mac, out.error());
+    auto refused = [&](errc e) {
+      ct::wipe(*out);
+      return refuse(rsc::bad_request, e);
+    };
+    const auto fields = detail::fields_of({reinterpret_cast<const char*>(out->data()), out->size()});
+    if (!fields || !fields->response() || !fields->request_id) return refused(errc::invalid_encoding);
+    if (!request_id.empty() && *fields->request_id != request_id) return refused(errc::not_found);
+    const auto waiting = std::find(pending_.begin(), pending_.end(), *fields->request_id);
+    if (waiting == pending_.end()) return refused(errc::replayed);
+    pending_.erase(waiting);
     answered_ = true;
     return std::move(*out);
   }
@@ -115,6 +145,7 @@ class originator {
   sa::bound<secret> session_;  // sessionESPrimKey
   // ESPrim objects are "dir" alone (its policy allows no other alg): no EC or RSA code.
   jose::compact_jwe_reader<jose::no_key_agreement> reader_{detail::esprim_policy()};
+  std::deque<std::string> pending_;  // rqi of each request sent and not answered, oldest first
   bool answered_ = false;
   std::string header_, header_cty_;  // the last header written, and its cty
   bool header_oro_ = false;           // whether it carries "oro"

@@ -41,15 +41,18 @@ class receiver {
       : self_(std::move(self)), opt_(std::move(opt)), replays_(opt_.replay_entries) {}
 
   // errc::wrong_usage for a key not provisioned for ESPrim (SUID x3).
+  // A key that replaces one under the same kid ends everything the old one
+  // made: its sessions and the originator objects cached for it.
   [[nodiscard]] result<void> add_pairwise_key(pairwise_key key) {
     if (auto u = check_usage(key.credential.usage(), usage_scope::esprim); !u) return fail(u.error());
     const std::string kid = key.credential.id().value();
+    forget(kid);
     keys_.insert_or_assign(kid, std::move(key));
     return {};
   }
   void remove_pairwise_key(const std::string& kid) {
     keys_.erase(kid);
-    std::erase_if(sessions_, [&](const auto& s) { return std::get<0>(s.first) == kid; });
+    forget(kid);
   }
 
   // A receiver rand object valid for `lifetime`: shared (published in
@@ -159,11 +162,13 @@ class receiver {
                     once.error());
     // (7) TS-0003 §7.2.2.
     request out;
-    auto from = detail::from_of({reinterpret_cast<const char*>(plaintext->data()), plaintext->size()});
-    if (!from) return refuse(rsc::bad_request, errc::invalid_encoding);
-    if (*from != key->second.originator) return refuse(rsc::esprim_impersonation_error, errc::originator_not_authenticated);
+    // A request (not a response reflected back), with one From.
+    auto fields = detail::fields_of({reinterpret_cast<const char*>(plaintext->data()), plaintext->size()});
+    if (!fields || !fields->request() || !fields->from) return refuse(rsc::bad_request, errc::invalid_encoding);
+    if (*fields->from != key->second.originator)
+      return refuse(rsc::esprim_impersonation_error, errc::originator_not_authenticated);
     out.primitive = std::move(*plaintext);
-    out.from = std::move(*from);
+    out.from = std::move(*fields->from);
     out.kid = std::string(k);
     out.ori = std::string(o);
     out.rri = std::string(r);
@@ -197,6 +202,11 @@ class receiver {
   [[nodiscard]] const replay_cache& replays() const noexcept { return replays_; }
 
  private:
+  // Drops a kid's sessions and cached originator objects.
+  void forget(std::string_view kid) {
+    std::erase_if(sessions_, [&](const auto& e) { return std::get<0>(e.first) == kid; });
+    std::erase_if(originators_, [&](const auto& e) { return std::get<0>(e.first) == kid; });
+  }
   struct session_entry {
     sa::bound<secret> key;  // sessionESPrimKey
     jose::enc encryption;

@@ -47,29 +47,52 @@ inline std::string esprim_members(std::string_view kid, std::string_view ori, st
 }
 
 
-// The From ("fr") of a JSON request primitive, bare or wrapped in "m2m:rqp",
-// read in one pass without building the document. The text must be valid JSON
-// (RFC 8259), at most 64 deep, with no member name twice in an object (so that
-// no reader can see another From or another m2m:rqp), and exactly one From
-// that is a string.
-inline std::optional<std::string> from_of(std::string_view primitive) {
+// What ESPrim checks in a JSON primitive, bare or wrapped in "m2m:rqp" or
+// "m2m:rsp", read in one pass without building the document: the From ("fr")
+// and Request Identifier ("rqi"), each a string when present, and whether it
+// carries an Operation ("op", a request) or a Response Status Code ("rsc", a
+// response). The text must be valid JSON (RFC 8259), at most 64 deep, with no
+// member name twice in an object (so that no reader can see another From, rqi
+// or wrapper).
+struct primitive_fields {
+  std::optional<std::string> from, request_id;
+  bool operation = false, status = false;
+  [[nodiscard]] bool request() const noexcept { return operation && !status; }
+  [[nodiscard]] bool response() const noexcept { return status && !operation; }
+};
+inline std::optional<primitive_fields> fields_of(std::string_view primitive) {
   constexpr std::size_t max_depth = 64;
   jose::json_reader r(primitive);
-  std::optional<std::string> from;
-  auto member = [&](std::string_view name, std::size_t depth) {
-    if (name != "fr") return r.skip(depth, max_depth);
+  primitive_fields f;
+  auto text = [&](std::optional<std::string>& out) {
     std::string_view v;
     std::string unescaped;
-    if (from || r.peek() != '"' || !r.string(v, unescaped)) return false;
-    from.emplace(v);
+    if (r.peek() != '"' || !r.string(v, unescaped)) return false;
+    out.emplace(v);
     return true;
   };
+  auto member = [&](std::string_view name, std::size_t depth) {
+    if (name == "fr") return !f.from && text(f.from);
+    if (name == "rqi") return !f.request_id && text(f.request_id);
+    if (name == "op") f.operation = true;
+    if (name == "rsc") f.status = true;
+    return r.skip(depth, max_depth);
+  };
+  bool wrapped = false;
   auto top = [&](std::string_view name) {
-    if (name != "m2m:rqp") return member(name, 1);
+    if (name != "m2m:rqp" && name != "m2m:rsp") return member(name, 1);
+    if (wrapped) return false;  // one wrapper
+    wrapped = true;
     return r.peek() == '{' && r.object(1, max_depth, [&](std::string_view inner) { return member(inner, 2); });
   };
   if (r.peek() != '{' || !r.object(0, max_depth, top) || !r.at_end()) return std::nullopt;
-  return from;
+  return f;
+}
+// The From of a JSON primitive (see fields_of), when there is exactly one.
+inline std::optional<std::string> from_of(std::string_view primitive) {
+  auto f = fields_of(primitive);
+  if (!f) return std::nullopt;
+  return std::move(f->from);
 }
 
 }  // namespace detail
