@@ -155,3 +155,35 @@ TEST_CASE("Certificates: an SA made from one never outlives the certificate path
   CHECK(sa->lifetime().not_after() < cred->lifetime().not_after());
   CHECK(sa->credential() == cred->id());
 }
+
+TEST_CASE("Certificates at the edges of time: since 1950, until 2300 and 3100, and 9999", "[credential][time]") {
+  trust_anchors ta;
+  REQUIRE(ta.add(file("long_ca.pem")));  // 1950 .. 3100
+  const auto cse = expected_name::cse(in_cse);
+  const time_point since_1950 = std::chrono::sys_days(std::chrono::year{1950} / 1 / 1);
+  for (const char* stem : {"since_1950", "until_2300"}) {
+    INFO(stem);
+    auto cred = certificate_credential::verify(cert(stem), cse, ta, in_2027);
+    REQUIRE(cred);
+    // Past what a time_point holds (about 2262): no expiry.
+    CHECK(cred->lifetime().not_after() == time_point::max());
+    // An SA from it still ends strictly before the credential, at the far edge of time too.
+    manual_clock clk(in_2027);
+    auto sa = security_association::create({*cse_id::parse("/mn-cse"), *cse_id::parse("/in-cse")}, *cred,
+                                           requested_lifetime::session(duration::max()), {}, clk);
+    REQUIRE(sa);
+    CHECK(sa->lifetime().not_after() < time_point::max());
+    clk.set(time_point::max() - 1h);
+    auto late = security_association::create({*cse_id::parse("/mn-cse"), *cse_id::parse("/in-cse")}, *cred,
+                                             requested_lifetime::session(24h), {}, clk);
+    REQUIRE(late);
+    CHECK(late->lifetime().not_after() < time_point::max());
+  }
+  // Valid before 1970, and checked then.
+  auto old = certificate_credential::verify(cert("since_1950"), cse, ta, since_1950 + 24h * 365);
+  REQUIRE(old);
+  CHECK(old->lifetime().not_before() == since_1950);
+  CHECK(certificate_credential::verify(cert("since_1950"), cse, ta, since_1950 - 1s).error() == errc::not_yet_valid);
+  // 99991231235959Z: Botan 2.19 parses years 1950 to 3100 only (docs/decisions.md).
+  CHECK_FALSE(certificate::parse(file("until_9999.pem")));
+}

@@ -87,6 +87,21 @@ uri_key, uri_ca = make_ca("m2msec AE-ID root", permitted=[x509.UniformResourceId
 write("uri_ca", uri_ca)
 leaf(uri_key, uri_ca, "ae_uri_constrained", [x509.UniformResourceIdentifier("//sp.example.com/in-cse/C0042")])
 
+# Time edges: a root and a device certificate valid since before 1970 and until
+# 3100 (the widest span Botan 2.19 parses: years 1950 to 3100), one ending in
+# 2300, past what a nanosecond time_point holds, and one ending
+# 99991231235959Z (RFC 5280 §4.1.2.5: no well-defined expiration), which Botan
+# 2.19 refuses to parse (docs/decisions.md).
+LATEST = datetime.datetime(3100, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)
+SINCE_1950 = datetime.datetime(1950, 1, 1, tzinfo=datetime.timezone.utc)
+long_key, long_ca = make_ca("m2msec long-lived root", start=SINCE_1950, end=LATEST)
+write("long_ca", long_ca)
+leaf(long_key, long_ca, "since_1950", [x509.DNSName("in-cse.sp.example.com")], start=SINCE_1950, end=LATEST)
+leaf(long_key, long_ca, "until_2300", [x509.DNSName("in-cse.sp.example.com")],
+     end=datetime.datetime(2300, 1, 1, tzinfo=datetime.timezone.utc))
+leaf(long_key, long_ca, "until_9999", [x509.DNSName("in-cse.sp.example.com")],
+     end=datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc))
+
 # A raw public key (RFC 7250) for the RFC 6920 identifier tests.
 raw = ec.generate_private_key(ec.SECP256R1()).public_key()
 (out / "raw_key.der").write_bytes(raw.public_bytes(serialization.Encoding.DER,

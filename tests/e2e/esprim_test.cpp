@@ -388,6 +388,19 @@ TEST_CASE("The Originator takes each response once, for a request it sent, and n
   CHECK(p.rx.unprotect(resp2, p.clock).error() == esprim::error{rsc::bad_request, errc::invalid_encoding});
 }
 
+TEST_CASE("ESPrim lifetimes longer than time can hold are saturated", "[esprim][time]") {
+  pair p;
+  // Under UBSan in CI: no signed overflow in issuing or starting.
+  auto forever = p.rx.issue_rand_object(duration::max(), true, p.clock);
+  REQUIRE(forever);
+  CHECK(forever->expiry > p.clock.now());
+  auto o = esprim::originator::start(p.originator_key, p.self, p.receiver_object, jose::enc::a256gcm, duration::max(),
+                                     p.clock);
+  REQUIRE(o);
+  CHECK(o->own_rand_object().expiry == p.receiver_object.expiry);  // capped by the receiver's object
+  CHECK(o->association().lifetime().not_after() < p.originator_key.credential.lifetime().not_after());
+}
+
 TEST_CASE("Replacing a pairwise key ends the old key's sessions and cached objects", "[esprim]") {
   pair p;
   auto orig = p.originator();

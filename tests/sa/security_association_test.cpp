@@ -407,3 +407,33 @@ TEST_CASE("Key usage: every SUID is refused for every scope but its own", "[sa][
     }
   CHECK(allowed == static_cast<int>(std::size(all_suids)));
 }
+
+TEST_CASE("SA at the edges of time: saturated, never wrapped", "[sa][time]") {
+  // Run under UBSan in CI (-fno-sanitize-recover): any signed overflow fails the test.
+  constexpr time_point lo = time_point::min(), hi = time_point::max();
+  CHECK(saturating_add(hi - 1h, 2h) == hi);
+  CHECK(saturating_add(lo + 1h, -2h) == lo);
+  CHECK(saturating_add(t0, duration::max()) == hi);
+  CHECK(saturating_add(lo + 1h, duration::min()) == lo);
+  CHECK(saturating_sub(lo + 1h, 2h) == lo);
+  CHECK(saturating_sub(hi - 1h, -2h) == hi);
+  CHECK(saturating_sub(lo + 1h, duration::max()) == lo);
+  CHECK(saturating_sub(t0, 1h) == t0 - 1h);
+  const usage_limits rekey_always{.soft_before_end = duration::max()};
+  for (time_point now : {lo + 1s, t0, hi - 1s}) {
+    INFO(now.time_since_epoch().count());
+    const auto c = cred(lo, hi);  // the widest credential there is
+    manual_clock clk(now);
+    for (duration asked : {duration::max(), duration(1ns), duration(1h)}) {
+      auto sa = security_association::create(cse_pair(), c, requested_lifetime::session(asked), rekey_always, clk);
+      REQUIRE(sa);
+      CHECK(sa->lifetime().not_after() < hi);
+      CHECK(sa->lifetime().not_before() == now);
+      // soft_before_end longer than the whole lifetime: rekey due at once, no overflow.
+      CHECK(sa->use(clk, 1) == sa_status::rekey_due);
+    }
+  }
+  CHECK(security_association::create(cse_pair(), cred(lo, hi), requested_lifetime::session(duration::zero()), {},
+                                     manual_clock(t0))
+            .error() == errc::invalid_validity);
+}

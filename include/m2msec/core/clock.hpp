@@ -9,6 +9,20 @@ namespace m2msec {
 using time_point = std::chrono::system_clock::time_point;
 using duration = std::chrono::system_clock::duration;
 
+// t + d, saturated at the ends of time_point rather than wrapped: a lifetime
+// or leeway longer than time can hold reaches time_point::max() (or min()).
+[[nodiscard]] constexpr time_point saturating_add(time_point t, duration d) noexcept {
+  if (d > duration::zero() && t > time_point::max() - d) return time_point::max();
+  if (d < duration::zero() && t < time_point::min() - d) return time_point::min();
+  return t + d;
+}
+// t - d, saturated the same way.
+[[nodiscard]] constexpr time_point saturating_sub(time_point t, duration d) noexcept {
+  if (d > duration::zero() && t < time_point::min() + d) return time_point::min();
+  if (d < duration::zero() && t > time_point::max() + d) return time_point::max();
+  return t - d;
+}
+
 // A clock tells the current time as a time_point.
 template <class C>
 concept clock = requires(const C& c) {

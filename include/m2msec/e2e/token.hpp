@@ -211,8 +211,8 @@ template <clock Clock>
     if (auto u = which[v->key]->use(e2e::signature_usage, clk, body_size); !u) return fail(u.error());
   }
   const time_point now = clk.now();
-  if (now + ctx.leeway < c->not_before) return fail(errc::not_yet_valid);
-  if (now - ctx.leeway >= c->not_after) return fail(errc::expired);
+  if (saturating_add(now, ctx.leeway) < c->not_before) return fail(errc::not_yet_valid);
+  if (saturating_sub(now, ctx.leeway) >= c->not_after) return fail(errc::expired);
   if (c->holder != ctx.originator) return fail(errc::not_authorized);
   if (std::none_of(ctx.issuers.begin(), ctx.issuers.end(), [&](const auto& i) { return i.name == c->issuer; }))
     return fail(errc::not_authorized);

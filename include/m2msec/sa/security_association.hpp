@@ -30,11 +30,13 @@ class requested_lifetime {
   [[nodiscard]] static requested_lifetime contract(validity period) noexcept { return {kind::contract, {}, period}; }
 
   [[nodiscard]] kind type() const noexcept { return kind_; }
-  // The interval asked for, when the association is made at `now`.
+  // The interval asked for, when the association is made at `now`. A session
+  // longer than a time_point can reach ends at time_point::max() (the credential
+  // caps it anyway): saturated, never wrapped.
   [[nodiscard]] result<validity> at(time_point now) const noexcept {
     if (kind_ == kind::session) {
-      if (length_ <= duration::zero() || now > time_point::max() - length_) return fail(errc::invalid_validity);
-      return validity::make(now, now + length_);
+      if (length_ <= duration::zero()) return fail(errc::invalid_validity);
+      return validity::make(now, saturating_add(now, length_));
     }
     return *period_;
   }
@@ -133,8 +135,11 @@ class security_association {
     if (over_hard_limit(messages, total, count)) return kill(errc::limit_reached);
     messages_ = messages;
     bytes_ = total;
-    const bool soon = limits_.soft_before_end > duration::zero() &&
-                      now >= lifetime_.not_after() - std::min(limits_.soft_before_end, lifetime_.not_after() - lifetime_.not_before());
+    // Rekey from `soft_before_end` before the end (at most the whole lifetime),
+    // saturated: no span or difference of time_points may wrap.
+    const bool soon =
+        limits_.soft_before_end > duration::zero() &&
+        now >= std::max(saturating_sub(lifetime_.not_after(), limits_.soft_before_end), lifetime_.not_before());
     if (soon || (limits_.soft_messages != usage_limits::none && messages >= limits_.soft_messages) ||
         (limits_.soft_bytes != usage_limits::none && total >= limits_.soft_bytes))
       return sa_status::rekey_due;

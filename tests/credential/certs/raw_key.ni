@@ -1,3 +1,3 @@
-ni:///sha-256;Bc71ZO3hm7-_y_XiUCatzfIiOXaPpUbOeHJl5eMZmXw
-ni:///sha-256-128;Bc71ZO3hm7-_y_XiUCatzQ
-ni:///sha-256-120;Bc71ZO3hm7-_y_XiUCat
+ni:///sha-256;AuJjwQHC-Bdh3FoIcK-Zczktmu5dld-fiEcI9tQluU4
+ni:///sha-256-128;AuJjwQHC-Bdh3FoIcK-Zcw
+ni:///sha-256-120;AuJjwQHC-Bdh3FoIcK-Z

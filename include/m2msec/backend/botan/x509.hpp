@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +37,27 @@ struct certificate_fields {
 // Botan 2.19 drops otherName entries of subjectAltName, so m2msec reads them from
 // the extension's bytes: otherName ::= [0] { type-id OID, [0] EXPLICIT value },
 // kept when the value is a UTF8String, IA5String or PrintableString.
+// RFC 5280 §4.1.2.5: a certificate time as a time_point, read from its
+// calendar fields rather than through time_t (which Botan refuses before 1970).
+// A time past what a nanosecond time_point holds (about 2262) saturates to
+// time_point::max(): 99991231235959Z, "no well-defined expiration", is the
+// common case. Before the earliest (about 1677), time_point::min().
+[[nodiscard]] inline time_point to_time_point(const Botan::X509_Time& t) {
+  const std::string s = t.readable_string();  // "YYYY/MM/DD HH:MM:SS UTC"
+  auto field = [&](std::size_t at, std::size_t n) { return std::stoi(s.substr(at, n)); };
+  const std::chrono::year_month_day day{std::chrono::year{field(0, 4)},
+                                        std::chrono::month{static_cast<unsigned>(field(5, 2))},
+                                        std::chrono::day{static_cast<unsigned>(field(8, 2))}};
+  const std::int64_t secs = std::int64_t{std::chrono::sys_days(day).time_since_epoch().count()} * 86400 +
+                               field(11, 2) * 3600 + field(14, 2) * 60 + field(17, 2);
+  using std::chrono::seconds;
+  constexpr std::int64_t hi = std::chrono::duration_cast<seconds>(time_point::max().time_since_epoch()).count();
+  constexpr std::int64_t lo = std::chrono::duration_cast<seconds>(time_point::min().time_since_epoch()).count();
+  if (secs >= hi) return time_point::max();
+  if (secs <= lo) return time_point::min();
+  return time_point(std::chrono::duration_cast<duration>(seconds(secs)));
+}
+
 inline void read_other_names(const Botan::X509_Certificate& cert,
                              std::vector<std::pair<std::string, std::string>>& out) {
   const auto raw = cert.v3_extensions().extensions_raw();
@@ -80,8 +103,8 @@ inline void read_other_names(const Botan::X509_Certificate& cert,
     f.has_key_usage = ku != Botan::NO_CONSTRAINTS;
     f.digital_signature = (ku & Botan::DIGITAL_SIGNATURE) != 0;
     f.is_ca = cert.is_CA_cert();
-    f.not_before = cert.not_before().to_std_timepoint();
-    f.not_after = cert.not_after().to_std_timepoint();
+    f.not_before = to_time_point(cert.not_before());
+    f.not_after = to_time_point(cert.not_after());
     const auto& san = cert.subject_alt_name();
     f.dns = san.get_attribute("DNS");
     f.uris = san.get_attribute("URI");
@@ -131,8 +154,8 @@ class trust_store {
       }
       time_point nb = time_point::min(), na = time_point::max();
       for (const auto& c : r.cert_path()) {
-        nb = std::max(nb, c->not_before().to_std_timepoint());
-        na = std::min(na, c->not_after().to_std_timepoint());
+        nb = std::max(nb, to_time_point(c->not_before()));
+        na = std::min(na, to_time_point(c->not_after()));
       }
       return validity::make(nb, na);
     });

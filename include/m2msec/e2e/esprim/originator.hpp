@@ -36,7 +36,7 @@ class originator {
     const auto& protos = receiver.protocol_and_alg_ids;
     if (std::find(protos.begin(), protos.end(), protocol_id(e)) == protos.end())
       return refuse(rsc::esprim_unsupported_option, errc::unsupported);
-    auto mine = make_rand_object('o', std::min(receiver.expiry, now + lifetime), {key_gen_hmac_sha256}, {protocol_id(e)});
+    auto mine = make_rand_object('o', std::min(receiver.expiry, saturating_add(now, lifetime)), {key_gen_hmac_sha256}, {protocol_id(e)});
     if (!mine) return refuse(rsc::esprim_encryption_error, mine.error());
     if (mine->expiry <= now) return refuse(rsc::esprim_encryption_error, errc::invalid_validity);
     auto k = detail::session_key(key.credential.key(), receiver, *mine, e);

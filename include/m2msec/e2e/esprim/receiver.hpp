@@ -59,7 +59,7 @@ class receiver {
   // e2eSecInfo as esro) or per request (sent in a sit = 4 NOTIFY response).
   template <clock Clock>
   [[nodiscard]] result<rand_object> issue_rand_object(duration lifetime, bool shared, const Clock& clk) {
-    auto o = make_rand_object(shared ? 's' : 'r', clk.now() + lifetime, opt_.key_gen_ids, opt_.protocol_ids);
+    auto o = make_rand_object(shared ? 's' : 'r', saturating_add(clk.now(), lifetime), opt_.key_gen_ids, opt_.protocol_ids);
     if (!o) return fail(o.error());
     rands_.insert_or_assign(o->id, *o);
     return o;
