@@ -276,6 +276,22 @@ TEST_CASE("Credentials derived from Ke never outlive Ke (TS-0003 §10.7)", "[sa]
   REQUIRE(km);
   CHECK(hex_encode(km->key().expose()) == "3055bf32dd9c95586aaffa2ae2e165dfeffd0803566e16bdd343171457da8a5e");
   CHECK(km->lifetime().not_after() < ke->lifetime().not_after());
+  // The usage-constrained key an MEF releases (A13): never past Ke, the key schedule's value.
+  const fqdn target = *fqdn::parse("cse123.in-cse.sp.example.com");
+  auto uc = derive_usage_constrained_credential(*ke, suid::rspf_saef, target,
+                                                *credential_id::parse("12-uc1@mef.example.com"),
+                                                *cse_id::parse("/CSE123"), asked, t0 + 1h);
+  REQUIRE(uc);
+  CHECK(uc->lifetime().not_after() < ke->lifetime().not_after());
+  CHECK(uc->usage() == suid::rspf_saef);
+  byte expected[32];
+  REQUIRE(derive_usage_constrained(ke->key().expose(), suid::rspf_saef, target.str(), expected));
+  CHECK(uc->key() == *secret::copy_of(expected));
+  CHECK(derive_usage_constrained_credential(*ke, suid::rspf_saef, target, uc->id(), uc->holder(), asked, t0 + 25h)
+            .error() == errc::expired);
+  CHECK(derive_usage_constrained_credential(*ke, suid::preprovisioned_saef, target, uc->id(), uc->holder(), asked,
+                                            t0 + 1h)
+            .error() == errc::invalid_argument);
   // Ke expired: nothing more is derived from it.
   CHECK(derive_km_credential(*ke, *km_id::parse("c1@maf.example.com"), *cse_id::parse("/CSE123"), asked, t0 + 25h)
             .error() == errc::expired);

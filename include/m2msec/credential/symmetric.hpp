@@ -81,4 +81,18 @@ template <class Id>
   return symmetric_credential::make(std::move(*key), std::move(*cid), suid::rspf_maf, std::move(holder), *life);
 }
 
+// TS-0003 §10.3.7 and A13: the usage-constrained key an MEF releases to an
+// Enrolment Target for `usage` (an RSPF SUID, 21-25), as a credential whose
+// lifetime ends strictly before Ke's, so that the key never outlives Ke.
+[[nodiscard]] inline result<symmetric_credential> derive_usage_constrained_credential(
+    const symmetric_credential& ke, suid usage, const fqdn& target, credential_id id, entity_id holder,
+    const validity& requested, time_point now) {
+  if (type_of(usage) != credential_type::rspf_symmetric) return fail(errc::invalid_argument);
+  auto life = derived_lifetime(ke.lifetime(), requested, now);
+  if (!life) return fail(life.error());
+  auto key = derive_usage_constrained(ke.key(), usage, target);
+  if (!key) return fail(key.error());
+  return symmetric_credential::make(std::move(*key), std::move(id), usage, std::move(holder), *life);
+}
+
 }  // namespace m2msec
