@@ -208,7 +208,7 @@ TEST_CASE("SA property: 100,000 random (credential, request, now) triples", "[sa
 TEST_CASE("SA registry and the Registrar's originator check (4106/4107)", "[sa]") {
   manual_clock clk(t0);
   const auto c = cred(t0 - 1h, t0 + 10h);
-  sa_registry reg;
+  sa_registry reg(*sp_id::parse("//sp.example.com"));
   const bound_identity mn = *cse_id::parse("/mn-cse1");
   const bound_identity ae = *ae_id::parse("/in-cse/C0042");
   reg.insert(*security_association::create({*cse_id::parse("/in-cse"), mn}, c, requested_lifetime::session(1h), {}, clk));
@@ -220,10 +220,10 @@ TEST_CASE("SA registry and the Registrar's originator check (4106/4107)", "[sa]"
   CHECK(reg.check_request(mn, "//sp.example.com/mn-cse1", t0));
   CHECK(reg.check_request(mn, "/mn-cse2", t0).error() == errc::originator_not_authenticated);
   CHECK(reg.check_request(mn, "C0042", t0).error() == errc::originator_not_authenticated);
-  // The AE's SA: its stem, SP-relative and absolute AE-IDs; nothing else.
+  // The AE's SA: its stem; its SP-relative or absolute AE-ID is a malformed From (4000).
   CHECK(reg.check_request(ae, "C0042", t0));
-  CHECK(reg.check_request(ae, "/in-cse/C0042", t0));
-  CHECK(reg.check_request(ae, "//sp.example.com/in-cse/C0042", t0));
+  CHECK(reg.check_request(ae, "/in-cse/C0042", t0).error() == errc::invalid_encoding);
+  CHECK(reg.check_request(ae, "//sp.example.com/in-cse/C0042", t0).error() == errc::invalid_encoding);
   CHECK(reg.check_request(ae, "C0043", t0).error() == errc::originator_not_authenticated);
   CHECK(reg.check_request(ae, "/mn-cse1", t0).error() == errc::originator_not_authenticated);
   CHECK(reg.check_request(ae, "", t0).error() == errc::originator_not_authenticated);
@@ -248,14 +248,67 @@ TEST_CASE("SA registry and the Registrar's originator check (4106/4107)", "[sa]"
   const bound_identity by_cred = *credential_id::parse("30-abc");
   auto& sa = reg.insert(*security_association::create({*cse_id::parse("/in-cse"), by_cred}, c,
                                                       requested_lifetime::session(1h), {}, clk));
-  CHECK(reg.check_request(by_cred, "C7", t0).error() == errc::originator_not_authenticated);
-  sa.rebind(std::vector<ae_id>{*ae_id::parse("/in-cse/C7"), *ae_id::parse("/S8")});
-  CHECK(check_originator(&sa, "C7", t0));
-  CHECK(check_originator(&sa, "S8", t0));
-  CHECK(check_originator(&sa, "C9", t0).error() == errc::originator_not_authenticated);
+  CHECK(check_originator(&sa, "C7", t0).error() == errc::originator_not_authenticated);
+  const bound_identity mapped = std::vector<ae_id>{*ae_id::parse("/in-cse/C7"), *ae_id::parse("/S8")};
+  REQUIRE(reg.rebind(by_cred, mapped));
+  CHECK(reg.find(by_cred) == nullptr);
+  REQUIRE(reg.find(mapped) != nullptr);  // found under its new identity
+  CHECK(reg.check_request(mapped, "C7", t0));
+  CHECK(reg.check_request(mapped, "S8", t0));
+  CHECK(reg.check_request(mapped, "C9", t0).error() == errc::originator_not_authenticated);
+  CHECK(reg.rebind(by_cred, mapped).error() == errc::not_found);
   // Revoking the credential closes every association made with it.
   CHECK(reg.close_all(c.cid) == 2);
   CHECK(reg.check_request(ae, "C0042", t0).error() == errc::originator_not_authenticated);
+}
+
+TEST_CASE("From binding: SP boundaries, transit CSEs, registry slots and sticky revocation", "[sa]") {
+  manual_clock clk(t0);
+  const auto c = cred(t0 - 1h, t0 + 10h);
+  const auto sp = *sp_id::parse("//sp1.example.com");
+  sa_registry reg(sp);
+  auto make = [&](bound_identity peer) {
+    return *security_association::create({*cse_id::parse("/in-cse"), std::move(peer)}, c,
+                                         requested_lifetime::session(1h), {}, clk);
+  };
+  // An SA bound to /cse1 (SP-relative, in sp1) and one bound to //sp1.example.com/cse2 (absolute).
+  const bound_identity cse1 = *cse_id::parse("/cse1"), cse2 = *cse_id::parse("//sp1.example.com/cse2");
+  reg.insert(make(cse1));
+  reg.insert(make(cse2));
+  CHECK(reg.check_request(cse1, "/cse1", t0));
+  CHECK(reg.check_request(cse1, "//sp1.example.com/cse1", t0));
+  CHECK(reg.check_request(cse1, "//evil-sp.example.com/cse1", t0).error() == errc::originator_not_authenticated);
+  CHECK(reg.check_request(cse2, "/cse2", t0));
+  CHECK(reg.check_request(cse2, "//sp1.example.com/cse2", t0));
+  CHECK(reg.check_request(cse2, "//sp2.example.com/cse2", t0).error() == errc::originator_not_authenticated);
+  // Without its own SP-ID a checker cannot relate the two forms: they do not match.
+  auto* sa1 = reg.find(cse1);
+  CHECK(check_originator(sa1, "/cse1", t0));
+  CHECK(check_originator(sa1, "//sp1.example.com/cse1", t0).error() == errc::originator_not_authenticated);
+
+  // Transit: over a CSE's SA, requests it forwards for AEs pass; it never speaks as another CSE.
+  CHECK(reg.check_request(cse1, "/cse1/Cae-7", t0));
+  CHECK(reg.check_request(cse1, "//sp1.example.com/cse9/Cae-8", t0));
+  CHECK(reg.check_request(cse1, "/S-app-1", t0));
+  CHECK(reg.check_request(cse1, "/cse3", t0).error() == errc::originator_not_authenticated);
+  CHECK(reg.check_request(cse1, "Cae-7", t0).error() == errc::originator_not_authenticated);  // a stem is a Registree's
+
+  // The CSE /Sabc and the AE /Sabc are two peers, in two slots.
+  const bound_identity cse_s = *cse_id::parse("/Sabc"), ae_s = *ae_id::parse("/Sabc");
+  reg.insert(make(cse_s));
+  reg.insert(make(ae_s));
+  REQUIRE(reg.find(cse_s) != nullptr);
+  REQUIRE(reg.find(ae_s) != nullptr);
+  CHECK(reg.find(cse_s) != reg.find(ae_s));
+  CHECK(std::holds_alternative<cse_id>(reg.find(cse_s)->who().peer));
+  CHECK(std::holds_alternative<ae_id>(reg.find(ae_s)->who().peer));
+
+  // Revocation is sticky: an SA made later with the revoked credential is closed as it is inserted.
+  CHECK(reg.revoke(c.cid) == 4);
+  const bound_identity later = *ae_id::parse("/in-cse/C0100");
+  reg.insert(make(later));
+  CHECK(reg.check_request(later, "C0100", t0).error() == errc::originator_not_authenticated);
+  CHECK(reg.revoked(c.cid));
 }
 
 TEST_CASE("Credentials derived from Ke never outlive Ke (TS-0003 §10.7)", "[sa][credential]") {
@@ -452,4 +505,63 @@ TEST_CASE("SA at the edges of time: saturated, never wrapped", "[sa][time]") {
   CHECK(security_association::create(cse_pair(), cred(lo, hi), requested_lifetime::session(duration::zero()), {},
                                      manual_clock(t0))
             .error() == errc::invalid_validity);
+}
+
+TEST_CASE("SA property: From forms against bound identities, SP-relative and absolute, with transit",
+          "[sa][property]") {
+  std::mt19937_64 rng(20261129);
+  auto pick = [&](int n) { return static_cast<int>(std::uniform_int_distribution<int>(0, n - 1)(rng)); };
+  const std::string sps[] = {"sp1.example.com", "sp2.example.com"};  // the checker is in sp1
+  const std::string names[] = {"cse1", "cse2"};
+  const std::string stems[] = {"Cae1", "Cae2"};
+  manual_clock clk(t0);
+  const auto c = cred(t0 - 1h, t0 + 1h);
+  sa_registry reg(*sp_id::parse("//sp1.example.com"));
+  // The identity a written form stands for, as the oracle reads it: (SP, name).
+  auto cse_text = [&](int sp, int name, bool absolute) {
+    return (absolute ? "//" + sps[sp] : std::string()) + "/" + names[name];
+  };
+  std::size_t accepted = 0, refused = 0, malformed = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    const bool bound_is_cse = pick(2) == 0;
+    const int bsp = pick(2), bname = pick(2);
+    const bool babs = pick(2) == 0;
+    // An SP-relative bound identity is in the checker's SP (sp1).
+    const int bound_sp = babs ? bsp : 0;
+    bound_identity bound = bound_is_cse ? bound_identity(*cse_id::parse(cse_text(bsp, bname, babs)))
+                                        : bound_identity(*ae_id::parse(cse_text(bsp, bname, babs) + "/" + stems[bname]));
+    security_association& sa = reg.insert(*security_association::create({*cse_id::parse("/in-cse"), bound}, c,
+                                                                        requested_lifetime::session(30min), {}, clk));
+    // The From: a CSE-ID, an AE-ID or a stem, in either form, of either SP and name.
+    const int form = pick(3), fsp = pick(2), fname = pick(2);
+    const bool fabs = pick(2) == 0;
+    const int from_sp = fabs ? fsp : 0;
+    std::string from;
+    if (form == 0) from = cse_text(fsp, fname, fabs);
+    else if (form == 1) from = cse_text(fsp, fname, fabs) + "/" + stems[fname];
+    else from = stems[fname];
+    // The oracle, from the rules alone.
+    errc expected{};
+    bool ok = false;
+    if (bound_is_cse) {
+      ok = (form == 0 && from_sp == bound_sp && fname == bname) || form == 1;  // itself, or forwarding for an AE
+      if (!ok) expected = errc::originator_not_authenticated;
+    } else if (form == 2) {
+      ok = fname == bname;  // a Registree AE by its stem (stems name the AE under its Registrar)
+      if (!ok) expected = errc::originator_not_authenticated;
+    } else {
+      expected = form == 1 ? errc::invalid_encoding : errc::originator_not_authenticated;
+    }
+    auto r = check_originator(&sa, from, t0, {.own_sp = *sp_id::parse("//sp1.example.com")});
+    INFO("bound " << to_string(bound) << ", From " << from);
+    REQUIRE(r.has_value() == ok);
+    if (!ok) REQUIRE(r.error() == expected);
+    (ok ? accepted : refused) += 1;
+    malformed += !ok && expected == errc::invalid_encoding;
+  }
+  CHECK(accepted > 2'000);
+  CHECK(refused > 2'000);
+  CHECK(malformed > 500);
+  WARN("From property: 20,000 (binding, From) pairs: " << accepted << " accepted, " << refused << " refused ("
+                                                        << malformed << " as malformed, 4000)");
 }

@@ -110,13 +110,14 @@ class application_enrolment {
   }
 
   // Revokes the App-ID: later requests of any instance fail with errc::revoked,
-  // and every association made with the App-ID's credential is closed now.
+  // every association made with the App-ID's credential is closed now, and
+  // any made with it later is closed as it is inserted.
   // Returns the instances known so far.
   std::set<ae_id> revoke(const app_id& app, sa_registry* associations = nullptr) {
     auto it = apps_.find(app.str());
     if (it == apps_.end()) return {};
     it->second.revoked = true;
-    if (associations) associations->close_all(it->second.credential);
+    if (associations) associations->revoke(it->second.credential);
     return it->second.instances;
   }
 

@@ -89,6 +89,8 @@ concept credential = requires(const C& c) {
   { c.usage() } -> std::convertible_to<suid>;
 };
 
+class sa_registry;
+
 class security_association {
  public:
   struct parties {
@@ -177,10 +179,12 @@ class security_association {
   [[nodiscard]] const usage_limits& limits() const noexcept { return limits_; }
   [[nodiscard]] std::uint64_t messages() const noexcept { return messages_; }
   [[nodiscard]] std::uint64_t bytes() const noexcept { return bytes_; }
-  // TS-0003 §8.2.1: the Registrar maps a Credential-ID binding to an identity.
+ private:
+  friend class sa_registry;
+  // TS-0003 §8.2.1: the Registrar maps a Credential-ID binding to an identity
+  // (through sa_registry::rebind, which keeps its index right).
   void rebind(bound_identity peer) { who_.peer = std::move(peer); }
 
- private:
   // Whether the counts after `count` more messages (`messages`, `total` bytes)
   // cross a hard limit or wrapped.
   [[nodiscard]] bool over_hard_limit(std::uint64_t messages, std::uint64_t total, std::uint64_t count) const noexcept {
