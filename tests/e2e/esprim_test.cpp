@@ -401,6 +401,65 @@ TEST_CASE("ESPrim lifetimes longer than time can hold are saturated", "[esprim][
   CHECK(o->association().lifetime().not_after() < p.originator_key.credential.lifetime().not_after());
 }
 
+TEST_CASE("One originator flooding the Receiver's tables does not lock another out", "[esprim][quota]") {
+  manual_clock clock{esprim_support::start};
+  const validity life = *validity::make(clock.now() - 1h, clock.now() + 24h);
+  esprim::receiver rx(*cse_id::parse("/in-cse"), {.max_sessions = 16, .max_sessions_per_key = 4,
+                                                  .replay_entries = 64, .replay_entries_per_key = 16});
+  // Two originators, each with its own pairwise key.
+  struct peer {
+    esprim::pairwise_key mine;
+    ae_id self;
+  };
+  auto enrol = [&](const std::string& who) {
+    secret k = *secret::allocate(32);
+    REQUIRE(crypto::rng<>::fill(k.expose()));
+    const auto id = *credential_id::make(credential_id_type::pairwise_esprim_key_id, who + "@maf.sp.example.com");
+    REQUIRE(rx.add_pairwise_key({*symmetric_credential::make(*k.clone(), id, suid::maf_esprim, *cse_id::parse("/in-cse"), life),
+                                 who}));
+    return peer{{*symmetric_credential::make(std::move(k), id, suid::maf_esprim, *ae_id::parse("/mn-cse/" + who), life), who},
+                *ae_id::parse("/mn-cse/" + who)};
+  };
+  peer flood = enrol("Cflood"), honest = enrol("Chonest");
+  auto shared = rx.issue_rand_object(1h, true, clock);
+  REQUIRE(shared);
+  int n = 0;
+  auto send = [&](esprim::originator& o, const std::string& from) {
+    auto jwe = o.protect_request(as_bytes(esprim_support::request(from, "req-" + std::to_string(++n))), clock);
+    REQUIRE(jwe);
+    return rx.unprotect(*jwe, clock);
+  };
+  // Sessions: the flooder starts sessions until its share is spent.
+  std::vector<esprim::originator> floods;
+  std::size_t refused_sessions = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto o = esprim::originator::start(flood.mine, flood.self, *shared, jose::enc::a256gcm, 30min, clock);
+    REQUIRE(o);
+    auto r = send(*o, "Cflood");
+    if (!r) {
+      CHECK(r.error() == esprim::error{rsc::internal_server_error, errc::limit_reached});
+      ++refused_sessions;
+    }
+    floods.push_back(std::move(*o));
+  }
+  CHECK(refused_sessions == 6);
+  CHECK(rx.sessions() == 4);
+  // Requests: one session sends until its key's share of the replay cache is spent.
+  std::size_t refused_requests = 0;
+  for (int i = 0; i < 40; ++i) refused_requests += !send(floods[0], "Cflood");
+  CHECK(refused_requests > 0);
+  CHECK(rx.replays().held_by(0) == 16);
+  // The honest originator is served all the same: its session and its requests.
+  auto o = esprim::originator::start(honest.mine, honest.self, *shared, jose::enc::a256gcm, 30min, clock);
+  REQUIRE(o);
+  for (int i = 0; i < 10; ++i) CHECK(send(*o, "Chonest"));
+  CHECK(rx.replays().held_by(1) == 10);
+  // Once the flooder's entries expire, its share is free again.
+  clock.advance(1h + 1s);
+  rx.purge(clock.now());
+  CHECK(rx.replays().held_by(0) == 0);
+}
+
 TEST_CASE("Replacing a pairwise key ends the old key's sessions and cached objects", "[esprim]") {
   pair p;
   auto orig = p.originator();

@@ -28,22 +28,31 @@ class replay_cache {
 
   explicit replay_cache(std::size_t capacity = 65536) : capacity_(capacity), seed_(seeded()) {}
 
-  // Records `id` until `expires`. errc::replayed if it is already there and
-  // unexpired; errc::limit_reached if the cache is full of unexpired entries.
-  [[nodiscard]] result<void> insert(const object_id& id, time_point expires, time_point now) {
+  // Records `id` until `expires`, on behalf of `owner` (a small index the
+  // caller gives, e.g. one per key). errc::replayed if it is already there and
+  // unexpired; errc::limit_reached if the cache is full of unexpired entries,
+  // or if `owner` already holds `quota` of them: one owner cannot fill the
+  // cache for the others.
+  [[nodiscard]] result<void> insert(const object_id& id, time_point expires, time_point now, std::uint32_t owner = 0,
+                                    std::size_t quota = static_cast<std::size_t>(-1)) {
     if (slots_.empty()) rebuild(16, now);
+    if (owner >= held_.size()) held_.resize(owner + 1, 0);
     slot* s = &slots_[find(id)];
     if (s->expires != empty) {
       if (s->expires >= now) return fail(errc::replayed);
       if (expires < now) return {};
+      if (s->owner != owner && held_[owner] >= quota) return fail(errc::limit_reached);
+      --held_[s->owner];
+      ++held_[owner];
+      s->owner = owner;
       s->expires = expires;  // expired: accepted again, with its new expiry
       min_expiry_ = std::min(min_expiry_, expires);
       return {};
     }
     if (expires < now) return {};  // expired already: nothing to remember
-    if (size_ >= capacity_) {
+    if (size_ >= capacity_ || held_[owner] >= quota) {
       purge(now);
-      if (size_ >= capacity_) return fail(errc::limit_reached);
+      if (size_ >= capacity_ || held_[owner] >= quota) return fail(errc::limit_reached);
       s = &slots_[find(id)];
     }
     // Linear probing stays short at most half full.
@@ -53,8 +62,10 @@ class replay_cache {
     }
     s->id = id;
     s->expires = expires;
+    s->owner = owner;
     min_expiry_ = std::min(min_expiry_, expires);
     ++size_;
+    ++held_[owner];
     return {};
   }
   // Starts loading the slot where `id` would be: a caller that will insert
@@ -72,6 +83,10 @@ class replay_cache {
     if (size_ > 0 && min_expiry_ < now) rebuild(slots_.size(), now);
   }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  // The entries `owner` holds (expired ones included until a purge).
+  [[nodiscard]] std::size_t held_by(std::uint32_t owner) const noexcept {
+    return owner < held_.size() ? held_[owner] : 0;
+  }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
 
  private:
@@ -79,6 +94,7 @@ class replay_cache {
   // however large the cache grows.
   struct slot {
     object_id id;
+    std::uint32_t owner = 0;  // in the padding after the 28-byte id
     time_point expires;
   };
   static constexpr time_point empty = time_point::min();
@@ -116,15 +132,17 @@ class replay_cache {
   // Moves the unexpired entries into `at_least` slots (a power of two, more
   // if they need it), leaving the expired ones behind.
   void rebuild(std::size_t at_least, time_point now) {
-    std::vector<slot> old(std::bit_ceil(at_least), slot{{}, empty});
+    std::vector<slot> old(std::bit_ceil(at_least), slot{{}, 0, empty});
     old.swap(slots_);
     size_ = 0;
     min_expiry_ = time_point::max();
+    std::fill(held_.begin(), held_.end(), 0);
     for (const slot& s : old) {
       if (s.expires == empty || s.expires < now) continue;
       slots_[find(s.id)] = s;
       min_expiry_ = std::min(min_expiry_, s.expires);
       ++size_;
+      ++held_[s.owner];
     }
   }
 
@@ -132,6 +150,7 @@ class replay_cache {
   std::array<std::uint64_t, 2> seed_;
   std::vector<slot> slots_;
   std::size_t size_ = 0;
+  std::vector<std::size_t> held_;  // entries per owner
   time_point min_expiry_ = time_point::max();
 };
 

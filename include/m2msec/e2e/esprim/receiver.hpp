@@ -19,9 +19,14 @@ namespace m2msec::esprim {
 
 // ---- the Receiver -------------------------------------------------------------------------------
 
+// The Receiver's tables are shared by every pairwise key, each key with a
+// share of its own, so that one originator flooding them cannot lock the
+// others out (docs/decisions.md).
 struct receiver_options {
   std::size_t max_sessions = 4096;
+  std::size_t max_sessions_per_key = 256;
   std::size_t replay_entries = 65536;
+  std::size_t replay_entries_per_key = 8192;
   usage_limits session_limits{};  // each session's, besides AES-GCM's usage limit
   std::vector<std::uint8_t> key_gen_ids{key_gen_hmac_sha256};
   std::vector<std::uint8_t> protocol_ids{jwe_a128gcm, jwe_a192gcm, jwe_a256gcm};
@@ -47,6 +52,7 @@ class receiver {
     if (auto u = check_usage(key.credential.usage(), usage_scope::esprim); !u) return fail(u.error());
     const std::string kid = key.credential.id().value();
     forget(kid);
+    owners_.try_emplace(kid, static_cast<std::uint32_t>(owners_.size()));
     keys_.insert_or_assign(kid, std::move(key));
     return {};
   }
@@ -157,7 +163,9 @@ class receiver {
     if (sent) originators_.insert_or_assign(std::tuple{std::string(k), std::string(o)}, std::move(*sent));
     if (fresh) sessions_.emplace(session_id{k, r, o}, std::move(*fresh));
     // Beyond the spec: each object once while its rand objects are valid.
-    if (auto once = replays_.insert(seen, std::min(orig_expiry, recv.expiry), now); !once)
+    if (auto once = replays_.insert(seen, std::min(orig_expiry, recv.expiry), now, owners_.find(k)->second,
+                                    opt_.replay_entries_per_key);
+        !once)
       return refuse(once.error() == errc::replayed ? rsc::originator_not_authenticated : rsc::internal_server_error,
                     once.error());
     // (7) TS-0003 §7.2.2.
@@ -230,9 +238,11 @@ class receiver {
   template <clock Clock>
   outcome<session_entry> new_session(const pairwise_key& key, const rand_object& recv, const rand_object& orig,
                                      jose::enc e, const Clock& clk) {
-    if (sessions_.size() >= opt_.max_sessions) {
+    const std::string_view kid = key.credential.id().value();
+    if (sessions_.size() >= opt_.max_sessions || sessions_of(kid) >= opt_.max_sessions_per_key) {
       purge(clk.now());
-      if (sessions_.size() >= opt_.max_sessions) return refuse(rsc::internal_server_error, errc::limit_reached);
+      if (sessions_.size() >= opt_.max_sessions || sessions_of(kid) >= opt_.max_sessions_per_key)
+        return refuse(rsc::internal_server_error, errc::limit_reached);
     }
     const duration left = std::min(recv.expiry, orig.expiry) - clk.now();
     if (left <= duration::zero()) return refuse(rsc::esprim_unknown_orig_rand_id, errc::expired);
@@ -245,8 +255,18 @@ class receiver {
     return session_entry{std::move(*session), e};
   }
 
+  // How many sessions a kid has (they sit together in the ordered map).
+  [[nodiscard]] std::size_t sessions_of(std::string_view kid) const {
+    std::size_t n = 0;
+    for (auto it = sessions_.lower_bound(std::tuple{kid, std::string_view(), std::string_view()});
+         it != sessions_.end() && std::get<0>(it->first) == kid; ++it)
+      ++n;
+    return n;
+  }
+
   entity_id self_;
   receiver_options opt_;
+  std::map<std::string, std::uint32_t, std::less<>> owners_;  // each kid's share of the replay cache
   std::map<std::string, pairwise_key, std::less<>> keys_;
   std::map<std::string, rand_object, std::less<>> rands_;
   std::map<std::tuple<std::string, std::string>, rand_object, by_views> originators_;
