@@ -460,6 +460,35 @@ TEST_CASE("One originator flooding the Receiver's tables does not lock another o
   CHECK(rx.replays().held_by(0) == 0);
 }
 
+TEST_CASE("Replay scope: a restart or a second node refuses a captured request only with the replay records",
+          "[esprim][replay]") {
+  pair p;
+  auto orig = p.originator();
+  auto captured = orig.protect_request(as_bytes(esprim_support::request()), p.clock);
+  REQUIRE(captured);
+  REQUIRE(p.rx.unprotect(*captured, p.clock));
+  const auto records = p.rx.export_replays(p.clock.now());
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].kid == esprim_support::kid);
+  // Another Receiver (a restart, or a second node) given the same key and rand object.
+  auto node = [&] {
+    auto rx = std::make_unique<esprim::receiver>(p.hosting);
+    REQUIRE(rx->add_pairwise_key({esprim_support::credential(p.pairwise, p.hosting, p.key_life),
+                                  esprim_support::originator_from}));
+    REQUIRE(rx->add_rand_object(p.receiver_object));
+    return rx;
+  };
+  // Without the records the replay is not seen: the scope docs/decisions.md states.
+  CHECK(node()->unprotect(*captured, p.clock));
+  // With them it is refused, until the objects expire.
+  auto restored = node();
+  REQUIRE(restored->import_replays(records, p.clock.now()));
+  CHECK(restored->unprotect(*captured, p.clock).error() ==
+        esprim::error{rsc::originator_not_authenticated, errc::replayed});
+  auto next = orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, "req-2")), p.clock);
+  CHECK(restored->unprotect(*next, p.clock));
+}
+
 TEST_CASE("Replacing a pairwise key ends the old key's sessions and cached objects", "[esprim]") {
   pair p;
   auto orig = p.originator();

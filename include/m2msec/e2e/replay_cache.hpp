@@ -83,6 +83,19 @@ class replay_cache {
     if (size_ > 0 && min_expiry_ < now) rebuild(slots_.size(), now);
   }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  // One entry, as it is saved or shared: what was accepted, for whom, until when.
+  struct entry {
+    object_id id;
+    std::uint32_t owner;
+    time_point expires;
+  };
+  // The unexpired entries at `now`, for a restart or another node.
+  [[nodiscard]] std::vector<entry> entries(time_point now) const {
+    std::vector<entry> out;
+    for (const slot& s : slots_)
+      if (s.expires != empty && s.expires >= now) out.push_back({s.id, s.owner, s.expires});
+    return out;
+  }
   // The entries `owner` holds (expired ones included until a purge).
   [[nodiscard]] std::size_t held_by(std::uint32_t owner) const noexcept {
     return owner < held_.size() ? held_[owner] : 0;

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "m2msec/e2e/esprim/session.hpp"
 #include "m2msec/e2e/replay_cache.hpp"
@@ -72,7 +74,11 @@ class receiver {
   }
 
   // A receiver object made elsewhere (restored state, or a shared object of a
-  // cluster): accepted as this Receiver's own.
+  // cluster): accepted as this Receiver's own. Replay protection is this
+  // Receiver's: an object already accepted under `o` by another process is
+  // accepted again here unless that process's replay records were imported
+  // first (import_replays), and between live nodes only as far as they share
+  // them (docs/decisions.md).
   [[nodiscard]] result<void> add_rand_object(rand_object o) {
     if (!detail::is_ncname(o.id) || o.key_gen_alg_ids.empty() || o.protocol_and_alg_ids.empty())
       return fail(errc::invalid_argument);
@@ -196,6 +202,33 @@ class receiver {
                                          detail::esprim_members(req.kid, req.ori, req.rri, cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
     return std::move(*jwe);
+  }
+
+  // The objects accepted and unexpired at `now`, by kid: what a restart or
+  // another node needs to refuse them again.
+  struct replay_record {
+    replay_cache::object_id id;
+    std::string kid;
+    time_point expires;
+  };
+  [[nodiscard]] std::vector<replay_record> export_replays(time_point now) const {
+    std::vector<std::string_view> kid_of(owners_.size());
+    for (const auto& [kid, owner] : owners_) kid_of[owner] = kid;
+    std::vector<replay_record> out;
+    for (const auto& e : replays_.entries(now)) out.push_back({e.id, std::string(kid_of[e.owner]), e.expires});
+    return out;
+  }
+  // Takes in records exported by another Receiver (or this one before a
+  // restart): those objects are refused as replays until they expire.
+  // errc::limit_reached when the cache cannot hold them all (the records
+  // taken in so far stay).
+  [[nodiscard]] result<void> import_replays(std::span<const replay_record> records, time_point now) {
+    for (const auto& r : records) {
+      const auto owner = owners_.try_emplace(r.kid, static_cast<std::uint32_t>(owners_.size())).first->second;
+      auto in = replays_.insert(r.id, r.expires, now, owner);
+      if (!in && in.error() != errc::replayed) return in;
+    }
+    return {};
   }
 
   // Forgets rand objects, sessions and replay entries that expired before `now`.
