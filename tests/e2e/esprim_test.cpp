@@ -489,6 +489,57 @@ TEST_CASE("Replay scope: a restart or a second node refuses a captured request o
   CHECK(restored->unprotect(*next, p.clock));
 }
 
+TEST_CASE("A refused request is answered encrypted when its session is known, in clear otherwise", "[esprim]") {
+  pair p;
+  auto orig = p.originator();
+  auto first = orig.protect_request(as_bytes(esprim_support::request()), p.clock);
+  auto got = p.rx.unprotect(*first, p.clock);
+  REQUIRE(got);
+  REQUIRE(orig.unprotect_response(*p.rx.protect_response(*got, as_bytes(esprim_support::response()), p.clock),
+                                  p.clock));
+  // A tampered request of the same session: 4115, answered under the session key.
+  auto second = orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, "req-2")),
+                                     p.clock);
+  std::string bad = *second;
+  flip(bad, bad.rfind('.') + 2);
+  auto refused = p.rx.unprotect(bad, p.clock);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == rsc::esprim_bad_mac);
+  auto reply = p.rx.error_response(bad, refused.error(), "req-2", p.clock);
+  CHECK(reply.encrypted);
+  auto opened = orig.unprotect_response(reply.body, p.clock, "req-2");
+  REQUIRE(opened);
+  CHECK(json::parse(*opened)["rsc"] == 4115);
+  // No session for it (an unknown receiver object): in clear.
+  auto stray = p.rx.error_response(reheader(*second, orig.session().use(usage_scope::esprim, p.clock, 0, 0)->key(),
+                                            [](json& h) { h["rri"] = "sGone"; }),
+                                   {rsc::esprim_unknown_recv_rand_id, errc::not_found}, "req-3", p.clock);
+  CHECK_FALSE(stray.encrypted);
+  CHECK(json::parse(stray.body) == json{{"rsc", 4114}, {"rqi", "req-3"}});
+  CHECK_FALSE(p.rx.error_response("not a jwe", {rsc::bad_request, errc::invalid_encoding}, "r", p.clock).encrypted);
+}
+
+TEST_CASE("e2eSecInfo: a Receiver advertises ESPrim and its shared rand object; an Originator starts from it",
+          "[esprim]") {
+  pair p;
+  const esprim::e2e_sec_info mine{{suid::maf_esprim, suid::rspf_esdata_encryption}, {}, p.receiver_object};
+  const json published = esprim::to_json(mine);
+  CHECK(published["esf"] == json::array({33, 24}));
+  CHECK(published["esro"]["esri"] == p.receiver_object.id);
+  auto read = esprim::e2e_sec_info_of(json::parse(published.dump()));
+  REQUIRE(read);
+  CHECK(read->supports_esprim());
+  REQUIRE(read->shared);
+  auto o = esprim::originator::start(p.originator_key, p.self, *read->shared, jose::enc::a256gcm, 30min, p.clock);
+  REQUIRE(o);
+  CHECK(p.rx.unprotect(*o->protect_request(as_bytes(esprim_support::request()), p.clock), p.clock));
+  CHECK_FALSE(esprim::e2e_sec_info_of(json{{"esf", json::array({24})}})->supports_esprim());
+  for (const json& bad : {json::array(), json{{"esf", 33}}, json{{"esf", json::array({99})}},
+                         json{{"esf", json::array({-3})}}, json{{"esf", json::array()}, {"escert", json::array({1})}},
+                         json{{"esf", json::array()}, {"esro", {{"esri", "x"}}}}})
+    CHECK(esprim::e2e_sec_info_of(bad).error() == errc::invalid_encoding);
+}
+
 TEST_CASE("Replacing a pairwise key ends the old key's sessions and cached objects", "[esprim]") {
   pair p;
   auto orig = p.originator();
@@ -626,8 +677,9 @@ TEST_CASE("ESPrim session keys: refused after the session, after the pairwise ke
     auto second = o.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, "req-2")), p.clock);
     auto refused = p.rx.unprotect(*second, p.clock);
     REQUIRE_FALSE(refused);
-    CHECK(refused.error() == esprim::error{rsc::esprim_unknown_key_id, errc::limit_reached});
-    CHECK(p.rx.protect_response(*got, as_bytes(esprim_support::response()), p.clock).error().reason == errc::limit_reached);
+    CHECK(refused.error() == esprim::error{rsc::esprim_decryption_error, errc::limit_reached});  // 5210
+    CHECK(p.rx.protect_response(*got, as_bytes(esprim_support::response()), p.clock).error() ==
+          esprim::error{rsc::esprim_encryption_error, errc::limit_reached});  // 5211
   }
   {  // after the session (the rand objects' expiry): the Receiver answers nothing more
     pair p(1h);

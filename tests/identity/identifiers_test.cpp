@@ -222,3 +222,19 @@ TEST_CASE("Key identifiers: KpsaID, KmID (case-insensitive), KeID and KcID from 
   rejects<kpsa_id>({"", "k123", "@issuer.example.com", "k123@", "k 1@issuer.example.com", "k1@issuer",
                     "k/1@issuer.example.com", "k1@@issuer.example.com"});
 }
+
+TEST_CASE("Identifiers are ASCII, where NFKC changes nothing; what NFKC would fold is refused", "[identity]") {
+  // TS-0003 §3.2 normalises key-derivation inputs with NFKC. The identifier
+  // grammars m2msec parses are ASCII, on which NFKC is the identity: a string
+  // that NFKC would change (full-width letters, composed accents, ligatures) is
+  // not an identifier at all (docs/decisions.md).
+  for (const char* s : {"\xef\xbd\x85xample.com",  // full-width 'e'
+                        "b\xc3\xbc" "cher.example", "\xef\xac\x81le.example"})  // ü, the "fi" ligature
+    CHECK(fqdn::parse(s).error() == errc::invalid_encoding);
+  CHECK(fqdn::parse("xn--bcher-kva.example"));  // the IDNA form is how such a name is written
+  for (const char* s : {"/cse\xc3\xa9", "C\xc3\xa9", "/in-cse/C\xef\xbd\x81"}) {
+    CHECK_FALSE(cse_id::parse(s));
+    CHECK_FALSE(ae_id::parse(s));
+    CHECK_FALSE(ae_id_stem::parse(s));
+  }
+}

@@ -3,8 +3,11 @@
 // documents. The Originator and Receiver need none of it (esprim.hpp leaves it out).
 #pragma once
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "m2msec/e2e/esprim/rand_object.hpp"
 #include "m2msec/jose/json.hpp"
@@ -58,6 +61,56 @@ using jose::json;
   if (seci == nullptr || !seci->contains("sit") || (*seci)["sit"] != sit_rand_response || !seci->contains("ero"))
     return fail(errc::invalid_encoding);
   return rand_object_from_json((*seci)["ero"], role::receiver);
+}
+
+// ---- e2eSecInfo (TS-0004 §6.3.5.52, TS-0003 §8.4.2 phase A/B) ------------------------------
+
+// What a Receiver advertises in the e2eSecInfo attribute of its <CSEBase>,
+// <remoteCSE> or <AE>: the end-to-end features it supports (esf, as SUIDs),
+// certificates (escert, base64) and its shared receiver rand object (esro).
+struct e2e_sec_info {
+  std::vector<suid> features;
+  std::vector<std::string> certificates{};
+  std::optional<rand_object> shared{};
+  // Whether the advertised features include ESPrim (a SUID of scope 3).
+  [[nodiscard]] bool supports_esprim() const noexcept {
+    return std::any_of(features.begin(), features.end(),
+                       [](suid s) { return scope_of(s) == usage_scope::esprim; });
+  }
+};
+[[nodiscard]] inline json to_json(const e2e_sec_info& info) {
+  json j = {{"esf", json::array()}};
+  for (suid s : info.features) j["esf"].push_back(static_cast<int>(s));
+  if (!info.certificates.empty()) j["escert"] = info.certificates;
+  if (info.shared) j["esro"] = to_json(*info.shared, role::receiver);
+  return j;
+}
+// Reads an m2m:e2eSecInfo strictly: esf a list of known SUIDs, escert a list
+// of strings, esro a receiver rand object; anything else is invalid_encoding.
+[[nodiscard]] inline result<e2e_sec_info> e2e_sec_info_of(const json& j) {
+  if (!j.is_object()) return fail(errc::invalid_encoding);
+  e2e_sec_info info;
+  const json* esf = jose::member(j, "esf");
+  if (esf == nullptr || !esf->is_array()) return fail(errc::invalid_encoding);
+  for (const auto& v : *esf) {
+    if (!v.is_number_unsigned()) return fail(errc::invalid_encoding);
+    auto s = suid_from_int(static_cast<int>(std::min<std::uint64_t>(v.get<std::uint64_t>(), 100)));
+    if (!s) return fail(errc::invalid_encoding);
+    info.features.push_back(*s);
+  }
+  if (const json* certs = jose::member(j, "escert")) {
+    if (!certs->is_array()) return fail(errc::invalid_encoding);
+    for (const auto& c : *certs) {
+      if (!c.is_string()) return fail(errc::invalid_encoding);
+      info.certificates.push_back(c.get<std::string>());
+    }
+  }
+  if (const json* esro = jose::member(j, "esro")) {
+    auto o = rand_object_from_json(*esro, role::receiver);
+    if (!o) return fail(o.error());
+    info.shared = std::move(*o);
+  }
+  return info;
 }
 
 }  // namespace m2msec::esprim

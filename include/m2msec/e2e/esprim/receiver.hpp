@@ -159,7 +159,8 @@ class receiver {
       session = &fresh->key;
     }
     auto g = session->use(usage_scope::esprim, clk, p->sealed.size());
-    if (!g) return refuse(rsc::esprim_unknown_key_id, g.error());
+    // The session's key is there but can be used no more (its limits, its end): 5210.
+    if (!g) return refuse(rsc::esprim_decryption_error, g.error());
     replay_cache::object_id seen{};
     std::copy(p->iv.begin(), p->iv.end(), seen.begin());
     std::copy(p->sealed.end() - jose::tag_size, p->sealed.end(), seen.begin() + jose::iv_size);
@@ -202,6 +203,37 @@ class receiver {
                                          detail::esprim_members(req.kid, req.ori, req.rri, cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
     return std::move(*jwe);
+  }
+
+  // TS-0001 §11.4.2 C.6a: the response to a request that was refused with
+  // `e`. It is encrypted under the request's session when this Receiver holds
+  // that session and may still use it, and in clear otherwise: a response
+  // primitive {"rsc": e.code, "rqi": rqi}.
+  struct error_reply {
+    std::string body;  // a JWE compact, or the clear primitive
+    bool encrypted = false;
+  };
+  template <clock Clock>
+  [[nodiscard]] error_reply error_response(std::string_view jwe, const error& e, std::string_view rqi,
+                                           const Clock& clk) {
+    std::string primitive = "{\"rsc\":" + std::to_string(static_cast<int>(e.code));
+    jose::append_string_member(primitive, "rqi", rqi);
+    primitive += '}';
+    auto clear = [&] { return error_reply{primitive, false}; };
+    auto p = reader_.parse(jwe);
+    if (!p) return clear();
+    auto kid = jose::string_member(p->protected_header, "kid");
+    auto ori = jose::string_member(p->protected_header, "ori");
+    auto rri = jose::string_member(p->protected_header, "rri");
+    if (!kid || !*kid || !ori || !*ori || !rri || !*rri) return clear();
+    auto s = sessions_.find(std::tuple{**kid, **rri, **ori});
+    if (s == sessions_.end()) return clear();
+    auto g = s->second.key.use(usage_scope::esprim, clk, primitive.size());
+    if (!g) return clear();
+    auto sealed = jose::seal_direct(as_bytes(primitive), g->key().expose(), s->second.encryption,
+                                    detail::esprim_members(**kid, **ori, **rri, "application/json"));
+    if (!sealed) return clear();
+    return {std::move(*sealed), true};
   }
 
   // The objects accepted and unexpired at `now`, by kid: what a restart or
