@@ -358,6 +358,16 @@ TEST_CASE("The decoding policy: allow-lists, crit, unsecured JWS, limits", "[jos
   policy understands;
   understands.critical = {"x-m2m"};
   CHECK(decrypt(*with_crit, kw, understands));
+  // RFC 7797's "b64" in crit: refused even when the caller lists it (m2msec never
+  // reads an unencoded payload, so it would verify the wrong bytes).
+  auto hs = jwk::symmetric(*secret::allocate(32), {alg::hs256}, "h");
+  REQUIRE(hs);
+  auto unencoded = sign(as_bytes(std::string("$.02")), *hs, alg::hs256, json{{"b64", false}, {"crit", {"b64"}}});
+  REQUIRE(unencoded);
+  policy b64_listed;
+  b64_listed.critical = {"b64"};
+  CHECK(verify(*unencoded, *hs, b64_listed).error() == errc::unsupported);
+  CHECK(verify(*unencoded, *hs).error() == errc::unsupported);
 
   // alg none: refused unless the policy allows unsecured objects.
   auto none = unsecured(as_bytes(std::string("claims")));

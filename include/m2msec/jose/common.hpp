@@ -83,6 +83,9 @@ struct wiped {
       if (reg == name) return fail(errc::invalid_encoding);
     for (std::size_t j = 0; j < i; ++j)
       if (seen[j] == name) return fail(errc::invalid_encoding);
+    // RFC 7797's "b64" changes how the payload is read, which m2msec never does:
+    // refused whatever the caller lists.
+    if (name == "b64") return fail(errc::unsupported);
     bool understood = false;
     for (const auto& u : pol.critical) understood = understood || u == name;
     if (!understood) return fail(errc::unsupported);
