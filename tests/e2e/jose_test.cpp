@@ -295,6 +295,38 @@ TEST_CASE("A key serves only the algorithms bound to it", "[jose][jwk]") {
   CHECK(sign(as_bytes(std::string("x")), kw, alg::hs256).error() == errc::alg_not_allowed);
 }
 
+TEST_CASE("JWK import honours key_ops and use, and takes an enc as a dir key's alg", "[jose][jwk]") {
+  const std::string k32 = base64url_encode(bytes_view(byte_vector(32, 7)));
+  const std::string k16 = base64url_encode(bytes_view(byte_vector(16, 7)));
+  const alg_set either{alg::dir, alg::hs256};  // what the caller would let the key do
+  // key_ops ["encrypt"]: the key does not sign or verify.
+  auto enc_only = jwk::from_json({{"kty", "oct"}, {"k", k32}, {"key_ops", {"encrypt", "decrypt"}}}, either);
+  REQUIRE(enc_only);
+  CHECK_FALSE(enc_only->allows(alg::hs256));
+  CHECK(enc_only->allows(alg::dir));
+  CHECK(sign(as_bytes(std::string("x")), *enc_only, alg::hs256).error() == errc::alg_not_allowed);
+  auto sig_only = jwk::from_json({{"kty", "oct"}, {"k", k32}, {"key_ops", {"sign", "verify"}}}, either);
+  REQUIRE(sig_only);
+  CHECK(sig_only->allows(alg::hs256));
+  CHECK_FALSE(sig_only->allows(alg::dir));
+  // use and key_ops that contradict each other leave nothing; unknown ops alone allow nothing.
+  CHECK(jwk::from_json({{"kty", "oct"}, {"k", k32}, {"use", "sig"}, {"key_ops", {"encrypt"}}}, either).error() ==
+        errc::alg_not_allowed);
+  CHECK(jwk::from_json({{"kty", "oct"}, {"k", k32}, {"key_ops", {"frobnicate"}}}, either).error() == errc::alg_not_allowed);
+  CHECK(jwk::from_json({{"kty", "oct"}, {"k", k32}, {"key_ops", "sign"}}, either).error() == errc::invalid_encoding);
+  // "alg":"A128GCM" (a registered value for dir keys): a dir key of 16 bytes.
+  auto gcm = jwk::from_json({{"kty", "oct"}, {"k", k16}, {"alg", "A128GCM"}});
+  REQUIRE(gcm);
+  CHECK(gcm->allows(alg::dir));
+  CHECK_FALSE(gcm->allows(alg::a128kw));
+  auto sealed = encrypt_direct(as_bytes(std::string("hello")), bytes_view(byte_vector(16, 7)), enc::a128gcm);
+  REQUIRE(sealed);
+  auto opened = decrypt(*sealed, *gcm);
+  REQUIRE(opened);
+  CHECK(opened->plaintext == byte_vector{'h', 'e', 'l', 'l', 'o'});
+  CHECK(jwk::from_json({{"kty", "oct"}, {"k", k32}, {"alg", "A128GCM"}}).error() == errc::invalid_key_size);
+}
+
 TEST_CASE("JWK import refuses malformed and inconsistent keys", "[jose][jwk]") {
   const jwk ec = make({alg::es256}, "ec");
   json j = ec.to_json(true);

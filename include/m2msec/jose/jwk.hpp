@@ -196,12 +196,17 @@ class jwk {
     if (!kid) return fail(kid.error());
     auto a = string_member(j, "alg");
     if (!a) return fail(a.error());
+    std::optional<enc> named_enc;
     if (*a) {
-      const auto named = parse_alg(**a);
+      // A content-encryption algorithm ("A128GCM") names a key for "dir" with it.
+      named_enc = parse_enc(**a);
+      const auto named = named_enc ? std::optional<alg>(alg::dir) : parse_alg(**a);
       if (!named) return fail(errc::unsupported);
       if (!uses.empty() && !uses.contains(*named)) return fail(errc::alg_not_allowed);
       uses = alg_set{*named};
     }
+    // RFC 7517 §4.2, §4.3: "use" and "key_ops" each narrow the key to signing or
+    // encryption; a key whose declared use contradicts an operation is not used for it.
     auto use = string_member(j, "use");
     if (!use) return fail(use.error());
     if (*use) {
@@ -211,6 +216,21 @@ class jwk {
       if (keep.empty()) return fail(errc::unsupported);
       uses = uses & keep;
     }
+    if (const json* ops = member(j, "key_ops")) {
+      if (!ops->is_array()) return fail(errc::invalid_encoding);
+      bool sign = false, encrypt = false;
+      for (const auto& op : *ops) {
+        if (!op.is_string()) return fail(errc::invalid_encoding);
+        const auto& o = op.get_ref<const std::string&>();
+        sign = sign || o == "sign" || o == "verify";
+        encrypt = encrypt || o == "encrypt" || o == "decrypt" || o == "wrapKey" || o == "unwrapKey" ||
+                  o == "deriveKey" || o == "deriveBits";
+      }
+      alg_set keep;
+      for (alg x : all_algs)
+        if ((sign && is_signature(x)) || (encrypt && is_encryption(x))) keep.insert(x);
+      uses = uses & keep;
+    }
     if (uses.empty()) return fail(errc::alg_not_allowed);
     std::string id = *kid ? std::string(**kid) : std::string();
 
@@ -218,6 +238,7 @@ class jwk {
       auto k = jwk_detail::private_field(j, "k");
       if (!k) return fail(k.error());
       if (!*k) return fail(errc::invalid_key);
+      if (named_enc && (*k)->size() != key_size(*named_enc)) return fail(errc::invalid_key_size);
       return symmetric(std::move(**k), uses, std::move(id));
     }
     if (**t == "EC") {
