@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
     auto k2 = key->clone();
     esprim::receiver_options opt;
     opt.replay_entries = std::size_t{1} << 22;
+    opt.replay_entries_per_key = opt.replay_entries;  // one key sends every request here
     esprim::receiver rx(*cse_id::parse("/in-cse"), opt);
     if (!rx.add_pairwise_key({*symmetric_credential::make(std::move(*k2), id, suid::maf_esprim, *cse_id::parse("/in-cse"), life),
                               "Cae-meter-7"}))
