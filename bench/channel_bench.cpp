@@ -101,7 +101,7 @@ m2m_pair m2m_connect(m2m_world& w, bool certificate, bool ccm) {
     p.server = std::move(*chan::certificate_server({kind, sni, ccm}, *cse_id::parse("/in-cse"),
                                                    {slurp("server.pem"), slurp("server.key")}, w.anchors,
                                                    *expected_name::ae(*ae_id::parse("//sp.example.com/in-cse/C0042")),
-                                                   *ae_id::parse("/in-cse/C0042"), requested_lifetime::session(1h),
+                                                   requested_lifetime::session(1h),
                                                    {}, w.clk));
     p.client = std::move(*chan::certificate_client({kind, sni, ccm}, {slurp("client.pem"), slurp("client.key")},
                                                    w.anchors, expected_name::cse(*fqdn::parse(sni)), client_sa(w), w.clk));

@@ -135,3 +135,26 @@ for mode in range(4):
         alert = (bytes([21, 0xFE, 0xFD]) + bytes(8) if mode & 1 else bytes([21, 3, 3])) + _struct.pack(">H", 2) + bytes([2, 40])
         body = _struct.pack(">H", len(rec)) + rec + _struct.pack(">H", len(alert)) + alert
         write("channel", f"mode{mode}_flights{k}", bytes([mode, k]) + body)
+
+# The ClientHello reader: byte 0 picks the transport (bit 0: DTLS), byte 1 where
+# the input is cut in two feeds; then records holding ClientHellos with one and
+# two host_names (RFC 6066 §3 allows one).
+def client_hello(datagram, names):
+    body = b"\x03\x03" + bytes(32) + b"\x00" + (b"\x00" if datagram else b"") + b"\x00\x02\x00\xae\x01\x00"
+    lst = b"".join(b"\x00" + len(n).to_bytes(2, "big") + n for n in names)
+    sni = len(lst).to_bytes(2, "big") + lst
+    ext = b"\x00\x00" + len(sni).to_bytes(2, "big") + sni
+    body += len(ext).to_bytes(2, "big") + ext
+    n = len(body).to_bytes(3, "big")
+    if datagram:
+        hs = b"\x01" + n + b"\x00\x00" + b"\x00\x00\x00" + n + body
+        return b"\x16\xfe\xfd" + bytes(8) + len(hs).to_bytes(2, "big") + hs
+    hs = b"\x01" + n + body
+    return b"\x16\x03\x03" + len(hs).to_bytes(2, "big") + hs
+
+
+for datagram in (0, 1):
+    for count in (1, 2):
+        names = [b"in-cse.sp.example.com", b"other.example.com"][:count]
+        write("client_hello", f"{'dtls' if datagram else 'tls'}_{count}_names",
+              bytes([datagram, 40]) + client_hello(datagram, names))

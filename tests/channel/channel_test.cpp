@@ -119,7 +119,16 @@ TEST_CASE("channel: wrong PSK, unknown identity, wrong SNI, expired credential f
     {
       psk_pair p(kind, {}, "someone@issuer.example.com");
       CHECK_FALSE(p.handshake());
-      CHECK(p.server->error() == errc::not_found);
+      CHECK(p.server->refusal() == errc::not_found);
+      // The client is told what a wrong key tells it (issue 13 item 1): over TLS a
+      // bad_record_mac, over DTLS nothing; the server's error keeps the reason.
+      if (kind == transport::stream) {
+        CHECK(p.server->error() == errc::not_found);
+        CHECK(p.client->error() == errc::auth_failed);
+      } else {
+        CHECK_FALSE(p.client->error());
+      }
+      CHECK(p.server->peer_identity().empty());
       CHECK(p.server->take_received().empty());
       CHECK(p.server->association() == nullptr);
     }
@@ -132,7 +141,8 @@ TEST_CASE("channel: wrong PSK, unknown identity, wrong SNI, expired credential f
       psk_pair p(kind);
       p.server_cred = kpsa_credential(t0 - 2h, t0 - 1h);  // the Registrar's copy has expired
       CHECK_FALSE(p.handshake());
-      CHECK(p.server->error() == errc::expired);
+      CHECK(p.server->refusal() == errc::expired);
+      if (kind == transport::stream) CHECK(p.client->error() == errc::auth_failed);
     }
     if (kind == transport::stream) {  // DTLS drops bad records silently (no alert): see the DTLS note
       psk_pair p(kind);
@@ -141,7 +151,8 @@ TEST_CASE("channel: wrong PSK, unknown identity, wrong SNI, expired credential f
                                                   p.server_cred.holder(), p.server_cred.lifetime());
       CHECK_FALSE(p.handshake());
       CHECK(p.server->error() == errc::auth_failed);
-      CHECK(p.client->error().has_value());
+      CHECK_FALSE(p.server->refusal());
+      CHECK(p.client->error() == errc::auth_failed);
     }
   }
 }
@@ -226,7 +237,7 @@ struct cert_pair {
     client_sa.emplace(*security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")}, *own, requested_lifetime::session(2h), {}, clk));
     server = std::move(*tls::channel<manual_clock>::certificate_server(
         {kind, "in-cse.sp.example.com", {}, scope(usage)}, *cse_id::parse("/in-cse"), {pki("server.pem"), pki("server.key")}, anchors,
-        std::move(server_expects), *ae_id::parse("/in-cse/C0042"), requested_lifetime::session(1h), {}, clk));
+        std::move(server_expects), requested_lifetime::session(1h), {}, clk));
     client = std::move(*tls::channel<manual_clock>::certificate_client(
         {kind, "in-cse.sp.example.com", {}, scope(usage)}, {pki(client_stem + ".pem"), pki(client_stem + ".key")}, anchors,
         std::move(client_expects), *client_sa, clk));
@@ -425,7 +436,7 @@ TEST_CASE("channel: the Registrar refuses a PSK provisioned for another usage", 
     // The Registrar's copy of the key says ESPrim (13): it establishes no SAEF association.
     p.server_cred = kpsa_credential(t0 - 1h, t0 + 24h, suid::preprovisioned_esprim);
     CHECK_FALSE(p.handshake());
-    CHECK(p.server->error() == errc::wrong_usage);
+    CHECK(p.server->refusal() == errc::wrong_usage);
     CHECK(p.server->association() == nullptr);
     CHECK_FALSE(p.server->export_key(exporter_label::bootstrap));
   }
@@ -464,4 +475,357 @@ TEST_CASE("channel: the exporter refuses once the SA is over, after the credenti
       CHECK(p.server->export_key(exporter_label::connection).error() == errc::sa_expired);
     }
   }
+}
+
+// ---- Issue 13, items 1-6: what the outside review found in the channel ----
+
+namespace {
+
+// TLS records of a stream, one by one (the record header says each one's length).
+std::vector<byte_vector> records_of(bytes_view stream) {
+  std::vector<byte_vector> out;
+  for (std::size_t at = 0; at + 5 <= stream.size();) {
+    const std::size_t end = at + 5 + ((std::size_t{stream[at + 3]} << 8) | stream[at + 4]);
+    REQUIRE(end <= stream.size());
+    out.emplace_back(stream.begin() + static_cast<std::ptrdiff_t>(at), stream.begin() + static_cast<std::ptrdiff_t>(end));
+    at = end;
+  }
+  return out;
+}
+std::string as_string(bytes_view b) { return std::string(b.begin(), b.end()); }
+byte_vector joined(const std::vector<byte_vector>& parts) {
+  byte_vector out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("channel: records counted before a failure are delivered, in one segment or many (item 2)", "[channel][sa]") {
+  for (bool one_segment : {true, false}) {
+    INFO((one_segment ? "five records in one feed" : "one record per feed"));
+    psk_pair p(transport::stream);
+    // The Registrar's associations allow three messages.
+    p.server = std::move(*tls::channel<manual_clock>::psk_server(
+        {transport::stream, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"),
+        [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
+          return tls::psk_entry{&p.server_cred, *ae_id::parse("/in-cse/C0042")};
+        },
+        requested_lifetime::session(1h), {.hard_messages = 3}, p.clk));
+    REQUIRE(p.handshake());
+    for (const char* m : {"1", "2", "3", "4", "5"}) REQUIRE(p.client->send(as_bytes(m)));
+    byte_vector wire;
+    p.client->drain_outgoing([&](bytes_view d) { wire.insert(wire.end(), d.begin(), d.end()); });
+    const auto records = records_of(wire);
+    REQUIRE(records.size() == 5);
+    if (one_segment) {
+      CHECK(p.server->feed(wire).error() == errc::limit_reached);
+    } else {
+      for (std::size_t i = 0; i < 3; ++i) REQUIRE(p.server->feed(records[i]));
+      CHECK(p.server->feed(records[3]).error() == errc::limit_reached);
+      CHECK(p.server->feed(records[4]).error() == errc::limit_reached);
+    }
+    CHECK(as_string(p.server->received()) == "123");
+    CHECK(p.server->association()->messages() == 3);
+  }
+  // A corrupt record after two good ones: the two are delivered, nothing after.
+  psk_pair p(transport::stream);
+  REQUIRE(p.handshake());
+  for (const char* m : {"a", "b", "c"}) REQUIRE(p.client->send(as_bytes(m)));
+  byte_vector wire;
+  p.client->drain_outgoing([&](bytes_view d) { wire.insert(wire.end(), d.begin(), d.end()); });
+  auto records = records_of(wire);
+  records[2].back() ^= 1;
+  CHECK(p.server->feed(joined(records)).error() == errc::auth_failed);
+  CHECK(as_string(p.server->received()) == "ab");
+}
+
+TEST_CASE("channel: send() counts records on both sides; a send past the limit sends nothing (item 3)", "[channel][sa]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    psk_pair p(kind);
+    REQUIRE(p.handshake());
+    const std::uint64_t before = p.client_sa.messages();
+    const byte_vector big(1 << 20, 0x5A);
+    REQUIRE(p.client->send(big));
+    CHECK(p.client_sa.messages() - before == 64);
+    std::size_t datagrams = 0;
+    byte_vector got;
+    for (auto& d : p.client->take_outgoing()) {
+      ++datagrams;
+      REQUIRE(p.server->feed(d));
+      got.insert(got.end(), p.server->received().begin(), p.server->received().end());
+      p.server->consume_received();
+    }
+    CHECK(got == big);
+    CHECK(p.server->association()->messages() == 64);
+    CHECK(datagrams == 64);
+    REQUIRE(p.client->send(bytes_view{}));
+    CHECK(p.client_sa.messages() - before == 64);  // nothing sent, nothing counted
+  }
+  // Three records left under the limit: a four-record send is refused whole.
+  psk_pair p(transport::stream, {.hard_messages = 3});
+  REQUIRE(p.handshake());
+  const byte_vector four(3 * 16384 + 1, 1);
+  CHECK(p.client->send(four).error() == errc::limit_reached);
+  std::size_t app_records = 0;
+  for (auto& r : records_of(joined(p.client->take_outgoing()))) app_records += r[0] == 23;
+  CHECK(app_records == 0);
+}
+
+TEST_CASE("channel: the transport's end: truncation is an error, close_notify is not (item 4)", "[channel][sa]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    {  // cut mid-record
+      psk_pair p(kind);
+      REQUIRE(p.handshake());
+      REQUIRE(p.client->send(as_bytes("request")));
+      auto out = p.client->take_outgoing();
+      REQUIRE(out.size() == 1);
+      if (kind == transport::stream) REQUIRE(p.server->feed(bytes_view(out[0]).first(out[0].size() / 2)));
+      CHECK(p.server->check_originator("C0042") == rsc::ok);
+      CHECK(p.server->transport_closed().error() == errc::truncated);
+      CHECK_FALSE(p.server->active());
+      CHECK(p.server->closed());
+      CHECK(p.server->error() == errc::truncated);
+      CHECK(p.server->received().empty());
+      CHECK(p.server->check_originator("C0042") == rsc::originator_not_authenticated);
+      CHECK(p.server->feed(out[0]).error() == errc::truncated);
+    }
+    {  // the peer's close_notify, then the end
+      psk_pair p(kind);
+      REQUIRE(p.handshake());
+      p.client->close();
+      REQUIRE(test_channel::pump(*p.client, *p.server));
+      REQUIRE(p.server->transport_closed());
+      CHECK_FALSE(p.server->error());
+      CHECK_FALSE(p.server->active());
+      CHECK(p.server->check_originator("C0042") == rsc::originator_not_authenticated);
+      // and our own close, then the end
+      REQUIRE(p.client->transport_closed());
+      CHECK_FALSE(p.client->error());
+    }
+  }
+}
+
+TEST_CASE("channel: bound only to an identity the credential or certificate vouches for (item 5)", "[channel][certificate]") {
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    {  // the resolver names an AE the credential does not belong to
+      psk_pair p(kind);
+      p.server = std::move(*tls::channel<manual_clock>::psk_server(
+          {kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"),
+          [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
+            return tls::psk_entry{&p.server_cred, *ae_id::parse("/in-cse/C0099")};
+          },
+          requested_lifetime::session(1h), {}, p.clk));
+      CHECK_FALSE(p.handshake());
+      CHECK(p.server->refusal() == errc::name_mismatch);
+      CHECK(p.server->association() == nullptr);
+      CHECK(p.server->peer_identity().empty());
+    }
+    {  // its Credential-ID is vouched for; the identity is known once the Finished verified
+      psk_pair p(kind);
+      p.server = std::move(*tls::channel<manual_clock>::psk_server(
+          {kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"),
+          [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
+            return tls::psk_entry{&p.server_cred, p.server_cred.id()};
+          },
+          requested_lifetime::session(1h), {}, p.clk));
+      for (auto& d : p.client->take_outgoing()) REQUIRE(p.server->feed(d));
+      CHECK(p.server->peer_identity().empty());
+      REQUIRE(p.handshake());
+      CHECK(p.server->peer_identity() == "ae1@issuer.example.com");
+      CHECK(std::get<credential_id>(p.server->association()->who().peer).str() == p.server_cred.id().str());
+    }
+    {  // a certificate server binds to the AE-ID the certificate names
+      cert_pair p(kind, "client", ae42);
+      REQUIRE(p.handshake());
+      CHECK(std::get<ae_id>(p.server->association()->who().peer).str() == "//sp.example.com/in-cse/C0042");
+    }
+    // Any registered AE: the Registrar names none in advance.
+    for (bool registered : {true, false}) {
+      INFO((registered ? "registered" : "not registered"));
+      std::vector<std::string> asked;
+      tls::registered_ae known = [&](const ae_id& id) {
+        asked.push_back(id.str());
+        return registered;
+      };
+      cert_pair p(kind, "client", ae42);
+      p.server = std::move(*tls::channel<manual_clock>::certificate_server(
+          {kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"), {pki("server.pem"), pki("server.key")},
+          p.anchors, known, requested_lifetime::session(1h), {}, p.clk));
+      CHECK(p.handshake() == registered);
+      CHECK(asked == std::vector<std::string>{"//sp.example.com/in-cse/C0042"});
+      if (registered) {
+        CHECK(std::get<ae_id>(p.server->association()->who().peer).str() == "//sp.example.com/in-cse/C0042");
+      } else {
+        CHECK(p.server->error() == errc::name_mismatch);
+        CHECK(p.server->association() == nullptr);
+      }
+    }
+  }
+}
+
+TEST_CASE("channel: names, lifetimes, identities and failures checked where they belong (item 6)", "[channel]") {
+  using chan = tls::channel<manual_clock>;
+  manual_clock clk(t0);
+  auto cred = kpsa_credential();
+  auto psk = bind_psk(cred, 1h, {}, clk);
+  auto resolver = [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
+    return tls::psk_entry{&cred, *ae_id::parse("/in-cse/C0042")};
+  };
+  // Refused at creation: no SNI, an SNI that is not an FQDN, a server with no name or no lifetime.
+  CHECK(chan::psk_client({transport::stream, ""}, "ae1@issuer.example.com", psk, clk).error() == errc::invalid_argument);
+  CHECK(chan::psk_client({transport::stream, "not a name"}, "ae1@issuer.example.com", psk, clk).error() ==
+        errc::invalid_argument);
+  CHECK(chan::psk_server({transport::stream, ""}, *cse_id::parse("/in-cse"), resolver, requested_lifetime::session(1h),
+                         {}, clk)
+            .error() == errc::invalid_argument);
+  CHECK(chan::psk_server({transport::stream, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"), resolver,
+                         requested_lifetime::session(0s), {}, clk)
+            .error() == errc::invalid_validity);
+
+  // PSK identities: printable ASCII, 1 to 512 bytes, or refused like an unknown one.
+  CHECK(tls::acceptable_psk_identity(std::string(512, 'a')));
+  CHECK_FALSE(tls::acceptable_psk_identity(std::string(513, 'a')));
+  CHECK_FALSE(tls::acceptable_psk_identity(""));
+  CHECK_FALSE(tls::acceptable_psk_identity("ae1 @issuer.example.com"));
+  CHECK_FALSE(tls::acceptable_psk_identity(std::string("ae1\0@x", 6)));
+  for (const std::string& bad : {std::string(513, 'a'), std::string("ae1\x01@issuer.example.com")}) {
+    int resolved = 0;
+    psk_pair p(transport::stream, {}, bad);
+    p.server = std::move(*chan::psk_server({transport::stream, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"),
+                                           [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
+                                             ++resolved;
+                                             return fail(errc::not_found);
+                                           },
+                                           requested_lifetime::session(1h), {}, p.clk));
+    CHECK_FALSE(p.handshake());
+    CHECK(p.server->refusal() == errc::invalid_encoding);
+    CHECK(p.client->error() == errc::auth_failed);
+    CHECK(resolved == 0);
+  }
+
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    {  // the certificate client's association ends strictly before the server's certificate (12 h)
+      cert_pair p(kind, "client", ae42);
+      p.client_sa.emplace(*security_association::create({*ae_id::parse("/in-cse/C0042"), *cse_id::parse("/in-cse")},
+                                                        *p.own, requested_lifetime::session(24h), {}, p.clk));
+      p.server = std::move(*chan::certificate_server({kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"),
+                                                     {pki("server_soon.pem"), pki("server_soon.key")}, p.anchors, ae42,
+                                                     requested_lifetime::session(1h), {}, p.clk));
+      p.client = std::move(*chan::certificate_client({kind, "in-cse.sp.example.com"},
+                                                     {pki("client.pem"), pki("client.key")}, p.anchors,
+                                                     expected_name::cse(*fqdn::parse("in-cse.sp.example.com")),
+                                                     *p.client_sa, p.clk));
+      REQUIRE(p.handshake());
+      CHECK(p.client_sa->lifetime().not_after() < t0 + 12h);
+      CHECK(p.client_sa->lifetime().not_after() >= t0 + 12h - 1s);
+    }
+    {  // the association cannot be made: its reason, on both sides, not invalid_encoding
+      cert_pair p(kind, "client", ae42);
+      p.server = std::move(*chan::certificate_server(
+          {kind, "in-cse.sp.example.com"}, *cse_id::parse("/in-cse"), {pki("server.pem"), pki("server.key")},
+          p.anchors, ae42, requested_lifetime::data(*validity::make(t0 - 2h, t0 - 1h)), {}, p.clk));
+      CHECK_FALSE(p.handshake());
+      CHECK(p.server->error() == errc::expired);
+      CHECK(p.client->error() == errc::expired);
+    }
+  }
+
+  // consume_received forgets from the front without moving what is left.
+  psk_pair p(transport::stream);
+  REQUIRE(p.handshake());
+  std::string expect;
+  for (int i = 0; i < 200; ++i) {
+    const std::string m = std::to_string(i) + ";";
+    REQUIRE(p.client->send(as_bytes(m)));
+    REQUIRE(test_channel::pump(*p.client, *p.server));
+    expect += m;
+    const std::size_t n = std::min<std::size_t>(3, expect.size());
+    CHECK(as_string(p.server->received()) == expect);
+    p.server->consume_received(n);
+    expect.erase(0, n);
+  }
+  CHECK(as_string(p.server->take_received()) == expect);
+  CHECK(p.server->received().empty());
+}
+
+TEST_CASE("channel: the ClientHello reader counts every host_name; the router limits what unknown identities cost",
+          "[channel]") {
+  // A ClientHello body: version, random, session_id, [cookie], suites, compression, extensions.
+  auto hello = [](bool datagram, std::vector<std::string> names) {
+    byte_vector b = {3, 3};
+    b.insert(b.end(), 32, 7);
+    b.push_back(0);
+    if (datagram) b.push_back(0);
+    b.insert(b.end(), {0, 2, 0x00, 0xAE, 1, 0});
+    byte_vector list;
+    for (const auto& n : names) {
+      list.insert(list.end(), {0, static_cast<byte>(n.size() >> 8), static_cast<byte>(n.size())});
+      list.insert(list.end(), n.begin(), n.end());
+    }
+    const std::size_t ext = list.size() + 2;
+    byte_vector exts = {0, 0, static_cast<byte>(ext >> 8), static_cast<byte>(ext), static_cast<byte>(list.size() >> 8),
+                        static_cast<byte>(list.size())};
+    exts.insert(exts.end(), list.begin(), list.end());
+    b.insert(b.end(), {static_cast<byte>(exts.size() >> 8), static_cast<byte>(exts.size())});
+    b.insert(b.end(), exts.begin(), exts.end());
+    return b;
+  };
+  CHECK(tls::hello_detail::host_names(hello(false, {"a.example.com"}), false) == 1);
+  CHECK(tls::hello_detail::host_names(hello(false, {"a.example.com", "b.example.com"}), false) == 2);
+  CHECK(tls::hello_detail::host_names(hello(true, {"a.example.com", "b.example.com"}), true) == 2);
+  // Over TLS, a ClientHello in two records and three reads.
+  auto record = [](bytes_view body) {
+    byte_vector r = {22, 3, 3, static_cast<byte>((body.size() + 4) >> 8), static_cast<byte>(body.size() + 4), 1, 0,
+                     static_cast<byte>(body.size() >> 8), static_cast<byte>(body.size())};
+    r.insert(r.end(), body.begin(), body.end());
+    return r;
+  };
+  for (std::size_t names : {1, 2}) {
+    const auto body = hello(false, names == 1 ? std::vector<std::string>{"a.example.com"}
+                                              : std::vector<std::string>{"a.example.com", "b.example.com"});
+    const auto one = record(body);
+    // Split the handshake message across two records: header and the rest.
+    byte_vector two = {22, 3, 3, 0, 20};
+    two.insert(two.end(), one.begin() + 5, one.begin() + 25);
+    const std::size_t rest = one.size() - 25;
+    two.insert(two.end(), {22, 3, 3, static_cast<byte>(rest >> 8), static_cast<byte>(rest)});
+    two.insert(two.end(), one.begin() + 25, one.end());
+    tls::client_hello_reader r(false);
+    CHECK(r.feed(bytes_view(two).first(3)) == tls::hello_verdict::more);
+    CHECK(r.feed(bytes_view(two).subspan(3, 20)) == tls::hello_verdict::more);
+    CHECK(r.feed(bytes_view(two).subspan(23)) ==
+          (names == 1 ? tls::hello_verdict::done : tls::hello_verdict::refused));
+  }
+  // Over DTLS, a ClientHello in fragments is refused (docs/decisions.md).
+  byte_vector frag = {22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12 + 10, 1, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 10};
+  frag.insert(frag.end(), 10, 3);
+  CHECK(tls::client_hello_reader(true).feed(frag) == tls::hello_verdict::refused);
+
+  // The router: one unknown identity costs the MAF one fetch; a flood of new ones is rate-limited.
+  manual_clock clk(t0);
+  int fetched = 0;
+  tls::psk_router<manual_clock> router(
+      [](std::string_view, std::string_view) -> result<tls::psk_entry> { return fail(errc::not_found); }, clk,
+      {.negative_entries = 100, .negative_for = 60s, .burst = 10, .per_second = 2});
+  router.route(*fqdn::parse("maf.example.com"), [&](std::string_view, std::string_view) -> result<tls::psk_entry> {
+    ++fetched;
+    return fail(errc::not_found);
+  });
+  for (int i = 0; i < 1000; ++i) CHECK(router("ab@maf.example.com", "").error() == errc::not_found);
+  CHECK(fetched == 1);
+  for (int i = 0; i < 1000; ++i) CHECK(router("x" + std::to_string(i) + "@maf.example.com", "").error() == errc::not_found);
+  CHECK(fetched == 10);  // the burst
+  clk.advance(5s);
+  for (int i = 1000; i < 1100; ++i) (void)router("x" + std::to_string(i) + "@maf.example.com", "");
+  CHECK(fetched == 20);  // 5 s at 2 per second
+  CHECK(router.fetches() == 20);
+  CHECK(router.refused() == 999 + 991 + 90);
+  clk.advance(61s);  // the remembered identity is asked again once its time is over
+  CHECK(router("ab@maf.example.com", "").error() == errc::not_found);
+  CHECK(fetched == 21);
 }

@@ -56,3 +56,7 @@ leaf("client", x509.UniformResourceIdentifier("//sp.example.com/in-cse/C0042"), 
 leaf("client_other", x509.UniformResourceIdentifier("//sp.example.com/in-cse/C0099"), ExtendedKeyUsageOID.CLIENT_AUTH)
 leaf("client_expired", x509.UniformResourceIdentifier("//sp.example.com/in-cse/C0042"), ExtendedKeyUsageOID.CLIENT_AUTH,
      start=datetime.datetime(2020, 1, 1, tzinfo=UTC), end=datetime.datetime(2021, 1, 1, tzinfo=UTC))
+# The Registrar's certificate ending 12 h after the tests' clock (2027-01-01): a
+# certificate client's association ends strictly before it.
+leaf("server_soon", x509.DNSName("in-cse.sp.example.com"), ExtendedKeyUsageOID.SERVER_AUTH,
+     end=datetime.datetime(2027, 1, 1, 12, tzinfo=UTC))

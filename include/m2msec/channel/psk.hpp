@@ -5,7 +5,9 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <variant>
 
+#include "m2msec/credential/certificate.hpp"
 #include "m2msec/credential/symmetric.hpp"
 #include "m2msec/identity/entity.hpp"
 
@@ -21,6 +23,23 @@ struct psk_entry {
 // SNI the client sent; errc::not_found when unknown. A Target whose identity names
 // a MEF or MAF routes the lookup there (TS-0003 §8.3.4.3, §8.2.2.3).
 using psk_resolver = std::function<result<psk_entry>(std::string_view identity, std::string_view sni)>;
+
+// TS-0003 §8.2.2.2: whom a certificate server accepts: the one peer it names, or
+// any AE whose AE-ID certificate names an absolute AE-ID the Registrar has
+// registered (the predicate says which), without naming it in advance.
+using registered_ae = std::function<bool(const ae_id&)>;
+using peer_names = std::variant<expected_name, registered_ae>;
+
+// A PSK identity reaches the resolver only if it is 1 to 512 bytes of printable
+// ASCII (0x21-0x7E): every oneM2M key identifier is (KpsaID, KmID, KpmID, KeID,
+// HEX(KcID)@MAF-FQDN). Any other is refused like an unknown one.
+inline constexpr std::size_t max_psk_identity = 512;
+[[nodiscard]] constexpr bool acceptable_psk_identity(std::string_view id) noexcept {
+  if (id.empty() || id.size() > max_psk_identity) return false;
+  for (char c : id)
+    if (c < 0x21 || c > 0x7E) return false;
+  return true;
+}
 
 // Our own certificate chain (PEM, leaf first) and its PKCS#8 private key (PEM).
 struct own_certificate {

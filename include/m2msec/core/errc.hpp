@@ -40,6 +40,7 @@ enum class errc : std::uint16_t {
   alg_not_allowed = 28,   // the algorithm is not allowed for this key or by the caller's policy
   replayed = 29,          // an object already accepted once within its validity
   wrong_usage = 30,       // the key was provisioned (SUID) for another usage than this one
+  truncated = 31,         // the transport ended before the peer's close_notify
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc e) noexcept {
@@ -74,12 +75,13 @@ enum class errc : std::uint16_t {
     case errc::alg_not_allowed: return "algorithm not allowed";
     case errc::replayed: return "replayed";
     case errc::wrong_usage: return "key provisioned for another usage";
+    case errc::truncated: return "transport ended before close_notify";
   }
   return "unknown error";
 }
 
 // All values, for tests and tables: 1 to the last, without gaps.
-inline constexpr errc last_errc = errc::wrong_usage;
+inline constexpr errc last_errc = errc::truncated;
 inline constexpr auto all_errc = [] {
   std::array<errc, static_cast<std::size_t>(last_errc)> all{};
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<errc>(i + 1);

@@ -43,6 +43,7 @@ enum class rsc : std::uint16_t {
     case errc::replayed:
     case errc::wrong_usage:
     case errc::profile_violation: return rsc::originator_not_authenticated;
+    case errc::truncated:
     case errc::security_association_required: return rsc::security_association_required;
     case errc::not_authorized: return rsc::originator_has_no_privilege;
     case errc::invalid_argument:

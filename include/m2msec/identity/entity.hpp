@@ -39,4 +39,21 @@ using bound_identity = std::variant<cse_id, ae_id, std::vector<ae_id>, credentia
       b);
 }
 
+// TS-0003 §8.2.1: whether a credential held by `holder`, known as `id`, vouches
+// for binding an association to `peer`: its own Credential-ID, or the very CSE-ID
+// or AE-ID that holds it (same kind, same form). A list of AE-IDs comes from
+// Device or Node-ID certificates only, never from a symmetric credential.
+[[nodiscard]] inline bool vouches_for(const entity_id& holder, const credential_id& id, const bound_identity& peer) {
+  if (const auto* c = std::get_if<credential_id>(&peer)) return c->str() == id.str();
+  if (const auto* c = std::get_if<cse_id>(&peer)) {
+    const auto* h = std::get_if<cse_id>(&holder);
+    return h != nullptr && h->str() == c->str();
+  }
+  if (const auto* a = std::get_if<ae_id>(&peer)) {
+    const auto* h = std::get_if<ae_id>(&holder);
+    return h != nullptr && h->str() == a->str();
+  }
+  return false;
+}
+
 }  // namespace m2msec

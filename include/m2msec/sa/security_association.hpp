@@ -169,6 +169,14 @@ class security_association {
   void close() noexcept {
     if (!dead_) dead_ = errc::sa_expired;
   }
+  // TS-0001 §11.3.2: a peer's credential that ends first ends the association
+  // strictly before it too (the server certificate a client verified). Never
+  // lengthens it; when no instant is left, the association is over (expired).
+  void cap_strictly_below(const validity& peer) noexcept {
+    auto life = lifetime_.cap_strictly_below(peer);
+    if (life) lifetime_ = *life;
+    else if (!dead_) dead_ = errc::expired;
+  }
 
   [[nodiscard]] const parties& who() const noexcept { return who_; }
   [[nodiscard]] const credential_id& credential() const noexcept { return credential_; }

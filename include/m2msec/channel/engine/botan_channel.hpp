@@ -18,6 +18,7 @@
 #include <variant>
 
 #include "m2msec/backend/random.hpp"
+#include "m2msec/channel/client_hello.hpp"
 #include "m2msec/channel/engine/botan_roles.hpp"
 #include "m2msec/channel/engine/tls_policy.hpp"
 #include "m2msec/channel/engine/tls_rng.hpp"
@@ -49,6 +50,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   // key must be provisioned for o.usage and its association usable now.
   [[nodiscard]] static result<std::unique_ptr<botan_channel>> psk_client(options o, std::string identity,
                                                                    sa::bound<secret>& psk, const Clock& clk) {
+    if (auto v = check_options(o); !v) return fail(v.error());
     auto g = psk.use(o.usage, clk, 0, 0);
     if (!g) return fail(g.error());
     if (g->key().size() == 0) return fail(errc::invalid_key_size);
@@ -61,10 +63,13 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
 
   // The Registrar's side of a PSK profile: the resolver finds the credential for
   // the client's identity; after the handshake the channel holds an association
-  // made from that credential, bound to the entry's identity, capped below it.
+  // made from that credential, bound to the entry's identity (one the credential
+  // vouches for), capped below it. An identity that does not resolve looks on the
+  // wire like a wrong key (refusal() tells the server which).
   [[nodiscard]] static result<std::unique_ptr<botan_channel>> psk_server(options o, entity_id local, psk_resolver resolve,
                                                                    requested_lifetime lifetime, usage_limits limits,
                                                                    const Clock& clk) {
+    if (auto v = check_server(o, lifetime, clk); !v) return fail(v.error());
     tls_detail::psk_server_role role{{std::move(local), lifetime, limits}, std::move(resolve), {}, {}};
     std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::psk, std::move(role), clk));
     if (auto r = c->start_server(); !r) return fail(r.error());
@@ -73,12 +78,14 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
 
   // Certificate SAEF (ECDHE-ECDSA, P-256), as the client: the server's certificate
   // must name `expected` exactly and chain to `anchors`; `sa` is the association
-  // made from our own certificate credential.
+  // made from our own certificate credential, and it ends strictly before the
+  // server's certificate path does.
   [[nodiscard]] static result<std::unique_ptr<botan_channel>> certificate_client(options o, own_certificate own,
                                                                            const trust_anchors& anchors,
                                                                            expected_name expected,
                                                                            security_association& sa,
                                                                            const Clock& clk) {
+    if (auto v = check_options(o); !v) return fail(v.error());
     if (auto u = check_usage(sa.usage(), o.usage); !u) return fail(u.error());
     if (!sa.usable_at(clk.now())) return fail(errc::sa_expired);
     auto certs = tls_detail::certificates::load(own, anchors, std::move(expected));
@@ -90,15 +97,17 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   }
 
   // Certificate SAEF, as the server: the client must present a certificate that
-  // names `expected` exactly and chains to `anchors`; the association is bound to
-  // `peer` and capped below the client's certificate path.
+  // names `peer` exactly (or, for registered_ae, any registered absolute AE-ID) and
+  // chains to `anchors`. Once its Finished verifies, the association is bound to
+  // the identity that certificate vouches for (tls_detail::binding_of) and capped
+  // below its certificate path.
   [[nodiscard]] static result<std::unique_ptr<botan_channel>> certificate_server(
-      options o, entity_id local, own_certificate own, const trust_anchors& anchors, expected_name expected,
-      bound_identity peer, requested_lifetime lifetime, usage_limits limits, const Clock& clk) {
-    auto certs = tls_detail::certificates::load(own, anchors, std::move(expected));
+      options o, entity_id local, own_certificate own, const trust_anchors& anchors, peer_names peer,
+      requested_lifetime lifetime, usage_limits limits, const Clock& clk) {
+    if (auto v = check_server(o, lifetime, clk); !v) return fail(v.error());
+    auto certs = tls_detail::certificates::load(own, anchors, std::move(peer));
     if (!certs) return fail(certs.error());
-    tls_detail::certificate_server_role role{
-        {std::move(local), lifetime, limits}, std::move(*certs), std::move(peer), {}, {}};
+    tls_detail::certificate_server_role role{{std::move(local), lifetime, limits}, std::move(*certs), {}, {}};
     std::unique_ptr<botan_channel> c(new botan_channel(o, authentication::certificate, std::move(role), clk));
     if (auto r = c->start_server(); !r) return fail(r.error());
     return c;
@@ -109,11 +118,26 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   ~botan_channel() override = default;
 
   // Bytes received from the peer. Application data that arrives goes to received();
-  // a failure is the errc of the first thing that went wrong, and the channel is over.
+  // a failure is the errc of the first thing that went wrong, and the channel is
+  // over. Records authenticated and counted before the failure stay in received();
+  // nothing after it is delivered.
   [[nodiscard]] result<void> feed(bytes_view in) {
     if (error_) return fail(*error_);
+    if (ended_) return fail(errc::invalid_argument);
     if (in.empty()) return {};
+    if (hello_ && !read_hello(in)) return fail(*error_);
     return run([&] { engine_->received_data(in.data(), in.size()); });
+  }
+  // The transport ended (TCP closed, or the caller gave up on a datagram peer).
+  // After the peer's close_notify, or our own close(), that is the normal end;
+  // otherwise the stream was cut (errc::truncated), mid-record or not. Either way
+  // the channel is no longer active and no request is checked under it.
+  result<void> transport_closed() {
+    if (ended_ || error_) return error_ ? fail(*error_) : result<void>{};
+    ended_ = true;
+    if (peer_closed_ || we_closed_) return {};
+    fail_with(errc::truncated);
+    return fail(errc::truncated);
   }
   // DTLS: call periodically to retransmit a lost handshake flight.
   [[nodiscard]] result<void> tick() {
@@ -140,36 +164,65 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   }
   [[nodiscard]] bool has_outgoing() const noexcept { return !out_ends_.empty(); }
   // Application data received so far: a view, valid until the next call on the channel.
-  [[nodiscard]] bytes_view received() const noexcept { return received_; }
-  // Forgets the first n bytes of received() (all of them by default).
+  [[nodiscard]] bytes_view received() const noexcept { return bytes_view(received_).subspan(head_); }
+  // Forgets the first n bytes of received() (all of them by default), in constant time.
   void consume_received(std::size_t n = static_cast<std::size_t>(-1)) noexcept {
-    if (n >= received_.size()) received_.clear();
-    else received_.erase(received_.begin(), received_.begin() + static_cast<std::ptrdiff_t>(n));
+    head_ += std::min(n, received_.size() - head_);
+    if (head_ == received_.size()) {
+      received_.clear();
+      head_ = 0;
+    }
   }
   // Application data received so far, taken (allocates).
-  [[nodiscard]] byte_vector take_received() { return std::exchange(received_, {}); }
+  [[nodiscard]] byte_vector take_received() {
+    compact_received();
+    return std::exchange(received_, {});
+  }
 
-  // Sends application data. The association is checked first: past its hard limit
-  // the channel sends a close alert and refuses (errc::sa_expired, errc::limit_reached).
+  // Sends application data, one record per 16 KiB or part of it. The association
+  // counts every record, as the receiver does, and is checked for all of them
+  // first: past its hard limit the channel sends a close alert and refuses
+  // (errc::sa_expired, errc::limit_reached), with nothing sent.
   [[nodiscard]] result<void> send(bytes_view data) {
     if (error_) return fail(*error_);
-    if (!engine_->is_active()) return fail(errc::invalid_argument);
-    if (auto r = check_sa(data.size()); !r) return r;
-    return run([&] { engine_->send(data.data(), data.size()); });
+    if (ended_ || !engine_->is_active()) return fail(errc::invalid_argument);
+    if (data.empty()) return {};
+    const std::uint64_t records = (data.size() + max_record - 1) / max_record;
+    if (security_association* sa = association(); sa != nullptr) {
+      if (auto c = sa->check_use_at(clock_->now(), data.size(), records); !c) {
+        (void)sa->use(*clock_, data.size(), records);  // refused the same way: the association is over
+        return end_with(c.error());
+      }
+    }
+    for (std::size_t at = 0; at < data.size(); at += max_record) {
+      const bytes_view record = data.subspan(at, std::min(max_record, data.size() - at));
+      if (auto r = check_sa(record.size()); !r) return r;
+      if (auto r = run([&] { engine_->send(record.data(), record.size()); }); !r) return r;
+    }
+    return {};
   }
 
   // Sends a close_notify.
   void close() {
+    we_closed_ = true;
     if (engine_ && !engine_->is_closed()) (void)run([&] { engine_->close(); });
   }
 
-  [[nodiscard]] bool active() const noexcept { return engine_ && engine_->is_active() && !error_; }
-  [[nodiscard]] bool closed() const noexcept { return !engine_ || engine_->is_closed() || error_.has_value(); }
+  [[nodiscard]] bool active() const noexcept { return engine_ && engine_->is_active() && !error_ && !ended_; }
+  [[nodiscard]] bool closed() const noexcept {
+    return !engine_ || engine_->is_closed() || error_.has_value() || ended_;
+  }
   [[nodiscard]] std::optional<errc> error() const noexcept { return error_; }
+  // A PSK server's own reason for refusing the client's identity (unknown, expired,
+  // another usage, not vouched for), known as soon as the identity is read. The
+  // channel goes on as if the key were wrong (the client sees bad_record_mac, or
+  // over DTLS silence), so only the server tells the cases apart; error() becomes
+  // this reason when the handshake fails.
+  [[nodiscard]] std::optional<errc> refusal() const noexcept { return refusal_; }
   // The soft limit of the association was reached: a new handshake is due.
   [[nodiscard]] bool rekey_due() const noexcept { return rekey_due_; }
   [[nodiscard]] std::uint16_t suite() const noexcept { return suite_; }
-  // The PSK identity the client used (server side), known once the handshake is done.
+  // The PSK identity the client used (server side), known once the client's Finished verified.
   [[nodiscard]] const std::string& peer_identity() const noexcept { return identity_; }
   // The association the channel runs under: the client's, or the one the server made.
   [[nodiscard]] security_association* association() noexcept {
@@ -215,8 +268,49 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     return fail(errc::invalid_argument);
   }
 
+  // The most a record carries (RFC 5246 §6.2.1): send() cuts data at this size.
+  static constexpr std::size_t max_record = 16384;
+
+  // TS-0003 §10.2.1: SNI is mandatory, so a channel needs a server name that is an FQDN.
+  static result<void> check_options(const options& o) {
+    if (o.server_name.empty() || !fqdn::parse(o.server_name)) return fail(errc::invalid_argument);
+    return {};
+  }
+  // A server also needs a lifetime it can give an association (a zero session has none).
+  static result<void> check_server(const options& o, requested_lifetime lifetime, const Clock& clk) {
+    if (auto v = check_options(o); !v) return v;
+    if (auto l = lifetime.at(clk.now()); !l) return fail(l.error());
+    return {};
+  }
+
   botan_channel(options o, authentication a, tls_detail::role r, const Clock& clk)
-      : options_(std::move(o)), policy_(options_.kind, a, options_.ccm_first), clock_(&clk), role_(std::move(r)) {}
+      : options_(std::move(o)), policy_(options_.kind, a, options_.ccm_first), clock_(&clk), role_(std::move(r)) {
+    if (is_server()) hello_.emplace(options_.kind == transport::datagram);
+  }
+
+  // RFC 6066 §3: a ClientHello naming several host_names is refused with a fatal
+  // illegal_parameter alert, before the engine (which keeps the last one) reads it.
+  bool read_hello(bytes_view in) {
+    const hello_verdict v = hello_->feed(in);
+    if (v == hello_verdict::more) return true;
+    hello_.reset();
+    if (v == hello_verdict::done) return true;
+    // The alert in clear, at epoch 0: TLS 1.2 (RFC 5246 §6.2.1) or DTLS 1.2 (RFC 6347 §4.1).
+    static constexpr byte tls_alert[] = {21, 3, 3, 0, 2, 2, 47};
+    static constexpr byte dtls_alert[] = {21, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 47};
+    if (options_.kind == transport::stream) tls_emit_data(tls_alert, sizeof tls_alert);
+    else tls_emit_data(dtls_alert, sizeof dtls_alert);
+    fail_with(errc::invalid_encoding);
+    return false;
+  }
+
+  // received_ keeps consumed bytes at its front until they are half of it: each
+  // byte is moved at most once on average.
+  void compact_received() {
+    if (head_ == 0) return;
+    received_.erase(received_.begin(), received_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
 
   [[nodiscard]] bool is_server() const noexcept {
     return std::holds_alternative<tls_detail::psk_server_role>(role_) ||
@@ -270,14 +364,15 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     } catch (const std::exception&) {
       fail_with(errc::invalid_encoding);
     }
-    if (error_) {
-      received_.clear();  // nothing is delivered from a failed channel
-      return fail(*error_);
-    }
+    // Records delivered before the failure stay in received(): each was
+    // authenticated and counted by the association.
+    if (error_) return fail(*error_);
     return {};
   }
+  // The first failure names the channel's end; a refused PSK identity names it
+  // whatever the engine then reports (the bad_record_mac the client was shown).
   void fail_with(errc e) {
-    if (!error_) error_ = e;
+    if (!error_) error_ = refusal_.value_or(e);
   }
 
   // The association is checked before each record is sent or delivered.
@@ -285,19 +380,20 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     security_association* sa = association();
     if (!sa) return fail(errc::security_association_required);
     auto r = sa->use(*clock_, bytes);
-    if (!r) {
-      const errc e = r.error();
-      if (!engine_->is_closed()) {
-        try {
-          engine_->close();
-        } catch (...) {
-        }
-      }
-      fail_with(e);
-      return fail(e);
-    }
+    if (!r) return end_with(r.error());
     if (*r == sa_status::rekey_due) rekey_due_ = true;
     return {};
+  }
+  // The association refused: a close alert to the peer, and the channel is over.
+  result<void> end_with(errc e) {
+    if (!engine_->is_closed()) {
+      try {
+        engine_->close();
+      } catch (...) {
+      }
+    }
+    fail_with(e);
+    return fail(e);
   }
 
   // ---- Botan::TLS::Callbacks ----
@@ -308,10 +404,14 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   void tls_record_received(uint64_t, const uint8_t data[], size_t size) override {
     if (error_) return;
     if (!check_sa(size)) return;
+    if (head_ > 0 && head_ >= received_.size() / 2) compact_received();
     received_.insert(received_.end(), data, data + size);
   }
   void tls_alert(Botan::TLS::Alert alert) override {
-    if (alert.type() == Botan::TLS::Alert::CLOSE_NOTIFY) return;
+    if (alert.type() == Botan::TLS::Alert::CLOSE_NOTIFY) {
+      peer_closed_ = true;
+      return;
+    }
     if (alert.is_fatal()) fail_with(tls_detail::from_alert(alert.type()));
   }
   bool tls_session_established(const Botan::TLS::Session& s) override {
@@ -322,8 +422,13 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     // TS-0003 §8.2.1: the Registrar binds the association to the peer's identity,
     // once the peer's Finished has been verified.
     if (auto* r = std::get_if<tls_detail::psk_server_role>(&role_)) {
-      if (r->pending) r->established.emplace(std::move(*r->pending));
+      if (!r->pending || refusal_) {
+        fail_with(errc::auth_failed);
+        throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::BAD_RECORD_MAC, "no key");
+      }
+      r->established.emplace(std::move(*r->pending));
       r->pending.reset();
+      identity_ = std::move(pending_identity_);
       return;
     }
     auto* r = std::get_if<tls_detail::certificate_server_role>(&role_);
@@ -331,13 +436,14 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     const auto& setup = r->setup;
     result<security_association> sa = fail(errc::security_association_required);
     if (r->verified)
-      sa = security_association::create({setup.local, r->peer}, *r->verified, setup.lifetime, setup.limits, *clock_);
+      sa = security_association::create({setup.local, tls_detail::binding_of(*r->verified)}, *r->verified,
+                                        setup.lifetime, setup.limits, *clock_);
     if (sa) {
       if (auto u = check_usage(sa->usage(), options_.usage); !u) sa = fail(u.error());
     }
     if (!sa) {
       fail_with(sa.error());
-      throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::INTERNAL_ERROR, "no security association");
+      throw Botan::TLS::TLS_Exception(tls_detail::to_alert(sa.error()), "no security association");
     }
     r->sa.emplace(std::move(*sa));
   }
@@ -367,6 +473,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     auto cred = ours->verify_peer(chain, options_.usage, clock_->now());
     if (!cred) reject(cred.error());
     if (auto* r = std::get_if<tls_detail::certificate_server_role>(&role_)) r->verified.emplace(std::move(*cred));
+    if (auto* r = std::get_if<tls_detail::certificate_client_role>(&role_)) r->sa->cap_strictly_below(cred->lifetime());
   }
 
   // ---- Botan::Credentials_Manager ----
@@ -390,10 +497,10 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     if (server == nullptr) return Botan::SymmetricKey();
     auto key = server->key_for(identity, context, options_.usage, *clock_);
     if (!key) {
-      fail_with(key.error());
-      return Botan::SymmetricKey();  // unknown_psk_identity
+      refusal_ = key.error();
+      return Botan::SymmetricKey();  // the engine goes on with a random key (hide_unknown_users)
     }
-    identity_ = identity;
+    pending_identity_ = identity;
     return std::move(*key);
   }
   std::vector<Botan::Certificate_Store*> trusted_certificate_authorities(const std::string&,
@@ -425,10 +532,14 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   byte_vector out_buf_;
   std::vector<std::size_t> out_ends_;
   byte_vector received_;
-  std::optional<errc> error_;
+  std::size_t head_ = 0;  // received() starts here
+  std::optional<client_hello_reader> hello_;  // a server's, until the ClientHello is read
+  std::optional<errc> error_, refusal_;
   bool rekey_due_ = false;
+  bool peer_closed_ = false, we_closed_ = false, ended_ = false;  // close_notify in, out; transport ended
   std::uint16_t suite_ = 0;
   std::string identity_;  // the PSK identity: sent (client), or the one that resolved (server)
+  std::string pending_identity_;  // the server's, until the client's Finished verifies
   Botan::SymmetricKey cookie_secret_;
   tls_detail::role role_;
 };

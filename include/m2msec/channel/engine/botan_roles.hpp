@@ -40,8 +40,18 @@ inline errc from_alert(Botan::TLS::Alert::Type t) noexcept {
     case A::CERTIFICATE_EXPIRED: return errc::expired;
     case A::UNRECOGNIZED_NAME: return errc::name_mismatch;
     case A::DECRYPT_ERROR: return errc::auth_failed;
+    case A::ACCESS_DENIED: return errc::not_authorized;
+    case A::INTERNAL_ERROR: return errc::backend_failure;
     default: return errc::invalid_encoding;
   }
+}
+
+// The alert a server sends when the credential it verified gives no association:
+// an expired one says so; any other refusal (another usage) is access_denied.
+inline Botan::TLS::Alert::Type to_alert(errc e) noexcept {
+  using A = Botan::TLS::Alert;
+  if (e == errc::expired || e == errc::not_yet_valid) return A::CERTIFICATE_EXPIRED;
+  return A::ACCESS_DENIED;
 }
 
 // What a server is told when it is made: who it is, and the lifetime and limits of
@@ -58,10 +68,10 @@ struct certificates {
   std::vector<Botan::X509_Certificate> chain;
   std::unique_ptr<Botan::Private_Key> key;
   const trust_anchors* anchors = nullptr;
-  expected_name expected;
+  peer_names expected;
 
   [[nodiscard]] static result<certificates> load(const own_certificate& own, const trust_anchors& anchors,
-                                                 expected_name expected) {
+                                                 peer_names expected) {
     return backend::guard([&]() -> result<certificates> {
       certificates c{{}, nullptr, &anchors, std::move(expected)};
       Botan::DataSource_Memory chain(own.chain_pem);
@@ -80,8 +90,8 @@ struct certificates {
     });
   }
 
-  // TS-0003 §8.1.2.2: the peer's chain, leaf first, names `expected` exactly and
-  // validates to our anchors at `now`; it is trusted for the channel's usage (SUID 4x).
+  // TS-0003 §8.1.2.2: the peer's chain, leaf first, names the expected peer exactly
+  // and validates to our anchors at `now`; it is trusted for the channel's usage (SUID 4x).
   [[nodiscard]] result<certificate_credential> verify_peer(const std::vector<Botan::X509_Certificate>& chain,
                                                            usage_scope usage, time_point now) const {
     if (chain.empty()) return fail(errc::untrusted);
@@ -95,10 +105,40 @@ struct certificates {
     const auto trusted_for =
         suid_from_int(static_cast<int>(credential_type::certificate) * 10 + static_cast<int>(usage));
     if (!trusted_for) return fail(errc::wrong_usage);
+    auto name = expected_name_of(parsed.front());
+    if (!name) return fail(name.error());
     const std::span<const certificate> rest(parsed.data() + 1, parsed.size() - 1);
-    return certificate_credential::verify(std::move(parsed.front()), expected, *anchors, now, rest, *trusted_for);
+    return certificate_credential::verify(std::move(parsed.front()), *name, *anchors, now, rest, *trusted_for);
+  }
+
+ private:
+  // The name the leaf must carry: the configured one, or the one absolute AE-ID it
+  // names when that AE is registered.
+  [[nodiscard]] result<expected_name> expected_name_of(const certificate& leaf) const {
+    if (const auto* e = std::get_if<expected_name>(&expected)) return *e;
+    const auto& registered = std::get<registered_ae>(expected);
+    if (leaf.uris().size() != 1) return fail(errc::name_mismatch);
+    auto id = ae_id::parse(leaf.uris().front());
+    if (!id || !id->is_absolute() || !registered || !registered(*id)) return fail(errc::name_mismatch);
+    return expected_name::ae(*id);
   }
 };
+
+// TS-0003 §8.2.1: what a verified certificate binds the association to: an AE-ID
+// certificate its absolute AE-ID; a CSE-ID certificate the CSE-ID its public
+// domain name begins with (TS-0003 §6.1: <CSE-ID>.<domain>); a Node-ID, Device or
+// FQDN certificate its Credential-ID, for the Registrar to map later.
+[[nodiscard]] inline bound_identity binding_of(const certificate_credential& cred) {
+  using F = expected_name::flavour;
+  const auto& name = cred.name();
+  if (name.type() == F::ae_id) {
+    if (auto id = ae_id::parse(name.value())) return *id;
+  }
+  if (name.type() == F::cse_id) {
+    if (auto id = cse_id::parse("/" + name.value().substr(0, name.value().find('.')))) return *id;
+  }
+  return cred.id();
+}
 
 // A PSK client: its key, bound to the association it runs under (the caller's).
 struct psk_client_role {
@@ -123,10 +163,14 @@ struct psk_server_role {
   template <clock Clock>
   [[nodiscard]] result<Botan::SymmetricKey> key_for(std::string_view identity, std::string_view sni, usage_scope usage,
                                                     const Clock& clk) {
+    if (!acceptable_psk_identity(identity)) return fail(errc::invalid_encoding);
     if (!resolve) return fail(errc::not_found);
     auto entry = resolve(identity, sni);
     if (!entry) return fail(entry.error());
     if (entry->credential == nullptr) return fail(errc::not_found);
+    // TS-0003 §8.2.1: bound only to an identity the credential vouches for.
+    if (!vouches_for(entry->credential->holder(), entry->credential->id(), entry->peer))
+      return fail(errc::name_mismatch);
     auto key = entry->credential->key().clone();
     if (!key) return fail(key.error());
     auto bound = sa::bound<secret>::create(std::move(*key), {setup.local, std::move(entry->peer)}, *entry->credential,
@@ -140,11 +184,11 @@ struct psk_server_role {
     return out;
   }
 };
-// A certificate server: the client's verified certificate, then the association.
+// A certificate server: the client's verified certificate, then the association,
+// bound to the identity that certificate vouches for.
 struct certificate_server_role {
   server_setup setup;
   certificates certs;
-  bound_identity peer;
   std::optional<certificate_credential> verified;
   std::optional<security_association> sa;
 };

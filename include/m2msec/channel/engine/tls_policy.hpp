@@ -61,6 +61,9 @@ class onem2m_policy final : public Botan::TLS::Policy {
   bool require_cert_revocation_info() const override { return false; }
   bool require_client_certificate_authentication() const override { return auth_ == authentication::certificate; }
   size_t minimum_ecdsa_group_size() const override { return 256; }
+  // An unknown PSK identity goes on with a random key, so on the wire it looks like
+  // a wrong key (bad_record_mac): no client can enumerate the provisioned identities.
+  bool hide_unknown_users() const override { return true; }
 
   [[nodiscard]] transport kind() const noexcept { return transport_; }
   [[nodiscard]] authentication auth() const noexcept { return auth_; }
