@@ -104,6 +104,17 @@ def jws_cases(keys):
             cases.append({"name": "%s %s" % (alg, form), "kind": "jws",
                           "object": obj.serialize(compact=(form == "compact")),
                           "plaintext": b64(payload), "kids": [alg]})
+    # RFC 7515 Appendix F: the payload detached (compact "header..signature", JSON
+    # with an empty "payload"), verified with the payload given apart.
+    for alg in JWS_ALGS:
+        for form in ["compact", "flattened"]:
+            payload = os.urandom(200)
+            obj = jws.JWS(payload)
+            obj.add_signature(keys[alg], None, json_encode({"alg": alg, "kid": alg}))
+            obj.detach_payload()
+            cases.append({"name": "%s %s detached" % (alg, form), "kind": "jws", "detached": True,
+                          "object": obj.serialize(compact=(form == "compact")),
+                          "plaintext": b64(payload), "kids": [alg]})
     payload = os.urandom(64)
     obj = jws.JWS(payload)
     for alg in JWS_ALGS:

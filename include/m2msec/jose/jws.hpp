@@ -253,22 +253,43 @@ namespace detail {
   return s;
 }
 
-[[nodiscard]] inline result<parsed_jws> parse_compact_jws(std::string_view text, const policy& pol) {
+// The payload of a JWS: the one it carries, or (RFC 7515 Appendix F) the one the
+// caller holds, when the JWS carries none: its encoding enters the signing input.
+struct payload_source {
+  const bytes_view* detached = nullptr;
+  std::string encoded;  // BASE64URL(detached payload)
+
+  result<std::string_view> take(std::string_view carried, parsed_jws& p) {
+    if (detached == nullptr) {
+      auto payload = fast_base64url_decode(carried);
+      if (!payload) return fail(payload.error());
+      p.payload = std::move(*payload);
+      return carried;
+    }
+    if (!carried.empty()) return fail(errc::invalid_encoding);  // detached means absent
+    p.payload.assign(detached->begin(), detached->end());
+    encoded = base64url_encode(*detached);
+    return std::string_view(encoded);
+  }
+};
+
+[[nodiscard]] inline result<parsed_jws> parse_compact_jws(std::string_view text, const policy& pol,
+                                                          payload_source src = {}) {
   auto parts = split<3>(text);
   if (!parts) return fail(parts.error());
   auto prot = decode_header((*parts)[0], pol.bounds);
   if (!prot) return fail(prot.error());
   parsed_jws p;
-  auto payload = fast_base64url_decode((*parts)[1]);
-  if (!payload) return fail(payload.error());
-  p.payload = std::move(*payload);
-  auto s = parse_signature(std::move(*prot), (*parts)[0], nullptr, (*parts)[1], (*parts)[2], pol);
+  auto payload_b64 = src.take((*parts)[1], p);
+  if (!payload_b64) return fail(payload_b64.error());
+  auto s = parse_signature(std::move(*prot), (*parts)[0], nullptr, *payload_b64, (*parts)[2], pol);
   if (!s) return fail(s.error());
   p.signatures.push_back(std::move(*s));
   return p;
 }
 
-[[nodiscard]] inline result<parsed_jws> parse_json_jws(std::string_view text, const policy& pol) {
+[[nodiscard]] inline result<parsed_jws> parse_json_jws(std::string_view text, const policy& pol,
+                                                       payload_source src = {}) {
   auto doc = parse_object(text, pol.bounds.max_object, pol.bounds.max_depth + 3);
   if (!doc) return fail(doc.error());
   const json& j = *doc;
@@ -276,12 +297,12 @@ namespace detail {
     if (it.key() != "payload" && it.key() != "signatures" && it.key() != "protected" && it.key() != "header" &&
         it.key() != "signature")
       return fail(errc::invalid_encoding);
-  auto payload_b64 = b64_member(j, "payload", true);
-  if (!payload_b64) return fail(payload_b64.error());
+  // Detached: "payload" is absent or empty (RFC 7515 Appendix F).
+  auto carried = b64_member(j, "payload", src.detached == nullptr);
+  if (!carried) return fail(carried.error());
   parsed_jws p;
-  auto payload = fast_base64url_decode(**payload_b64);
-  if (!payload) return fail(payload.error());
-  p.payload = std::move(*payload);
+  auto payload_b64 = src.take(*carried ? **carried : std::string_view{}, p);
+  if (!payload_b64) return fail(payload_b64.error());
   auto add = [&](const json& s) -> result<void> {
     if (!s.is_object()) return fail(errc::invalid_encoding);
     for (auto it = s.begin(); it != s.end(); ++it)
@@ -295,7 +316,7 @@ namespace detail {
     auto prot = decode_header(**prot_b64, pol.bounds);
     if (!prot) return fail(prot.error());
     if (!prot->contains("alg")) return fail(errc::invalid_encoding);
-    auto sig = parse_signature(std::move(*prot), **prot_b64, member(s, "header"), **payload_b64, **sig_b64, pol);
+    auto sig = parse_signature(std::move(*prot), **prot_b64, member(s, "header"), *payload_b64, **sig_b64, pol);
     if (!sig) return fail(sig.error());
     p.signatures.push_back(std::move(*sig));
     return {};
@@ -324,6 +345,18 @@ namespace detail {
   if (text.size() > pol.bounds.max_object) return fail(errc::message_too_long);
   if (!text.empty() && text.front() == '{') return detail::parse_json_jws(text, pol);
   return detail::parse_compact_jws(text, pol);
+}
+
+// RFC 7515 Appendix F: a JWS whose payload travels apart (compact "header..signature",
+// or JSON without "payload"): `payload` is the one the caller holds, signed as if
+// carried. A JWS that carries a payload of its own is refused here (invalid_encoding).
+[[nodiscard]] inline result<parsed_jws> parse_jws_detached(std::string_view text, bytes_view payload,
+                                                           const policy& pol = {}) {
+  if (text.size() > pol.bounds.max_object || payload.size() > pol.bounds.max_object)
+    return fail(errc::message_too_long);
+  detail::payload_source src{&payload, {}};
+  if (!text.empty() && text.front() == '{') return detail::parse_json_jws(text, pol, std::move(src));
+  return detail::parse_compact_jws(text, pol, std::move(src));
 }
 
 // ---- verification ------------------------------------------------------------------------
@@ -369,6 +402,17 @@ namespace detail {
 }
 [[nodiscard]] inline result<verified> verify(std::string_view text, const jwk& key, const policy& pol = {}) {
   return verify(text, std::span<const jwk>(&key, 1), pol);
+}
+// The same for a detached payload (parse_jws_detached).
+[[nodiscard]] inline result<verified> verify_detached(std::string_view text, bytes_view payload,
+                                                      std::span<const jwk> keys, const policy& pol = {}) {
+  auto p = parse_jws_detached(text, payload, pol);
+  if (!p) return fail(p.error());
+  return verify(std::move(*p), keys);
+}
+[[nodiscard]] inline result<verified> verify_detached(std::string_view text, bytes_view payload, const jwk& key,
+                                                      const policy& pol = {}) {
+  return verify_detached(text, payload, std::span<const jwk>(&key, 1), pol);
 }
 
 }  // namespace m2msec::jose
