@@ -170,6 +170,54 @@ TEST_CASE("Every JWS alg round-trips in every serialization; several signers", "
   }
 }
 
+TEST_CASE("A general JWS gets a verdict per signature; the caller requires any, all, or one key", "[jose]") {
+  const jwk hs = make({alg::hs256}, "hs"), es = make({alg::es256}, "es"), other = make({alg::hs256}, "other");
+  const std::vector<signer> signers = {{&hs, alg::hs256, json::object(), nullptr},
+                                       {&es, alg::es256, json::object(), nullptr},
+                                       {&other, alg::hs256, json::object(), nullptr}};
+  auto text = sign(as_bytes(std::string("three")), signers, serialization::general);
+  REQUIRE(text);
+  // The second signature's entry breaks a strictness rule: its unprotected header
+  // repeats a protected member (RFC 7515 §7.2.1). Before, the whole JWS was refused.
+  auto doc = json::parse(*text);
+  doc["signatures"][1]["header"] = json{{"alg", "ES256"}};
+  const std::string broken = doc.dump();
+  const std::vector<const jwk*> known = {&hs, &es};
+  {
+    auto p = parse_jws(broken);
+    REQUIRE(p);
+    const auto v = check_each(*p, known);
+    REQUIRE(v.size() == 3);
+    CHECK(v[0]);
+    CHECK(v[1].error == errc::invalid_encoding);
+    CHECK(v[2].error == errc::not_found);  // no key of ours has kid "other"
+  }
+  auto any = verify(*parse_jws(broken), known, require::any);
+  REQUIRE(any);
+  CHECK(str(any->payload) == "three");
+  CHECK(any->signature == 0);
+  CHECK(any->verdicts.size() == 3);
+  CHECK(verify(*parse_jws(broken), known, require::all).error() == errc::invalid_encoding);
+  // All three keys, the intact object: every signature verifies.
+  const std::vector<const jwk*> all_keys = {&hs, &es, &other};
+  auto all = verify(*parse_jws(*text), all_keys, require::all);
+  REQUIRE(all);
+  CHECK(std::all_of(all->verdicts.begin(), all->verdicts.end(), [](const auto& v) { return bool(v); }));
+  // One named key: the ES256 signature's entry was refused, so ES alone finds nothing.
+  CHECK(verify(broken, es).error() == errc::invalid_encoding);
+  CHECK(verify(broken, other));
+  // A wrong signature beats the other reasons.
+  doc = json::parse(*text);
+  std::string sig = doc["signatures"][0]["signature"];
+  sig[0] = sig[0] == 'A' ? 'B' : 'A';
+  doc["signatures"][0]["signature"] = sig;
+  CHECK(verify(doc.dump(), hs).error() == errc::auth_failed);
+  // Every entry refused: the parse fails with the first reason.
+  doc = json::parse(*text);
+  for (auto& e : doc["signatures"]) e["header"] = json{{"alg", "HS256"}};
+  CHECK(parse_jws(doc.dump()).error() == errc::invalid_encoding);
+}
+
 TEST_CASE("Every bit flipped and every truncation of compact and JSON objects is refused", "[jose][tamper]") {
   const jwk kw = make({alg::a128kw}, "kw");
   const jwk kw2 = make({alg::a256kw}, "kw2");

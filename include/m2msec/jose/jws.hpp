@@ -5,7 +5,9 @@
 // RFC 7797 (unencoded payloads) is not supported: "b64" in "crit" is refused.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,6 +32,9 @@ struct jws_signature {
   alg algorithm = alg::hs256;
   std::string signing_input;  // BASE64URL(protected) '.' BASE64URL(payload)
   byte_vector signature;
+  // In a general JSON JWS, a signature whose entry broke a rule is kept with the
+  // reason (and nothing else), so the others can still be judged.
+  std::optional<errc> refused;
 };
 
 // A JWS whose structure and headers passed every check; no key touched yet.
@@ -39,11 +44,25 @@ struct parsed_jws {
   std::vector<jws_signature> signatures;
 };
 
+// What became of one signature: verified by `key`, or why not (its entry was
+// refused, no key has its kid, its algorithm is not one a key allows, or the
+// signature is wrong).
+struct signature_verdict {
+  std::optional<errc> error;
+  std::size_t key = 0;
+  [[nodiscard]] explicit operator bool() const noexcept { return !error; }
+};
+
+// Which signatures of a JWS must verify: one (any), or every one (all). To require
+// a named key, verify with that key alone.
+enum class require { any, all };
+
 struct verified {
   byte_vector payload;
   jose::header header;
   std::size_t signature = 0;
   std::size_t key = 0;  // the index of the key that verified it
+  std::vector<signature_verdict> verdicts;  // one per signature, in order
 };
 
 namespace detail {
@@ -327,8 +346,18 @@ struct payload_source {
         list->empty())
       return fail(errc::invalid_encoding);
     if (list->size() > pol.bounds.max_recipients) return fail(errc::message_too_long);
-    for (const auto& s : *list)
-      if (auto r = add(s); !r) return fail(r.error());
+    // Each signature is judged on its own: one that breaks a rule is kept as refused.
+    std::optional<errc> first;
+    for (const auto& s : *list) {
+      if (auto r = add(s); !r) {
+        jws_signature refused;
+        refused.refused = r.error();
+        p.signatures.push_back(std::move(refused));
+        if (!first) first = r.error();
+      }
+    }
+    if (first && std::all_of(p.signatures.begin(), p.signatures.end(), [](const auto& s) { return s.refused; }))
+      return fail(*first);
   } else {
     p.form = serialization::flattened;
     json s = json::object();
@@ -361,38 +390,79 @@ struct payload_source {
 
 // ---- verification ------------------------------------------------------------------------
 
-// Succeeds when one signature verifies with one of `keys` (same kid rules as
-// decrypt()). An unsecured JWS passes only if parse_jws() let it through
-// (policy.allow_unsecured) and `keys` is empty.
-[[nodiscard]] inline result<verified> verify(parsed_jws&& p, std::span<const jwk* const> keys) {
-  bool wrong_alg = false, tried = false;
-  for (std::size_t i = 0; i < p.signatures.size(); ++i) {
-    jws_signature& s = p.signatures[i];
-    if (s.algorithm == alg::none) {
-      if (!keys.empty() || p.signatures.size() != 1) return fail(errc::alg_not_allowed);
-      return verified{std::move(p.payload), std::move(s.header), i, 0};
-    }
-    auto kid = s.header.string("kid");
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-      const jwk& key = *keys[k];
-      if (kid && *kid && key.kid() != **kid) continue;
-      if (!key.allows(s.algorithm)) {
-        wrong_alg = true;
-        continue;
-      }
-      tried = true;
-      if (detail::verify_input(key, s.algorithm, s.signing_input, s.signature))
-        return verified{std::move(p.payload), std::move(s.header), i, k};
-    }
+namespace detail {
+
+// One signature against `keys`, by the same kid rules as decrypt(). An unsecured
+// signature passes only if parse_jws() let it through (policy.allow_unsecured),
+// alone, and `keys` is empty.
+[[nodiscard]] inline signature_verdict check_signature(const jws_signature& s, std::span<const jwk* const> keys,
+                                                       bool alone) {
+  if (s.refused) return {s.refused, 0};
+  if (s.algorithm == alg::none) {
+    if (!keys.empty() || !alone) return {errc::alg_not_allowed, 0};
+    return {};
   }
-  if (tried) return fail(errc::auth_failed);
-  return fail(wrong_alg ? errc::alg_not_allowed : errc::not_found);
+  bool wrong_alg = false, tried = false;
+  auto kid = s.header.string("kid");
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const jwk& key = *keys[k];
+    if (kid && *kid && key.kid() != **kid) continue;
+    if (!key.allows(s.algorithm)) {
+      wrong_alg = true;
+      continue;
+    }
+    tried = true;
+    if (verify_input(key, s.algorithm, s.signing_input, s.signature)) return {std::nullopt, k};
+  }
+  return {tried ? errc::auth_failed : wrong_alg ? errc::alg_not_allowed : errc::not_found, 0};
 }
 
-[[nodiscard]] inline result<verified> verify(parsed_jws&& p, std::span<const jwk> keys) {
+}  // namespace detail
+
+// The verdict on every signature, in order (RFC 7515 §7.2: which must verify is
+// the application's choice).
+[[nodiscard]] inline std::vector<signature_verdict> check_each(const parsed_jws& p, std::span<const jwk* const> keys) {
+  std::vector<signature_verdict> out;
+  out.reserve(p.signatures.size());
+  for (const auto& s : p.signatures) out.push_back(detail::check_signature(s, keys, p.signatures.size() == 1));
+  return out;
+}
+
+// Succeeds when one signature (require::any) or every signature (require::all)
+// verifies with one of `keys`; the verdicts on all of them come back either way
+// they succeed. Failing, any gives the most telling reason (a wrong signature,
+// then an algorithm no key allows, then a refused entry, then no key), all the
+// first signature's that failed.
+[[nodiscard]] inline result<verified> verify(parsed_jws&& p, std::span<const jwk* const> keys,
+                                             require need = require::any) {
+  auto verdicts = check_each(p, keys);
+  std::optional<std::size_t> chosen;
+  for (std::size_t i = 0; i < verdicts.size() && !chosen; ++i)
+    if (verdicts[i]) chosen = i;
+  if (need == require::all) {
+    for (const auto& v : verdicts)
+      if (!v) return fail(*v.error);
+  }
+  if (!chosen) {
+    auto has = [&](errc e) {
+      return std::any_of(verdicts.begin(), verdicts.end(), [&](const auto& v) { return v.error == e; });
+    };
+    if (has(errc::auth_failed)) return fail(errc::auth_failed);
+    if (has(errc::alg_not_allowed)) return fail(errc::alg_not_allowed);
+    for (const auto& s : p.signatures)
+      if (s.refused) return fail(*s.refused);
+    return fail(errc::not_found);
+  }
+  const std::size_t i = *chosen;
+  const std::size_t key = verdicts[i].key;
+  return verified{std::move(p.payload), std::move(p.signatures[i].header), i, key, std::move(verdicts)};
+}
+
+[[nodiscard]] inline result<verified> verify(parsed_jws&& p, std::span<const jwk> keys,
+                                             require need = require::any) {
   std::vector<const jwk*> ptrs;
   for (const jwk& k : keys) ptrs.push_back(&k);
-  return verify(std::move(p), ptrs);
+  return verify(std::move(p), ptrs, need);
 }
 [[nodiscard]] inline result<verified> verify(std::string_view text, std::span<const jwk> keys,
                                              const policy& pol = {}) {
