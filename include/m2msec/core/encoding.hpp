@@ -89,8 +89,11 @@ constexpr char hex_char(unsigned nibble) noexcept {
   return n % 4 == 1 ? 0 : n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
 }
 
-[[nodiscard]] inline std::string base64url_encode(bytes_view in) {
-  std::string out(base64url_encoded_size(in.size()), '\0');
+// Constant-time in the bytes' values. `String` may be one that wipes its memory
+// (jose::wiping_string) when the bytes are a key.
+template <class String = std::string>
+[[nodiscard]] inline String base64url_encode(bytes_view in) {
+  String out(base64url_encoded_size(in.size()), '\0');
   std::size_t o = 0, i = 0;
   for (; i + 3 <= in.size(); i += 3) {
     const unsigned v = (unsigned{in[i]} << 16) | (unsigned{in[i + 1]} << 8) | in[i + 2];

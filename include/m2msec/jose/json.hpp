@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "m2msec/core/ct.hpp"
 #include "m2msec/core/result.hpp"
 #include "m2msec/jose/compact.hpp"
 #include "m2msec/jose/header.hpp"
@@ -20,6 +23,29 @@
 namespace m2msec::jose {
 
 using json = nlohmann::json;
+
+// An allocator that wipes what it frees, for documents that hold private key
+// members (JWK export): no copy of a key is left in freed memory.
+template <class T>
+struct wiping_allocator {
+  using value_type = T;
+  wiping_allocator() = default;
+  template <class U>
+  wiping_allocator(const wiping_allocator<U>&) noexcept {}
+  [[nodiscard]] T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    ct::wipe(p, n * sizeof(T));
+    std::allocator<T>{}.deallocate(p, n);
+  }
+  template <class U>
+  friend bool operator==(const wiping_allocator&, const wiping_allocator<U>&) noexcept {
+    return true;
+  }
+};
+using wiping_string = std::basic_string<char, std::char_traits<char>, wiping_allocator<char>>;
+// nlohmann-json whose strings, arrays and objects all live in wiped memory.
+using secret_json = nlohmann::basic_json<std::map, std::vector, wiping_string, bool, std::int64_t, std::uint64_t, double,
+                                         wiping_allocator>;
 
 // Parses text as one JSON value (for whole JSON serializations, whose
 // documents can be megabytes; headers go through `header`, header.hpp),
@@ -64,18 +90,21 @@ using json = nlohmann::json;
   return j;
 }
 
-// Member access that tells absence from a wrong type.
-[[nodiscard]] inline const json* member(const json& obj, std::string_view name) {
+// Member access that tells absence from a wrong type (json or secret_json).
+template <class Json>
+[[nodiscard]] inline const Json* member(const Json& obj, std::string_view name) {
   if (!obj.is_object()) return nullptr;
   auto it = obj.find(name);
   return it == obj.end() ? nullptr : &*it;
 }
 // A string member: nullopt when absent, invalid_encoding when not a string.
-[[nodiscard]] inline result<std::optional<std::string_view>> string_member(const json& obj, std::string_view name) {
-  const json* m = member(obj, name);
+template <class Json>
+[[nodiscard]] inline result<std::optional<std::string_view>> string_member(const Json& obj, std::string_view name) {
+  const Json* m = member(obj, name);
   if (m == nullptr) return std::optional<std::string_view>{};
   if (!m->is_string()) return fail(errc::invalid_encoding);
-  return std::optional<std::string_view>{m->get_ref<const std::string&>()};
+  const auto& s = m->template get_ref<const typename Json::string_t&>();
+  return std::optional<std::string_view>{std::string_view(s.data(), s.size())};
 }
 
 // A header member as nlohmann-json (null when absent), for nested values (epk, crit).

@@ -18,6 +18,7 @@
 #include "m2msec/backend/signature.hpp"
 #include "m2msec/jose/algorithms.hpp"
 #include "m2msec/jose/json.hpp"
+#include "m2msec/jose/jwk_members.hpp"
 
 namespace m2msec::jose {
 
@@ -88,7 +89,8 @@ decltype(auto) with_curve(curve c, F&& f) {
   }
 }
 // A public integer or coordinate from base64url, exactly `size` bytes when size != 0.
-inline result<byte_vector> public_field(const json& j, std::string_view name, std::size_t size = 0) {
+template <class Json>
+inline result<byte_vector> public_field(const Json& j, std::string_view name, std::size_t size = 0) {
   auto s = string_member(j, name);
   if (!s) return fail(s.error());
   if (!*s) return fail(errc::invalid_key);
@@ -97,14 +99,8 @@ inline result<byte_vector> public_field(const json& j, std::string_view name, st
   if (size != 0 ? b->size() != size : b->empty()) return fail(errc::invalid_key);
   return b;
 }
-inline result<std::optional<secret>> private_field(const json& j, std::string_view name) {
-  auto s = string_member(j, name);
-  if (!s) return fail(s.error());
-  if (!*s) return std::optional<secret>{};
-  auto b = base64url_decode_secret(**s);
-  if (!b) return fail(b.error());
-  return std::optional<secret>{std::move(*b)};
-}
+// A private member's base64url, in memory that is wiped when freed.
+inline wiping_string encode_secret(bytes_view in) { return base64url_encode<wiping_string>(in); }
 }  // namespace jwk_detail
 
 class jwk {
@@ -183,121 +179,39 @@ class jwk {
 
   // ---- JWK JSON ---------------------------------------------------------------
 
-  // RFC 7517 §4: a key from its JSON. What the key may be used for: its "alg"
-  // member if it has one (which must then be in `uses` when uses is given),
-  // otherwise `uses`; "use" narrows it to signing or encryption. A key that
-  // would be allowed nothing is refused.
-  [[nodiscard]] static result<jwk> from_json(const json& j, alg_set uses = {}) {
+  // RFC 7517 §4: a key from its JSON (json or secret_json). What the key may be
+  // used for: its "alg" member if it has one (which must then be in `uses` when
+  // uses is given), otherwise `uses`; "use" narrows it to signing or encryption.
+  // A key that would be allowed nothing is refused.
+  template <class Json = json>
+  [[nodiscard]] static result<jwk> from_json(const Json& j, alg_set uses = {}) {
     if (!j.is_object()) return fail(errc::invalid_encoding);
-    auto t = string_member(j, "kty");
-    if (!t) return fail(t.error());
-    if (!*t) return fail(errc::invalid_key);
-    auto kid = string_member(j, "kid");
-    if (!kid) return fail(kid.error());
-    auto a = string_member(j, "alg");
-    if (!a) return fail(a.error());
-    std::optional<enc> named_enc;
-    if (*a) {
-      // A content-encryption algorithm ("A128GCM") names a key for "dir" with it.
-      named_enc = parse_enc(**a);
-      const auto named = named_enc ? std::optional<alg>(alg::dir) : parse_alg(**a);
-      if (!named) return fail(errc::unsupported);
-      if (!uses.empty() && !uses.contains(*named)) return fail(errc::alg_not_allowed);
-      uses = alg_set{*named};
-    }
-    // RFC 7517 §4.2, §4.3: "use" and "key_ops" each narrow the key to signing or
-    // encryption; a key whose declared use contradicts an operation is not used for it.
-    auto use = string_member(j, "use");
-    if (!use) return fail(use.error());
-    if (*use) {
-      alg_set keep;
-      for (alg x : all_algs)
-        if ((**use == "sig" && is_signature(x)) || (**use == "enc" && is_encryption(x))) keep.insert(x);
-      if (keep.empty()) return fail(errc::unsupported);
-      uses = uses & keep;
-    }
-    if (const json* ops = member(j, "key_ops")) {
-      if (!ops->is_array()) return fail(errc::invalid_encoding);
-      bool sign = false, encrypt = false;
-      for (const auto& op : *ops) {
-        if (!op.is_string()) return fail(errc::invalid_encoding);
-        const auto& o = op.get_ref<const std::string&>();
-        sign = sign || o == "sign" || o == "verify";
-        encrypt = encrypt || o == "encrypt" || o == "decrypt" || o == "wrapKey" || o == "unwrapKey" ||
-                  o == "deriveKey" || o == "deriveBits";
-      }
-      alg_set keep;
-      for (alg x : all_algs)
-        if ((sign && is_signature(x)) || (encrypt && is_encryption(x))) keep.insert(x);
-      uses = uses & keep;
-    }
-    if (uses.empty()) return fail(errc::alg_not_allowed);
-    std::string id = *kid ? std::string(**kid) : std::string();
-
-    if (**t == "oct") {
-      auto k = jwk_detail::private_field(j, "k");
-      if (!k) return fail(k.error());
-      if (!*k) return fail(errc::invalid_key);
-      if (named_enc && (*k)->size() != key_size(*named_enc)) return fail(errc::invalid_key_size);
-      return symmetric(std::move(**k), uses, std::move(id));
-    }
-    if (**t == "EC") {
-      auto crv = string_member(j, "crv");
-      if (!crv) return fail(crv.error());
-      const auto c = *crv ? parse_curve(**crv) : std::nullopt;
-      if (!c) return fail(errc::unsupported);
-      auto x = jwk_detail::public_field(j, "x", field_size(*c));
-      if (!x) return fail(x.error());
-      auto y = jwk_detail::public_field(j, "y", field_size(*c));
-      if (!y) return fail(y.error());
-      auto d = jwk_detail::private_field(j, "d");
-      if (!d) return fail(d.error());
-      byte_vector point{0x04};
-      point.insert(point.end(), x->begin(), x->end());
-      point.insert(point.end(), y->begin(), y->end());
-      return ec(*c, std::move(point), std::move(*d), uses, std::move(id));
-    }
-    if (**t == "RSA") {
-      if (member(j, "oth") != nullptr) return fail(errc::unsupported);  // multi-prime
-      auto n = jwk_detail::public_field(j, "n");
-      if (!n) return fail(n.error());
-      auto e = jwk_detail::public_field(j, "e");
-      if (!e) return fail(e.error());
-      // RFC 7518 §6.3.1.1: the minimum number of octets.
-      if ((*n)[0] == 0 || (*e)[0] == 0) return fail(errc::invalid_key);
-      auto spki = backend::botan_jose::rsa_spki(*n, *e);
-      if (!spki) return fail(spki.error());
-      auto d = jwk_detail::private_field(j, "d");
-      if (!d) return fail(d.error());
-      if (!*d) return rsa(std::move(*spki), std::nullopt, uses, std::move(id));
-      auto p = jwk_detail::private_field(j, "p");
-      if (!p) return fail(p.error());
-      auto q = jwk_detail::private_field(j, "q");
-      if (!q) return fail(q.error());
-      if (!*p || !*q) return fail(errc::unsupported);  // RFC 7518 §6.3.2: d alone is not accepted here
-      auto pkcs8 = backend::botan_jose::rsa_pkcs8(*n, *e, (*d)->expose(), (*p)->expose(), (*q)->expose());
-      if (!pkcs8) return fail(pkcs8.error());
-      return rsa(std::move(*spki), std::move(*pkcs8), uses, std::move(id));
-    }
-    return fail(errc::unsupported);
+    auto priv = jwk_detail::private_members_of(j);
+    if (!priv) return fail(priv.error());
+    return from_members(j, std::move(*priv), uses);
   }
 
+  // The same from text, read by m2msec's own reader: private members go straight
+  // into wiped memory, never through a JSON library's strings (jwk_members.hpp).
   [[nodiscard]] static result<jwk> parse(std::string_view text, alg_set uses = {}, const limits& lim = {}) {
-    auto j = parse_object(text, lim.max_header, lim.max_depth);
-    if (!j) return fail(j.error());
-    return from_json(*j, uses);
+    auto t = jwk_detail::read_jwk(text, lim);
+    if (!t) return fail(t.error());
+    return from_members(t->pub, std::move(t->priv), uses);
   }
 
   // The key as a JWK. Private members only when asked for; "alg" when the key
-  // serves exactly one algorithm.
-  [[nodiscard]] json to_json(bool with_private = false) const {
-    json j = json::object();
+  // serves exactly one algorithm. The document keeps every string in memory it
+  // wipes when freed (secret_json); converting it to json or dumping it to
+  // text makes copies that are the caller's to keep.
+  [[nodiscard]] secret_json to_json(bool with_private = false) const {
+    using jwk_detail::encode_secret;
+    secret_json j = secret_json::object();
     if (!kid_.empty()) j["kid"] = kid_;
     if (auto one = single_alg()) j["alg"] = std::string(to_string(*one));
     switch (type_) {
       case kty::oct:
         j["kty"] = "oct";
-        if (with_private) j["k"] = base64url_encode(private_.expose());
+        if (with_private) j["k"] = encode_secret(private_.expose());
         break;
       case kty::ec: {
         const std::size_t f = field_size(crv_);
@@ -305,7 +219,7 @@ class jwk {
         j["crv"] = std::string(to_string(crv_));
         j["x"] = base64url_encode(bytes_view(public_).subspan(1, f));
         j["y"] = base64url_encode(bytes_view(public_).subspan(1 + f, f));
-        if (with_private && has_private()) j["d"] = base64url_encode(private_.expose());
+        if (with_private && has_private()) j["d"] = encode_secret(private_.expose());
         break;
       }
       case kty::rsa: {
@@ -315,12 +229,12 @@ class jwk {
           if (!p) break;
           j["n"] = base64url_encode(p->n);
           j["e"] = base64url_encode(p->e);
-          j["d"] = base64url_encode(p->d.expose());
-          j["p"] = base64url_encode(p->p.expose());
-          j["q"] = base64url_encode(p->q.expose());
-          j["dp"] = base64url_encode(p->dp.expose());
-          j["dq"] = base64url_encode(p->dq.expose());
-          j["qi"] = base64url_encode(p->qi.expose());
+          j["d"] = encode_secret(p->d.expose());
+          j["p"] = encode_secret(p->p.expose());
+          j["q"] = encode_secret(p->q.expose());
+          j["dp"] = encode_secret(p->dp.expose());
+          j["dq"] = encode_secret(p->dq.expose());
+          j["qi"] = encode_secret(p->qi.expose());
         } else if (auto p = backend::botan_jose::rsa_public_parts_of(public_)) {
           j["n"] = base64url_encode(p->n);
           j["e"] = base64url_encode(p->e);
@@ -371,6 +285,94 @@ class jwk {
 
  private:
   jwk(kty t, curve c, std::string kid) : type_(t), crv_(c), kid_(std::move(kid)) {}
+
+  // RFC 7517 §4, RFC 7518 §6: the key from its public members and its private ones.
+  template <class Json>
+  [[nodiscard]] static result<jwk> from_members(const Json& j, jwk_detail::private_members priv, alg_set uses) {
+    auto t = string_member(j, "kty");
+    if (!t) return fail(t.error());
+    if (!*t) return fail(errc::invalid_key);
+    auto kid = string_member(j, "kid");
+    if (!kid) return fail(kid.error());
+    auto a = string_member(j, "alg");
+    if (!a) return fail(a.error());
+    std::optional<enc> named_enc;
+    if (*a) {
+      // A content-encryption algorithm ("A128GCM") names a key for "dir" with it.
+      named_enc = parse_enc(**a);
+      const auto named = named_enc ? std::optional<alg>(alg::dir) : parse_alg(**a);
+      if (!named) return fail(errc::unsupported);
+      if (!uses.empty() && !uses.contains(*named)) return fail(errc::alg_not_allowed);
+      uses = alg_set{*named};
+    }
+    // RFC 7517 §4.2, §4.3: "use" and "key_ops" each narrow the key to signing or
+    // encryption; a key whose declared use contradicts an operation is not used for it.
+    auto use = string_member(j, "use");
+    if (!use) return fail(use.error());
+    if (*use) {
+      alg_set keep;
+      for (alg x : all_algs)
+        if ((**use == "sig" && is_signature(x)) || (**use == "enc" && is_encryption(x))) keep.insert(x);
+      if (keep.empty()) return fail(errc::unsupported);
+      uses = uses & keep;
+    }
+    if (const Json* ops = member(j, "key_ops")) {
+      if (!ops->is_array()) return fail(errc::invalid_encoding);
+      bool sign = false, encrypt = false;
+      for (const auto& op : *ops) {
+        if (!op.is_string()) return fail(errc::invalid_encoding);
+        const auto& o = op.template get_ref<const typename Json::string_t&>();
+        sign = sign || o == "sign" || o == "verify";
+        encrypt = encrypt || o == "encrypt" || o == "decrypt" || o == "wrapKey" || o == "unwrapKey" ||
+                  o == "deriveKey" || o == "deriveBits";
+      }
+      alg_set keep;
+      for (alg x : all_algs)
+        if ((sign && is_signature(x)) || (encrypt && is_encryption(x))) keep.insert(x);
+      uses = uses & keep;
+    }
+    if (uses.empty()) return fail(errc::alg_not_allowed);
+    std::string id = *kid ? std::string(**kid) : std::string();
+
+    if (**t == "oct") {
+      if (!priv.k) return fail(errc::invalid_key);
+      if (named_enc && priv.k->size() != key_size(*named_enc)) return fail(errc::invalid_key_size);
+      return symmetric(std::move(*priv.k), uses, std::move(id));
+    }
+    if (**t == "EC") {
+      auto crv = string_member(j, "crv");
+      if (!crv) return fail(crv.error());
+      const auto c = *crv ? parse_curve(**crv) : std::nullopt;
+      if (!c) return fail(errc::unsupported);
+      auto x = jwk_detail::public_field(j, "x", field_size(*c));
+      if (!x) return fail(x.error());
+      auto y = jwk_detail::public_field(j, "y", field_size(*c));
+      if (!y) return fail(y.error());
+      byte_vector point{0x04};
+      point.insert(point.end(), x->begin(), x->end());
+      point.insert(point.end(), y->begin(), y->end());
+      return ec(*c, std::move(point), std::move(priv.d), uses, std::move(id));
+    }
+    if (**t == "RSA") {
+      if (member(j, "oth") != nullptr) return fail(errc::unsupported);  // multi-prime
+      auto n = jwk_detail::public_field(j, "n");
+      if (!n) return fail(n.error());
+      auto e = jwk_detail::public_field(j, "e");
+      if (!e) return fail(e.error());
+      // RFC 7518 §6.3.1.1: the minimum number of octets.
+      if ((*n)[0] == 0 || (*e)[0] == 0) return fail(errc::invalid_key);
+      auto spki = backend::botan_jose::rsa_spki(*n, *e);
+      if (!spki) return fail(spki.error());
+      if (!priv.d) return rsa(std::move(*spki), std::nullopt, uses, std::move(id));
+      if (!priv.p || !priv.q) return fail(errc::unsupported);  // RFC 7518 §6.3.2: d alone is not accepted here
+      auto pkcs8 = backend::botan_jose::rsa_pkcs8(*n, *e, priv.d->expose(), priv.p->expose(), priv.q->expose());
+      if (!pkcs8) return fail(pkcs8.error());
+      return rsa(std::move(*spki), std::move(*pkcs8), uses, std::move(id));
+    }
+    return fail(errc::unsupported);
+  }
+
+
 
   result<jwk> restrict_to(alg_set uses) && {
     for (alg a : all_algs)
