@@ -7,7 +7,8 @@
 //   - the ESPrim primitive reader accepts only text nlohmann-json accepts, and
 //     finds the From, rqi, op and rsc nlohmann-json finds;
 //   - a rand object read by the ESPrim reader is valid JSON and reads back the
-//     same from the text m2msec writes for it.
+//     same from the text m2msec writes for it;
+//   - a JWK or JWK set m2msec reads is valid JSON and reads back from its output.
 // One known difference: nlohmann-json takes a NUL byte for the end of the
 // input and accepts `{}\0junk`; RFC 8259 has no such rule, and m2msec refuses
 // any NUL outside a string (inside one it is a control character for both).
@@ -19,6 +20,7 @@
 
 #include "m2msec/e2e/esprim.hpp"
 #include "m2msec/e2e/esprim/notify.hpp"
+#include "m2msec/jose/jwk_set.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace m2msec;
@@ -64,6 +66,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     };
     if (!same("fr", f->from) || !same("rqi", f->request_id)) std::abort();
     if (f->operation != (look("op") != nullptr) || f->status != (look("rsc") != nullptr)) std::abort();
+  }
+  // A JWK and a JWK set read by the strict reader are JSON, and read back from
+  // what m2msec writes for them (private members included).
+  const jose::alg_set any{jose::alg::hs256, jose::alg::es256, jose::alg::rs256, jose::alg::ecdh_es, jose::alg::a128kw};
+  if (auto k = jose::jwk::parse(text, any, {}, /*fitting=*/true)) {
+    if (!json::accept(text.begin(), text.end())) std::abort();
+    const auto again = k->to_json(true).dump();
+    auto back = jose::jwk::parse(std::string_view(again.data(), again.size()), k->uses());
+    if (!back || !(back->private_part() == k->private_part())) std::abort();
+  }
+  if (auto set = jose::jwk_set::parse(text, any)) {
+    if (!json::accept(text.begin(), text.end())) std::abort();
+    const auto again = set->to_json(true).dump();
+    auto back = jose::jwk_set::parse(std::string_view(again.data(), again.size()), any);
+    if (!back || back->size() != set->size()) std::abort();
   }
   for (auto role : {esprim::role::originator, esprim::role::receiver}) {
     auto o = esprim::parse_rand_object(text, role);

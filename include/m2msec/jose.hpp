@@ -4,3 +4,4 @@
 #include "m2msec/jose/jwe.hpp"
 #include "m2msec/jose/jws.hpp"
 #include "m2msec/jose/jwk.hpp"
+#include "m2msec/jose/jwk_set.hpp"

@@ -29,6 +29,8 @@ jwk import(const char* text, alg_set uses = {}) {
   return std::move(*k);
 }
 std::string str(const byte_vector& b) { return {b.begin(), b.end()}; }
+template <class S>
+std::string to_std(const S& s) { return {s.begin(), s.end()}; }
 
 // The position of the '}' that closes the object opened just before `from`.
 std::size_t closing_brace(const std::string& s, std::size_t from) {
@@ -373,6 +375,64 @@ TEST_CASE("JWK import honours key_ops and use, and takes an enc as a dir key's a
   REQUIRE(opened);
   CHECK(opened->plaintext == byte_vector{'h', 'e', 'l', 'l', 'o'});
   CHECK(jwk::from_json({{"kty", "oct"}, {"k", k32}, {"alg", "A128GCM"}}).error() == errc::invalid_key_size);
+}
+
+TEST_CASE("JWK sets: RFC 7517 A.1 reads; duplicate kids and secret mixed with public are refused", "[jose][jwk]") {
+  // RFC 7517 Appendix A.1, the example public keys.
+  const std::string ec = R"({"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",)"
+                         R"("y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM","use":"enc","kid":"1"})";
+  const std::string rsa =
+      R"({"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",)"
+      R"("e":"AQAB","alg":"RS256","kid":"2011-04-29"})";
+  // RFC 7517 Appendix A.3: a symmetric key.
+  const std::string kw = R"({"kty":"oct","alg":"A128KW","k":"GawgguFyGrWKav7AX4VKUg","kid":"kw"})";
+  const alg_set uses{alg::ecdh_es, alg::rs256, alg::a128kw};
+  auto set = jwk_set::parse(R"({"keys":[)" + ec + "," + rsa + R"(],"note":"ignored"})", uses);
+  INFO((set ? "" : to_string(set.error())));
+  REQUIRE(set);
+  CHECK(set->size() == 2);
+  CHECK_FALSE(set->has_private());
+  REQUIRE(set->find("2011-04-29"));
+  CHECK(set->find("2011-04-29")->allows(alg::rs256));
+  CHECK(set->find("1")->allows(alg::ecdh_es));
+  CHECK(set->find("missing") == nullptr);
+  // A key of a type m2msec does not know is skipped (RFC 7517 §5).
+  auto with_okp = jwk_set::parse(R"({"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},)" +
+                                     ec + "]}", uses);
+  REQUIRE(with_okp);
+  CHECK(with_okp->size() == 1);
+  // Refused: a kid twice, secret beside public, no "keys", a malformed key.
+  std::string twice = rsa;
+  twice.replace(twice.find("2011-04-29"), 10, "1");
+  CHECK(jwk_set::parse(R"({"keys":[)" + ec + "," + twice + "]}", uses).error() == errc::invalid_encoding);
+  CHECK(jwk_set::parse(R"({"keys":[)" + ec + "," + kw + "]}", uses).error() == errc::invalid_key);
+  CHECK(jwk_set::parse(R"({"kees":[]})", uses).error() == errc::invalid_encoding);
+  CHECK(jwk_set::parse(R"({"keys":[{"kty":"EC","crv":"P-256"}]})", uses).error() == errc::invalid_key);
+  CHECK(jwk_set::parse(R"({"keys":[1]})", uses).error() == errc::invalid_encoding);
+  // Made from keys, and back through text with its private members.
+  std::vector<jwk> mine;
+  mine.push_back(make({alg::hs256}, "a"));
+  mine.push_back(make({alg::es256}, "b"));
+  auto ring = jwk_set::make(std::move(mine));
+  REQUIRE(ring);
+  CHECK(ring->has_private());
+  const auto text = ring->to_json(true).dump();
+  auto back = jwk_set::parse(std::string_view(text.data(), text.size()));
+  REQUIRE(back);
+  CHECK(back->find("a")->private_part() == ring->find("a")->private_part());
+  CHECK(back->pointers().size() == 2);
+  // Published without private members: the HMAC key has no public half, so
+  // that set does not read back; one of public keys does.
+  CHECK(jwk_set::parse(to_std(ring->to_json(false).dump())).error() == errc::invalid_key);
+  std::vector<jwk> pub;
+  pub.push_back(make({alg::es256}, "e"));
+  pub.push_back(make({alg::rs256}, "r"));
+  auto signing = jwk_set::make(std::move(pub));
+  REQUIRE(signing);
+  auto published = jwk_set::parse(to_std(signing->to_json(false).dump()));
+  REQUIRE(published);
+  CHECK_FALSE(published->has_private());
+  CHECK(published->size() == 2);
 }
 
 TEST_CASE("JWK import refuses malformed and inconsistent keys", "[jose][jwk]") {

@@ -193,10 +193,13 @@ class jwk {
 
   // The same from text, read by m2msec's own reader: private members go straight
   // into wiped memory, never through a JSON library's strings (jwk_members.hpp).
-  [[nodiscard]] static result<jwk> parse(std::string_view text, alg_set uses = {}, const limits& lim = {}) {
+  // `fitting`: a key that names no "alg" keeps those of `uses` it can serve
+  // (a key set's rule), instead of being refused for one it cannot.
+  [[nodiscard]] static result<jwk> parse(std::string_view text, alg_set uses = {}, const limits& lim = {},
+                                         bool fitting = false) {
     auto t = jwk_detail::read_jwk(text, lim);
     if (!t) return fail(t.error());
-    return from_members(t->pub, std::move(t->priv), uses);
+    return from_members(t->pub, std::move(t->priv), uses, fitting);
   }
 
   // The key as a JWK. Private members only when asked for; "alg" when the key
@@ -288,7 +291,8 @@ class jwk {
 
   // RFC 7517 §4, RFC 7518 §6: the key from its public members and its private ones.
   template <class Json>
-  [[nodiscard]] static result<jwk> from_members(const Json& j, jwk_detail::private_members priv, alg_set uses) {
+  [[nodiscard]] static result<jwk> from_members(const Json& j, jwk_detail::private_members priv, alg_set uses,
+                                                bool fitting = false) {
     auto t = string_member(j, "kty");
     if (!t) return fail(t.error());
     if (!*t) return fail(errc::invalid_key);
@@ -337,7 +341,8 @@ class jwk {
     if (**t == "oct") {
       if (!priv.k) return fail(errc::invalid_key);
       if (named_enc && priv.k->size() != key_size(*named_enc)) return fail(errc::invalid_key_size);
-      return symmetric(std::move(*priv.k), uses, std::move(id));
+      return symmetric(std::move(*priv.k), fit(uses, fitting && !*a, kty::oct, curve::p256, priv.k->size()),
+                       std::move(id));
     }
     if (**t == "EC") {
       auto crv = string_member(j, "crv");
@@ -351,7 +356,7 @@ class jwk {
       byte_vector point{0x04};
       point.insert(point.end(), x->begin(), x->end());
       point.insert(point.end(), y->begin(), y->end());
-      return ec(*c, std::move(point), std::move(priv.d), uses, std::move(id));
+      return ec(*c, std::move(point), std::move(priv.d), fit(uses, fitting && !*a, kty::ec, *c, 0), std::move(id));
     }
     if (**t == "RSA") {
       if (member(j, "oth") != nullptr) return fail(errc::unsupported);  // multi-prime
@@ -363,6 +368,7 @@ class jwk {
       if ((*n)[0] == 0 || (*e)[0] == 0) return fail(errc::invalid_key);
       auto spki = backend::botan_jose::rsa_spki(*n, *e);
       if (!spki) return fail(spki.error());
+      uses = fit(uses, fitting && !*a, kty::rsa, curve::p256, 0);
       if (!priv.d) return rsa(std::move(*spki), std::nullopt, uses, std::move(id));
       if (!priv.p || !priv.q) return fail(errc::unsupported);  // RFC 7518 §6.3.2: d alone is not accepted here
       auto pkcs8 = backend::botan_jose::rsa_pkcs8(*n, *e, priv.d->expose(), priv.p->expose(), priv.q->expose());
@@ -374,6 +380,14 @@ class jwk {
 
 
 
+  // The algorithms of `uses` a key of this type can serve, when `narrow`; else `uses`.
+  static alg_set fit(alg_set uses, bool narrow, kty t, curve c, std::size_t oct_size) noexcept {
+    if (!narrow) return uses;
+    alg_set kept;
+    for (alg a : all_algs)
+      if (uses.contains(a) && fits(a, t, c, oct_size)) kept.insert(a);
+    return kept;
+  }
   result<jwk> restrict_to(alg_set uses) && {
     for (alg a : all_algs)
       if (uses.contains(a) && !fits(a, type_, crv_, private_.size())) return fail(errc::alg_not_allowed);
