@@ -16,7 +16,9 @@
 
 #include <botan/secmem.h>
 
+#include "m2msec/jose/jwe.hpp"
 #include "m2msec/jose/jwk.hpp"
+#include "m2msec/jose/jws.hpp"
 #include "support/policies.hpp"
 
 namespace {
@@ -29,6 +31,20 @@ std::array<std::string_view, 2> needles;
 std::atomic<std::size_t> left_behind{0};
 }  // namespace
 
+// Heap bytes in use (as malloc_usable_size counts them), and the most since the
+// last reset: what an operation costs at its peak.
+std::atomic<std::size_t> live{0}, peak{0};
+void grew(void* p) {
+  if (p == nullptr) return;
+  const std::size_t now = live += malloc_usable_size(p);
+  std::size_t was = peak.load(std::memory_order_relaxed);
+  while (now > was && !peak.compare_exchange_weak(was, now)) {
+  }
+}
+void shrank(void* p) {
+  if (p != nullptr) live -= malloc_usable_size(p);
+}
+
 extern "C" {
 void* __libc_malloc(std::size_t);
 void __libc_free(void*);
@@ -38,21 +54,29 @@ void free(void* p) {
     for (auto needle : needles)
       if (!needle.empty() && ::memmem(p, n, needle.data(), needle.size()) != nullptr) ++left_behind;
   }
+  shrank(p);
   __libc_free(p);
 }
 void* __libc_calloc(std::size_t, std::size_t);
 void* __libc_realloc(void*, std::size_t);
 void* malloc(std::size_t n) {
   ++allocations;
-  return __libc_malloc(n);
+  void* p = __libc_malloc(n);
+  grew(p);
+  return p;
 }
 void* calloc(std::size_t n, std::size_t s) {
   ++allocations;
-  return __libc_calloc(n, s);
+  void* p = __libc_calloc(n, s);
+  grew(p);
+  return p;
 }
 void* realloc(void* p, std::size_t n) {
   ++allocations;
-  return __libc_realloc(p, n);
+  shrank(p);
+  void* q = __libc_realloc(p, n);
+  grew(q != nullptr ? q : (n == 0 ? nullptr : p));
+  return q;
 }
 }
 
@@ -200,5 +224,48 @@ TEST_CASE("JWK private members leave no copy in freed memory, read or written (i
     auto back = jwk::parse(text);
     REQUIRE(back);
     CHECK(back->private_part() == key->private_part());
+  }
+}
+
+TEST_CASE("A JSON-serialized JWE or JWS costs a small multiple of its size, read or refused (issue 13 item 13)",
+          "[jose][alloc]") {
+  using namespace m2msec::jose;
+  const std::size_t size = std::size_t{15} << 20;  // under the 16 MiB bound
+  // What parsing `text` costs at its peak, beyond what was in use before.
+  auto cost = [](const std::string& text, auto parse) {
+    const std::size_t before = live.load();
+    peak = before;
+    parse(text);
+    return peak.load() - before;
+  };
+  const std::string prot = "eyJhbGciOiJIUzI1NiJ9";
+  // Read: a large payload, one signature.
+  const std::string big = "{\"payload\":\"" + std::string(size, 'A') + "\",\"signatures\":[{\"protected\":\"" + prot +
+                          "\",\"signature\":\"AAAA\"}]}";
+  const std::size_t read = cost(big, [](const std::string& t) { (void)parse_jws(t); });
+  // The text's payload as nlohmann's string, the signing input, the decoded payload.
+  CHECK(read < 4 * big.size());
+  WARN("JSON JWS of " << big.size() << " bytes read at a peak of " << read << " bytes ("
+                      << static_cast<double>(read) / static_cast<double>(big.size()) << "x)");
+  // Refused: the same size of small JSON values in an unprotected header, or
+  // anywhere a string belongs, in a JWS and in a JWE. nlohmann-json alone would
+  // build a document of some 16 bytes per value (over 100 MiB) before any check.
+  std::string values;
+  values.reserve(size);
+  while (values.size() < size) values += "1,";
+  values += "1";
+  const std::vector<std::string> refused = {
+      "{\"payload\":\"\",\"signatures\":[{\"protected\":\"" + prot + "\",\"header\":{\"x\":[" + values +
+          "]},\"signature\":\"AAAA\"}]}",
+      "{\"payload\":[" + values + "],\"protected\":\"" + prot + "\",\"signature\":\"AAAA\"}",
+      "{\"protected\":\"eyJlbmMiOiJBMTI4R0NNIn0\",\"unprotected\":{\"x\":[" + values +
+          "]},\"iv\":\"AAAA\",\"ciphertext\":\"AAAA\",\"tag\":\"AAAA\"}",
+  };
+  for (const auto& text : refused) {
+    const std::size_t jws_cost = cost(text, [](const std::string& t) { CHECK_FALSE(parse_jws(t)); });
+    const std::size_t jwe_cost = cost(text, [](const std::string& t) { CHECK_FALSE(parse_jwe(t)); });
+    CHECK(jws_cost < text.size() / 4);
+    CHECK(jwe_cost < text.size() / 4);
+    WARN("refused " << text.size() << " bytes at a peak of " << jws_cost << " (JWS) and " << jwe_cost << " (JWE) bytes");
   }
 }

@@ -19,6 +19,7 @@
 #include "m2msec/core/result.hpp"
 #include "m2msec/jose/compact.hpp"
 #include "m2msec/jose/header.hpp"
+#include "m2msec/jose/reader.hpp"
 
 namespace m2msec::jose {
 
@@ -81,6 +82,56 @@ using secret_json = nlohmann::basic_json<std::map, std::vector, wiping_string, b
   json j = json::parse(text.begin(), text.end(), check, /*allow_exceptions=*/false);
   if (j.is_discarded() || bad) return fail(errc::invalid_encoding);
   return j;
+}
+
+// RFC 7515 §7.2, RFC 7516 §7.2: the shape of a JSON serialization, checked by the
+// strict reader before any document is built. The object's members are strings,
+// header objects (`headers`: each at most max_header bytes of text), or one
+// array (`list`) of at most max_recipients objects whose members are strings or
+// a "header" object. Anything else is refused here, whatever its size, so the
+// document built afterwards holds the input's strings and a few small headers:
+// a small multiple of the input, refused or not.
+[[nodiscard]] inline result<void> check_serialization_shape(std::string_view text, const limits& lim,
+                                                            std::initializer_list<std::string_view> headers,
+                                                            std::string_view list) {
+  if (text.size() > lim.max_object) return fail(errc::message_too_long);
+  json_reader r(text);
+  std::string scratch;
+  errc why = errc::invalid_encoding;
+  auto header_object = [&] {
+    const std::size_t start = r.offset();
+    if (r.peek() != '{' || !r.skip(1, lim.max_depth + 2)) return false;
+    if (r.offset() - start > lim.max_header) {
+      why = errc::message_too_long;
+      return false;
+    }
+    return true;
+  };
+  auto string_value = [&] {
+    std::string_view v;
+    scratch.clear();
+    return r.peek() == '"' && r.string(v, scratch);
+  };
+  auto entry = [&](std::string_view name) {
+    if (name == "header") return header_object();
+    return string_value();
+  };
+  std::size_t entries = 0;
+  auto element = [&] {
+    if (++entries > lim.max_recipients) {
+      why = errc::message_too_long;
+      return false;
+    }
+    return r.peek() == '{' && r.object(2, lim.max_depth + 2, entry);
+  };
+  auto top = [&](std::string_view name) {
+    if (name == list) return r.peek() == '[' && r.array(1, lim.max_depth + 2, element);
+    for (auto h : headers)
+      if (name == h) return header_object();
+    return string_value();
+  };
+  if (r.peek() != '{' || !r.object(0, lim.max_depth + 2, top) || !r.at_end()) return fail(why);
+  return {};
 }
 
 // A JSON object parsed strictly (the JOSE header and JSON serialization rule).

@@ -14,6 +14,8 @@ namespace detail {
 
 template <class Epk>
 [[nodiscard]] result<parsed_jwe> parse_json_jwe(std::string_view text, const policy& pol) {
+  if (auto shape = check_serialization_shape(text, pol.bounds, {"unprotected", "header"}, "recipients"); !shape)
+    return fail(shape.error());
   auto doc = parse_object(text, pol.bounds.max_object, pol.bounds.max_depth + 3);
   if (!doc) return fail(doc.error());
   const json& j = *doc;

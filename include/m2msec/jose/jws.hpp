@@ -309,6 +309,7 @@ struct payload_source {
 
 [[nodiscard]] inline result<parsed_jws> parse_json_jws(std::string_view text, const policy& pol,
                                                        payload_source src = {}) {
+  if (auto shape = check_serialization_shape(text, pol.bounds, {"header"}, "signatures"); !shape) return fail(shape.error());
   auto doc = parse_object(text, pol.bounds.max_object, pol.bounds.max_depth + 3);
   if (!doc) return fail(doc.error());
   const json& j = *doc;
