@@ -377,6 +377,47 @@ TEST_CASE("JWK import honours key_ops and use, and takes an enc as a dir key's a
   CHECK(jwk::from_json({{"kty", "oct"}, {"k", k32}, {"alg", "A128GCM"}}).error() == errc::invalid_key_size);
 }
 
+TEST_CASE("Refusals tell unsupported from malformed from policy, and say which member and check", "[jose][policy]") {
+  auto b64 = [](std::string_view s) { return base64url_encode(as_bytes(s)); };
+  const std::string body = ".AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA";  // a GCM IV, a body, a tag
+  struct expect {
+    const char* what;
+    std::string text;
+    bool jws;
+    errc code;
+    std::string_view member;
+  };
+  const std::vector<expect> cases = {
+      {"PBES2", b64(R"({"alg":"PBES2-HS256+A128KW","enc":"A128GCM"})") + ".AAAA" + body, false, errc::unsupported, "alg"},
+      // CBC: its 128-bit IV used to be refused by length before "enc" was read.
+      {"CBC enc", b64(R"({"alg":"dir","enc":"A128CBC-HS256"})") + "..AAAAAAAAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+       false, errc::unsupported, "enc"},
+      {"malformed JSON", b64(R"({"alg":"dir",)") + "." + body, false, errc::invalid_encoding, "protected"},
+      {"non-canonical base64url", b64(R"({"alg":"HS256"})") + "..AB", true, errc::invalid_encoding, "signature"},
+      {"unprotected alg", R"({"payload":"","header":{"alg":"HS256"},"signature":"AAAA"})", true, errc::policy_refused,
+       "alg"},
+      {"alg outside the policy", b64(R"({"alg":"none"})") + "..", true, errc::alg_not_allowed, "alg"},
+      {"IV length", b64(R"({"alg":"dir","enc":"A128GCM"})") + "..AAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA", false,
+       errc::invalid_encoding, "iv"},
+      {"unknown crit", b64(R"({"alg":"HS256","crit":["x"],"x":1})") + "..AAAA", true, errc::unsupported, "crit"},
+      {"JSON shape", R"({"payload":[1,2],"signatures":[]})", true, errc::invalid_encoding, "json"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    const errc got = c.jws ? parse_jws(c.text).error() : parse_jwe(c.text).error();
+    CHECK(got == c.code);
+    CHECK(last_refusal().member == c.member);
+    CHECK_FALSE(last_refusal().check.empty());
+  }
+  // A parse that succeeds leaves no refusal behind.
+  CHECK(parse_jws(*sign(as_bytes(std::string("x")), make({alg::hs256}), alg::hs256)));
+  CHECK(last_refusal().member.empty());
+  CHECK(jwk::parse(R"({"kty":"oct","k":"AB","alg":"HS256"})").error() == errc::invalid_encoding);
+  CHECK(last_refusal().member == "jwk");
+  CHECK(jwk::parse(R"({"kty":"OKP","crv":"Ed25519","x":"AAAA"})").error() == errc::unsupported);
+  CHECK(last_refusal().member == "kty");
+}
+
 TEST_CASE("JWK sets: RFC 7517 A.1 reads; duplicate kids and secret mixed with public are refused", "[jose][jwk]") {
   // RFC 7517 Appendix A.1, the example public keys.
   const std::string ec = R"({"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",)"

@@ -41,6 +41,7 @@ enum class errc : std::uint16_t {
   replayed = 29,          // an object already accepted once within its validity
   wrong_usage = 30,       // the key was provisioned (SUID) for another usage than this one
   truncated = 31,         // the transport ended before the peer's close_notify
+  policy_refused = 32,    // well-formed and supported, but a rule refuses it here (an unprotected JWS "alg")
 };
 
 [[nodiscard]] constexpr std::string_view to_string(errc e) noexcept {
@@ -76,12 +77,13 @@ enum class errc : std::uint16_t {
     case errc::replayed: return "replayed";
     case errc::wrong_usage: return "key provisioned for another usage";
     case errc::truncated: return "transport ended before close_notify";
+    case errc::policy_refused: return "refused by policy";
   }
   return "unknown error";
 }
 
 // All values, for tests and tables: 1 to the last, without gaps.
-inline constexpr errc last_errc = errc::truncated;
+inline constexpr errc last_errc = errc::policy_refused;
 inline constexpr auto all_errc = [] {
   std::array<errc, static_cast<std::size_t>(last_errc)> all{};
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<errc>(i + 1);

@@ -56,6 +56,7 @@ enum class rsc : std::uint16_t {
     case errc::invalid_validity:
     case errc::not_found:
     case errc::alg_not_allowed:
+    case errc::policy_refused:
     case errc::unsupported: return rsc::bad_request;
     case errc::buffer_too_small:
     case errc::backend_failure:

@@ -15,7 +15,7 @@ namespace detail {
 template <class Epk>
 [[nodiscard]] result<parsed_jwe> parse_json_jwe(std::string_view text, const policy& pol) {
   if (auto shape = check_serialization_shape(text, pol.bounds, {"unprotected", "header"}, "recipients"); !shape)
-    return fail(shape.error());
+    return fail(refuse(shape.error(), "json", "shape: strings, header objects, one recipients list"));
   auto doc = parse_object(text, pol.bounds.max_object, pol.bounds.max_depth + 3);
   if (!doc) return fail(doc.error());
   const json& j = *doc;
@@ -24,7 +24,7 @@ template <class Epk>
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool ok = false;
     for (auto k : known) ok = ok || it.key() == k;
-    if (!ok) return fail(errc::invalid_encoding);
+    if (!ok) return fail(refuse(errc::invalid_encoding, "json", "a member RFC 7516 does not define"));
   }
   parsed_jwe p;
   auto prot = b64_member(j, "protected", false);
@@ -71,15 +71,16 @@ template <class Epk>
   auto tag = b64_member(j, "tag", true);
   auto aad = b64_member(j, "aad", false);
   for (auto* m : {&iv, &ct, &tag, &aad})
-    if (!*m) return fail(m->error());
+    if (!*m) return fail(refuse(m->error(), "json", "iv, ciphertext and tag are strings"));
+  // The algorithms first: an object m2msec does not implement is unsupported, whatever its IV.
+  if (auto r = check_recipients<Epk>(p, pol); !r) return fail(r.error());
   if (auto r = decode_body(p, **iv, **ct, **tag); !r) return fail(r.error());
   p.aad = *prot ? std::string(**prot) : std::string();
   if (*aad) {
-    if (auto d = fast_base64url_decode(**aad); !d) return fail(d.error());
+    if (auto d = fast_base64url_decode(**aad); !d) return fail(refuse(d.error(), "aad", "base64url"));
     p.aad += '.';
     p.aad += **aad;
   }
-  if (auto r = check_recipients<Epk>(p, pol); !r) return fail(r.error());
   return p;
 }
 
@@ -89,7 +90,8 @@ template <class Epk>
 // the policy without touching a key.
 template <class Epk = epk_check>
 [[nodiscard]] result<parsed_jwe> parse_jwe(std::string_view text, const policy& pol = {}) {
-  if (text.size() > pol.bounds.max_object) return fail(errc::message_too_long);
+  detail::start_refusals();
+  if (text.size() > pol.bounds.max_object) return fail(detail::refuse(errc::message_too_long, "json", "max_object"));
   if (!text.empty() && text.front() == '{') return detail::parse_json_jwe<Epk>(text, pol);
   return detail::parse_compact_jwe<Epk>(text, pol);
 }

@@ -19,6 +19,7 @@
 #include "m2msec/jose/algorithms.hpp"
 #include "m2msec/jose/json.hpp"
 #include "m2msec/jose/jwk_members.hpp"
+#include "m2msec/jose/refusal.hpp"
 
 namespace m2msec::jose {
 
@@ -185,9 +186,10 @@ class jwk {
   // A key that would be allowed nothing is refused.
   template <class Json = json>
   [[nodiscard]] static result<jwk> from_json(const Json& j, alg_set uses = {}) {
-    if (!j.is_object()) return fail(errc::invalid_encoding);
+    detail::start_refusals();
+    if (!j.is_object()) return fail(detail::refuse(errc::invalid_encoding, "jwk", "an object"));
     auto priv = jwk_detail::private_members_of(j);
-    if (!priv) return fail(priv.error());
+    if (!priv) return fail(detail::refuse(priv.error(), "jwk", "private members are base64url"));
     return from_members(j, std::move(*priv), uses);
   }
 
@@ -197,8 +199,9 @@ class jwk {
   // (a key set's rule), instead of being refused for one it cannot.
   [[nodiscard]] static result<jwk> parse(std::string_view text, alg_set uses = {}, const limits& lim = {},
                                          bool fitting = false) {
+    detail::start_refusals();
     auto t = jwk_detail::read_jwk(text, lim);
-    if (!t) return fail(t.error());
+    if (!t) return fail(detail::refuse(t.error(), "jwk", "JSON object, private members base64url"));
     return from_members(t->pub, std::move(t->priv), uses, fitting);
   }
 
@@ -293,9 +296,11 @@ class jwk {
   template <class Json>
   [[nodiscard]] static result<jwk> from_members(const Json& j, jwk_detail::private_members priv, alg_set uses,
                                                 bool fitting = false) {
+    using detail::refuse;
     auto t = string_member(j, "kty");
-    if (!t) return fail(t.error());
-    if (!*t) return fail(errc::invalid_key);
+    if (!t) return fail(refuse(t.error(), "kty", "not a string"));
+    if (!*t) return fail(refuse(errc::invalid_key, "kty", "missing"));
+    if (**t != "oct" && **t != "EC" && **t != "RSA") return fail(refuse(errc::unsupported, "kty", "not implemented"));
     auto kid = string_member(j, "kid");
     if (!kid) return fail(kid.error());
     auto a = string_member(j, "alg");
@@ -305,8 +310,8 @@ class jwk {
       // A content-encryption algorithm ("A128GCM") names a key for "dir" with it.
       named_enc = parse_enc(**a);
       const auto named = named_enc ? std::optional<alg>(alg::dir) : parse_alg(**a);
-      if (!named) return fail(errc::unsupported);
-      if (!uses.empty() && !uses.contains(*named)) return fail(errc::alg_not_allowed);
+      if (!named) return fail(refuse(errc::unsupported, "alg", "not implemented"));
+      if (!uses.empty() && !uses.contains(*named)) return fail(refuse(errc::alg_not_allowed, "alg", "not in the caller's set"));
       uses = alg_set{*named};
     }
     // RFC 7517 §4.2, §4.3: "use" and "key_ops" each narrow the key to signing or
@@ -335,11 +340,11 @@ class jwk {
         if ((sign && is_signature(x)) || (encrypt && is_encryption(x))) keep.insert(x);
       uses = uses & keep;
     }
-    if (uses.empty()) return fail(errc::alg_not_allowed);
+    if (uses.empty()) return fail(refuse(errc::alg_not_allowed, "alg", "no algorithm left for the key"));
     std::string id = *kid ? std::string(**kid) : std::string();
 
     if (**t == "oct") {
-      if (!priv.k) return fail(errc::invalid_key);
+      if (!priv.k) return fail(refuse(errc::invalid_key, "k", "missing"));
       if (named_enc && priv.k->size() != key_size(*named_enc)) return fail(errc::invalid_key_size);
       return symmetric(std::move(*priv.k), fit(uses, fitting && !*a, kty::oct, curve::p256, priv.k->size()),
                        std::move(id));
@@ -348,7 +353,7 @@ class jwk {
       auto crv = string_member(j, "crv");
       if (!crv) return fail(crv.error());
       const auto c = *crv ? parse_curve(**crv) : std::nullopt;
-      if (!c) return fail(errc::unsupported);
+      if (!c) return fail(refuse(errc::unsupported, "crv", "not implemented"));
       auto x = jwk_detail::public_field(j, "x", field_size(*c));
       if (!x) return fail(x.error());
       auto y = jwk_detail::public_field(j, "y", field_size(*c));
@@ -375,7 +380,7 @@ class jwk {
       if (!pkcs8) return fail(pkcs8.error());
       return rsa(std::move(*spki), std::move(*pkcs8), uses, std::move(id));
     }
-    return fail(errc::unsupported);
+    return fail(refuse(errc::unsupported, "kty", "not implemented"));
   }
 
 

@@ -256,11 +256,11 @@ namespace detail {
   if (auto c = check_crit_and_zip(*joint, unprotected == nullptr ? *joint : prot, pol); !c) return fail(c.error());
   auto a = header_alg(*joint, pol);
   if (!a) return fail(a.error());
-  if (!is_signature(*a) && *a != alg::none) return fail(errc::alg_not_allowed);
-  if (auto kid = joint->string("kid"); !kid) return fail(kid.error());
+  if (!is_signature(*a) && *a != alg::none) return fail(refuse(errc::alg_not_allowed, "alg", "not a signature algorithm"));
+  if (auto kid = joint->string("kid"); !kid) return fail(refuse(kid.error(), "kid", "not a string"));
   auto sig = fast_base64url_decode(sig_b64);
-  if (!sig) return fail(sig.error());
-  if ((*a == alg::none) != sig->empty()) return fail(errc::invalid_encoding);
+  if (!sig) return fail(refuse(sig.error(), "signature", "base64url"));
+  if ((*a == alg::none) != sig->empty()) return fail(refuse(errc::invalid_encoding, "signature", "empty exactly for none"));
   jws_signature s;
   s.header = std::move(*joint);
   s.algorithm = *a;
@@ -295,7 +295,7 @@ struct payload_source {
 [[nodiscard]] inline result<parsed_jws> parse_compact_jws(std::string_view text, const policy& pol,
                                                           payload_source src = {}) {
   auto parts = split<3>(text);
-  if (!parts) return fail(parts.error());
+  if (!parts) return fail(refuse(parts.error(), "compact", "three parts"));
   auto prot = decode_header((*parts)[0], pol.bounds);
   if (!prot) return fail(prot.error());
   parsed_jws p;
@@ -309,14 +309,15 @@ struct payload_source {
 
 [[nodiscard]] inline result<parsed_jws> parse_json_jws(std::string_view text, const policy& pol,
                                                        payload_source src = {}) {
-  if (auto shape = check_serialization_shape(text, pol.bounds, {"header"}, "signatures"); !shape) return fail(shape.error());
+  if (auto shape = check_serialization_shape(text, pol.bounds, {"header"}, "signatures"); !shape)
+    return fail(refuse(shape.error(), "json", "shape: strings, header objects, one signatures list"));
   auto doc = parse_object(text, pol.bounds.max_object, pol.bounds.max_depth + 3);
   if (!doc) return fail(doc.error());
   const json& j = *doc;
   for (auto it = j.begin(); it != j.end(); ++it)
     if (it.key() != "payload" && it.key() != "signatures" && it.key() != "protected" && it.key() != "header" &&
         it.key() != "signature")
-      return fail(errc::invalid_encoding);
+      return fail(refuse(errc::invalid_encoding, "json", "a member RFC 7515 does not define"));
   // Detached: "payload" is absent or empty (RFC 7515 Appendix F).
   auto carried = b64_member(j, "payload", src.detached == nullptr);
   if (!carried) return fail(carried.error());
@@ -332,10 +333,10 @@ struct payload_source {
     if (!prot_b64) return fail(prot_b64.error());
     if (!sig_b64) return fail(sig_b64.error());
     // RFC 7515 §7.2.1: "alg" must be protected for m2msec (no alg stripping by a relay).
-    if (!*prot_b64) return fail(errc::invalid_encoding);
+    if (!*prot_b64) return fail(refuse(errc::policy_refused, "alg", "must be in the protected header"));
     auto prot = decode_header(**prot_b64, pol.bounds);
     if (!prot) return fail(prot.error());
-    if (!prot->contains("alg")) return fail(errc::invalid_encoding);
+    if (!prot->contains("alg")) return fail(refuse(errc::policy_refused, "alg", "must be in the protected header"));
     auto sig = parse_signature(std::move(*prot), **prot_b64, member(s, "header"), *payload_b64, **sig_b64, pol);
     if (!sig) return fail(sig.error());
     p.signatures.push_back(std::move(*sig));
@@ -372,7 +373,8 @@ struct payload_source {
 }  // namespace detail
 
 [[nodiscard]] inline result<parsed_jws> parse_jws(std::string_view text, const policy& pol = {}) {
-  if (text.size() > pol.bounds.max_object) return fail(errc::message_too_long);
+  detail::start_refusals();
+  if (text.size() > pol.bounds.max_object) return fail(detail::refuse(errc::message_too_long, "json", "max_object"));
   if (!text.empty() && text.front() == '{') return detail::parse_json_jws(text, pol);
   return detail::parse_compact_jws(text, pol);
 }
@@ -382,8 +384,9 @@ struct payload_source {
 // carried. A JWS that carries a payload of its own is refused here (invalid_encoding).
 [[nodiscard]] inline result<parsed_jws> parse_jws_detached(std::string_view text, bytes_view payload,
                                                            const policy& pol = {}) {
+  detail::start_refusals();
   if (text.size() > pol.bounds.max_object || payload.size() > pol.bounds.max_object)
-    return fail(errc::message_too_long);
+    return fail(detail::refuse(errc::message_too_long, "payload", "max_object"));
   detail::payload_source src{&payload, {}};
   if (!text.empty() && text.front() == '{') return detail::parse_json_jws(text, pol, std::move(src));
   return detail::parse_compact_jws(text, pol, std::move(src));

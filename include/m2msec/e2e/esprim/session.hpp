@@ -71,16 +71,18 @@ inline std::optional<primitive_fields> fields_of(std::string_view primitive) {
     out.emplace(v);
     return true;
   };
+  // Names compared inline (jose::same_name), not through memcmp calls.
+  using jose::same_name;
   auto member = [&](std::string_view name, std::size_t depth) {
-    if (name == "fr") return !f.from && text(f.from);
-    if (name == "rqi") return !f.request_id && text(f.request_id);
-    if (name == "op") f.operation = true;
-    if (name == "rsc") f.status = true;
+    if (same_name(name, "fr")) return !f.from && text(f.from);
+    if (same_name(name, "rqi")) return !f.request_id && text(f.request_id);
+    if (same_name(name, "op")) f.operation = true;
+    if (same_name(name, "rsc")) f.status = true;
     return r.skip(depth, max_depth);
   };
   bool wrapped = false;
   auto top = [&](std::string_view name) {
-    if (name != "m2m:rqp" && name != "m2m:rsp") return member(name, 1);
+    if (!same_name(name, "m2m:rqp") && !same_name(name, "m2m:rsp")) return member(name, 1);
     if (wrapped) return false;  // one wrapper
     wrapped = true;
     return r.peek() == '{' && r.object(1, max_depth, [&](std::string_view inner) { return member(inner, 2); });
