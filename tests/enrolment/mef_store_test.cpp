@@ -1,0 +1,181 @@
+// The MEF's stores (TS-0003 §8.3.2.1): the same behaviour from the map and from
+// SQLite; and what only a file can suffer: another store key, a row moved under
+// another KeID, a reopen, and two processes writing one file at once.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include <sqlite3.h>
+
+#include "m2msec/enrolment/sqlite_mef_store.hpp"
+
+using namespace m2msec;
+using namespace std::chrono_literals;
+
+namespace {
+
+const time_point t0 = time_point(std::chrono::seconds(1798761600));  // 2027-01-01
+
+struct temp_file {
+  std::filesystem::path path;
+  temp_file() {
+    std::random_device rd;
+    path = std::filesystem::temp_directory_path() / ("m2msec-mef-" + std::to_string(rd()) + ".db");
+  }
+  ~temp_file() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+  }
+};
+
+secret key_of(byte b) {
+  byte k[32];
+  for (auto& x : k) x = b;
+  return *secret::copy_of(k);
+}
+
+enrolment_record record(int n, time_point end = t0 + 24h) {
+  byte rel[16] = {};
+  rel[0] = static_cast<byte>(n);
+  rel[1] = static_cast<byte>(n >> 8);
+  return {ke_id::from_bytes(rel, *fqdn::parse("mef.example.com")), key_of(static_cast<byte>(n)),
+          *ae_id::parse("/in-cse/C00" + std::to_string(n)),
+          {*cse_id::parse("/in-cse"), *fqdn::parse("maf.example.com")},
+          *validity::make(t0, end)};
+}
+
+template <class Store>
+void same_behaviour(Store& s) {
+  REQUIRE(s.put(record(1)));
+  REQUIRE(s.put(record(2, t0 + 1h)));
+  auto got = s.find(record(1).id, t0 + 1min);
+  REQUIRE(got);
+  CHECK(got->ke == record(1).ke);
+  CHECK(to_string(got->enrolee) == "/in-cse/C001");
+  REQUIRE(got->targets.size() == 2);
+  CHECK(std::holds_alternative<cse_id>(got->targets[0]));
+  CHECK(to_string(got->targets[1]) == "maf.example.com");
+  CHECK(got->lifetime == record(1).lifetime);
+  // Unknown and expired are told apart here (the MEF hides the difference).
+  CHECK(s.find(record(3).id, t0).error() == errc::not_found);
+  CHECK(s.find(record(2).id, t0 + 1h + 1ns).error() == errc::expired);
+  CHECK(s.find(record(1).id, t0 - 1ns).error() == errc::not_yet_valid);
+  // Replacing keeps one row with the new key.
+  auto again = record(1);
+  again.ke = key_of(0xEE);
+  REQUIRE(s.put(std::move(again)));
+  CHECK(s.find(record(1).id, t0)->ke == key_of(0xEE));
+  CHECK(*s.purge(t0 + 2h) == 1);
+  CHECK(s.find(record(2).id, t0).error() == errc::not_found);
+  CHECK(*s.erase(record(1).id));
+  CHECK_FALSE(*s.erase(record(1).id));
+  CHECK(s.find(record(1).id, t0).error() == errc::not_found);
+}
+
+}  // namespace
+
+TEST_CASE("MEF stores: the map and SQLite keep, find, replace, expire, purge and erase alike", "[mef][store]") {
+  memory_mef_store m;
+  same_behaviour(m);
+  temp_file f;
+  auto s = sqlite_mef_store::open(f.path, key_of(0x42));
+  REQUIRE(s);
+  same_behaviour(*s);
+}
+
+TEST_CASE("MEF SQLite store: sealed at rest, bound to its row, persistent, refuses another key", "[mef][store]") {
+  temp_file f;
+  {
+    auto s = sqlite_mef_store::open(f.path, key_of(0x42));
+    REQUIRE(s);
+    REQUIRE(s->put(record(1)));
+    REQUIRE(s->put(record(2)));
+  }
+  // The key bytes are nowhere in the file.
+  {
+    std::ifstream in(f.path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    const auto one = record(1);
+    const auto k = one.ke.expose();
+    CHECK(bytes.find(std::string(reinterpret_cast<const char*>(k.data()), k.size())) == std::string::npos);
+  }
+  // Reopened under its key: everything is there.
+  {
+    auto s = sqlite_mef_store::open(f.path, key_of(0x42));
+    REQUIRE(s);
+    CHECK(s->find(record(2).id, t0)->ke == record(2).ke);
+  }
+  // Another store key opens the file but no row.
+  {
+    auto s = sqlite_mef_store::open(f.path, key_of(0x43));
+    REQUIRE(s);
+    CHECK(s->find(record(1).id, t0).error() == errc::corrupted);
+  }
+  // Row 2's sealed key copied under KeID 1: refused, not row 2's key served as 1's.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(f.path.c_str(), &db) == SQLITE_OK);
+    const std::string sql = "UPDATE enrolment SET sealed = (SELECT sealed FROM enrolment WHERE ke_id = '" +
+                            record(2).id.str() + "') WHERE ke_id = '" + record(1).id.str() + "'";
+    CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto s = sqlite_mef_store::open(f.path, key_of(0x42));
+    REQUIRE(s);
+    CHECK(s->find(record(1).id, t0).error() == errc::corrupted);
+    CHECK(s->find(record(2).id, t0));
+  }
+  // Row 2's lifetime lengthened, or a Target added, in the file: refused.
+  for (const char* change : {"not_after = not_after + 86400000000000", "targets = targets || 'ae:/in-cse/Cevil\n'"}) {
+    INFO(change);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(f.path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "SAVEPOINT s", nullptr, nullptr, nullptr) == SQLITE_OK);
+    const std::string sql = std::string("UPDATE enrolment SET ") + change + " WHERE ke_id = '" + record(2).id.str() + "'";
+    CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "RELEASE s", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto s = sqlite_mef_store::open(f.path, key_of(0x42));
+    REQUIRE(s);
+    CHECK(s->find(record(2).id, t0).error() == errc::corrupted);
+    REQUIRE(s->put(record(2)));  // written again by the MEF: served again
+    CHECK(s->find(record(2).id, t0));
+  }
+  CHECK(sqlite_mef_store::open(f.path, *secret::allocate(16)).error() == errc::invalid_key_size);
+  CHECK(sqlite_mef_store::open("/nonexistent-dir/x.db", key_of(1)).error() == errc::io_error);
+}
+
+TEST_CASE("MEF SQLite store: two processes writing one file lose nothing", "[mef][store]") {
+  temp_file f;
+  { REQUIRE(sqlite_mef_store::open(f.path, key_of(0x42))); }  // the schema, once
+  constexpr int per_writer = 150;
+  pid_t writers[2];
+  for (int w = 0; w < 2; ++w) {
+    writers[w] = ::fork();
+    REQUIRE(writers[w] >= 0);
+    if (writers[w] == 0) {
+      auto s = sqlite_mef_store::open(f.path, key_of(0x42));
+      int failed = s ? 0 : 1;
+      for (int i = 0; s && i < per_writer; ++i) failed += s->put(record(w * 1000 + i)) ? 0 : 1;
+      ::_exit(failed == 0 ? 0 : 1);
+    }
+  }
+  for (pid_t p : writers) {
+    int status = 0;
+    REQUIRE(::waitpid(p, &status, 0) == p);
+    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  }
+  auto s = sqlite_mef_store::open(f.path, key_of(0x42));
+  REQUIRE(s);
+  int found = 0;
+  for (int w = 0; w < 2; ++w)
+    for (int i = 0; i < per_writer; ++i) {
+      auto r = s->find(record(w * 1000 + i).id, t0);
+      found += r && r->ke == record(w * 1000 + i).ke;
+    }
+  CHECK(found == 2 * per_writer);
+}
