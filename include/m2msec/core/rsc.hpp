@@ -10,7 +10,12 @@ namespace m2msec {
 // The response status codes a CSE sends for security failures.
 enum class rsc : std::uint16_t {
   ok = 2000,
+  created = 2001,
+  deleted = 2002,
   bad_request = 4000,
+  not_found = 4004,
+  operation_not_allowed = 4005,
+  unsupported_media_type = 4015,
   originator_has_no_privilege = 4103,
   originator_not_authenticated = 4106,
   security_association_required = 4107,

@@ -1,11 +1,9 @@
 // m2msec: the MEF's persistent store on SQLite 3 (the embedded default). One
 // table, written in WAL mode with synchronous=FULL: a put() that returns has
 // been committed to disk, and a process killed at any point leaves either the
-// old row or the new one. Ke is sealed at rest (XChaCha20-Poly1305 under a
-// 32-byte store key), its associated data holding every other column (KeID,
-// Enrolee, Targets, lifetime), so a row copied under another KeID, a lifetime
-// or Target list changed in the file, or a row read under another store key is
-// corrupted, never served.
+// old row or the new one. Ke is sealed at rest (enrolment/sealed_enrolment.hpp):
+// a row copied under another KeID, a lifetime or Target list changed in the
+// file, or a row read under another store key is corrupted, never served.
 // Several processes may share one file: each write is one IMMEDIATE
 // transaction, and a writer waits (busy timeout) rather than fails. One object
 // per thread: a connection is not shared across threads.
@@ -17,21 +15,15 @@
 #include <memory>
 #include <string>
 
-#include "m2msec/backend/aead.hpp"
-#include "m2msec/backend/random.hpp"
-#include "m2msec/enrolment/mef_store.hpp"
+#include "m2msec/enrolment/sealed_enrolment.hpp"
 
 namespace m2msec {
 
 class sqlite_mef_store {
  public:
-  using aead = crypto::aead<crypto::xchacha20_poly1305, backend::sodium>;
-  static constexpr std::string_view ad_label = "m2msec mef enrolment v1:";
-
   [[nodiscard]] static result<sqlite_mef_store> open(const std::filesystem::path& file, const secret& store_key,
                                                      std::chrono::milliseconds busy = std::chrono::seconds(10)) {
-    if (store_key.size() != aead::key_size) return fail(errc::invalid_key_size);
-    auto a = aead::create(store_key.expose());
+    auto a = enrolment_sealer::create(store_key);
     if (!a) return fail(a.error());
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -50,66 +42,43 @@ class sqlite_mef_store {
 
   // TS-0003 §8.3.2.1: keeps the enrolment, replacing one under the same KeID.
   [[nodiscard]] result<void> put(enrolment_record r) {
-    const std::string id = r.id.str();
-    byte_vector sealed(aead::nonce_size + aead::sealed_size(r.ke.size()));
-    const mutable_bytes nonce = mutable_bytes(sealed).first(aead::nonce_size);
-    if (auto n = crypto::rng<>::fill(nonce); !n) return n;
-    std::string targets;
-    for (const auto& t : r.targets) targets += entity_text(t) + "\n";
-    const std::string enrolee = entity_text(r.enrolee);
-    const std::int64_t nb = r.lifetime.not_before().time_since_epoch().count();
-    const std::int64_t na = r.lifetime.not_after().time_since_epoch().count();
-    const std::string ad = associated_data(id, enrolee, targets, nb, na);
-    if (auto s = aead_.seal(mutable_bytes(sealed).subspan(aead::nonce_size), nonce, as_bytes(ad), r.ke.expose()); !s)
-      return fail(s.error());
+    auto row = sealer_.seal(r);
+    if (!row) return fail(row.error());
     return transaction([&]() -> result<void> {
       statement st(db_.get(),
                    "INSERT OR REPLACE INTO enrolment (ke_id, enrolee, targets, not_before, not_after, sealed) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
       if (!st) return fail(errc::io_error);
-      st.text(1, id);
-      st.text(2, enrolee);
-      st.text(3, targets);
-      st.integer(4, nb);
-      st.integer(5, na);
-      st.blob(6, sealed);
+      st.text(1, row->id);
+      st.text(2, row->enrolee);
+      st.text(3, row->targets);
+      st.integer(4, row->not_before);
+      st.integer(5, row->not_after);
+      st.blob(6, row->sealed);
       return st.step() == SQLITE_DONE ? result<void>{} : fail(errc::io_error);
     });
   }
 
-  // The enrolment under `id`: not_found when there is none, expired once its
-  // lifetime is over at `now`, corrupted when its row does not open.
+  // The enrolment under `id`: not_found when there is none, corrupted when its
+  // row does not open, expired once its lifetime is over at `now`.
   [[nodiscard]] result<enrolment_record> find(const ke_id& id, time_point now) const {
-    const std::string key = id.str();
     statement st(db_.get(), "SELECT enrolee, targets, not_before, not_after, sealed FROM enrolment WHERE ke_id = ?1");
     if (!st) return fail(errc::io_error);
-    st.text(1, key);
+    enrolment_row row{id.str(), {}, {}, 0, 0, {}};
+    st.text(1, row.id);
     const int rc = st.step();
     if (rc == SQLITE_DONE) return fail(errc::not_found);
     if (rc != SQLITE_ROW) return fail(errc::io_error);
-    const std::string ad = associated_data(key, st.column_text(0), st.column_text(1), st.column_integer(2),
-                                           st.column_integer(3));
-    auto enrolee = parse_entity_text(st.column_text(0));
-    if (!enrolee) return fail(enrolee.error());
-    std::vector<entity_id> targets;
-    for (std::string_view rest = st.column_text(1); !rest.empty();) {
-      const auto end = rest.find('\n');
-      if (end == std::string_view::npos) return fail(errc::corrupted);
-      auto t = parse_entity_text(rest.substr(0, end));
-      if (!t) return fail(t.error());
-      targets.push_back(std::move(*t));
-      rest.remove_prefix(end + 1);
-    }
-    auto life = validity::make(time_point(duration(st.column_integer(2))), time_point(duration(st.column_integer(3))));
-    if (!life) return fail(errc::corrupted);
+    row.enrolee = st.column_text(0);
+    row.targets = st.column_text(1);
+    row.not_before = st.column_integer(2);
+    row.not_after = st.column_integer(3);
     const bytes_view sealed = st.column_blob(4);
-    if (sealed.size() < aead::nonce_size + aead::tag_size) return fail(errc::corrupted);
-    auto ke = secret::allocate(sealed.size() - aead::nonce_size - aead::tag_size);
-    if (!ke) return fail(ke.error());
-    if (!aead_.open(ke->expose(), sealed.first(aead::nonce_size), as_bytes(ad), sealed.subspan(aead::nonce_size)))
-      return fail(errc::corrupted);
-    if (auto c = life->check(now); !c) return fail(c.error());
-    return enrolment_record{id, std::move(*ke), std::move(*enrolee), std::move(targets), *life};
+    row.sealed.assign(sealed.begin(), sealed.end());
+    auto r = sealer_.open(id, row);
+    if (!r) return fail(r.error());
+    if (auto c = r->lifetime.check(now); !c) return fail(c.error());
+    return r;
   }
 
   [[nodiscard]] result<bool> erase(const ke_id& id) {
@@ -175,19 +144,7 @@ class sqlite_mef_store {
     sqlite3_stmt* st_ = nullptr;
   };
 
-  sqlite_mef_store(connection db, aead a) : db_(std::move(db)), aead_(std::move(a)) {}
-
-  // Every column but the sealed one, each after its length: no two rows share it.
-  static std::string associated_data(std::string_view id, std::string_view enrolee, std::string_view targets,
-                                     std::int64_t not_before, std::int64_t not_after) {
-    std::string ad(ad_label);
-    for (std::string_view part : {id, enrolee, targets}) {
-      ad += std::to_string(part.size()) + ':';
-      ad += part;
-    }
-    ad += std::to_string(not_before) + ':' + std::to_string(not_after);
-    return ad;
-  }
+  sqlite_mef_store(connection db, enrolment_sealer a) : db_(std::move(db)), sealer_(std::move(a)) {}
 
   result<void> exec(const char* sql) {
     return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK ? result<void>{} : fail(errc::io_error);
@@ -204,7 +161,7 @@ class sqlite_mef_store {
   }
 
   connection db_;
-  mutable aead aead_;  // open() is not const in the AEAD policies; find() changes nothing
+  enrolment_sealer sealer_;
 };
 static_assert(mef_store<sqlite_mef_store>);
 

@@ -51,25 +51,28 @@ using secret_json = nlohmann::basic_json<std::map, std::vector, wiping_string, b
 // Parses text as one JSON value (for whole JSON serializations, whose
 // documents can be megabytes; headers go through `header`, header.hpp),
 // refusing duplicate member names at any depth, nesting deeper than max_depth, and text longer than max_size.
-[[nodiscard]] inline result<json> parse_strict(std::string_view text, std::size_t max_size, std::size_t max_depth) {
+// Into secret_json when the text holds a key.
+template <class Json = json>
+[[nodiscard]] inline result<Json> parse_strict(std::string_view text, std::size_t max_size, std::size_t max_depth) {
   if (text.size() > max_size) return fail(errc::message_too_long);
   // Members seen in each open object; an object that ends up with fewer
   // members than names were read had a name twice.
   std::vector<std::size_t> members;
   members.reserve(max_depth + 1);
   bool bad = false;
-  auto check = [&](int depth, json::parse_event_t event, json& value) {
+  using event_t = typename Json::parse_event_t;
+  auto check = [&](int depth, event_t event, Json& value) {
     switch (event) {
-      case json::parse_event_t::object_start:
+      case event_t::object_start:
         members.push_back(0);
         [[fallthrough]];
-      case json::parse_event_t::array_start:
+      case event_t::array_start:
         if (static_cast<std::size_t>(depth) >= max_depth) bad = true;
         break;
-      case json::parse_event_t::key:
+      case event_t::key:
         if (!members.empty()) ++members.back();
         break;
-      case json::parse_event_t::object_end:
+      case event_t::object_end:
         if (!members.empty()) {
           if (value.size() != members.back()) bad = true;
           members.pop_back();
@@ -79,7 +82,7 @@ using secret_json = nlohmann::basic_json<std::map, std::vector, wiping_string, b
     }
     return true;
   };
-  json j = json::parse(text.begin(), text.end(), check, /*allow_exceptions=*/false);
+  Json j = Json::parse(text.begin(), text.end(), check, /*allow_exceptions=*/false);
   if (j.is_discarded() || bad) return fail(errc::invalid_encoding);
   return j;
 }
@@ -135,8 +138,9 @@ using secret_json = nlohmann::basic_json<std::map, std::vector, wiping_string, b
 }
 
 // A JSON object parsed strictly (the JOSE header and JSON serialization rule).
-[[nodiscard]] inline result<json> parse_object(std::string_view text, std::size_t max_size, std::size_t max_depth) {
-  auto j = parse_strict(text, max_size, max_depth);
+template <class Json = json>
+[[nodiscard]] inline result<Json> parse_object(std::string_view text, std::size_t max_size, std::size_t max_depth) {
+  auto j = parse_strict<Json>(text, max_size, max_depth);
   if (j && !j->is_object()) return fail(errc::invalid_encoding);
   return j;
 }

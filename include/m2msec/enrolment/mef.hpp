@@ -1,0 +1,273 @@
+// m2msec: the M2M Enrolment Function and its two clients, with no I/O (TS-0003
+// §8.3.2.1, §8.3.4.3). The MEF server reads request primitives from a connection
+// its (D)TLS channel authenticated and answers each; the Enrolee and the Enrolment
+// Target build their requests and read the answers. enrolment/http_binding.hpp
+// carries the primitives over HTTP; tools/m2msec-mef runs the server on sockets.
+#pragma once
+
+#include <map>
+#include <set>
+
+#include "m2msec/channel/profiles.hpp"
+#include "m2msec/credential/symmetric.hpp"
+#include "m2msec/enrolment/mef_protocol.hpp"
+#include "m2msec/enrolment/mef_store.hpp"
+#include "m2msec/sa/registry.hpp"
+
+namespace m2msec::mef {
+
+// TS-0003 §8.3.1.2, Bootstrap Instruction Configuration: what the MEF knows of
+// one Enrolee before it enrols: its Enrolment Targets, the Enrolment Expiry, and
+// the instructions it hands out when asked.
+struct enrolee_profile {
+  std::vector<entity_id> targets;
+  time_point expiry;  // Enrolment Expiry: no key from this enrolment outlives it
+  std::optional<std::string> certificate_uri;
+  std::optional<maf_instruction> maf;
+  std::optional<std::string> management_uri;
+};
+
+// One connection the MEF's channel authenticated: whom its association is bound
+// to, and Ke/KeID from its handshake's exporter.
+struct connection {
+  bound_identity peer;
+  security_association* sa = nullptr;  // the channel's; the channel outlives the connection
+  std::optional<tls::exported_key<ke_id>> ke;
+  bool enrolled = false;
+  std::set<std::string> seen;  // rqi values answered on this connection
+};
+
+// TS-0003 §8.3.2.1: From is the requester's own CSE-ID or AE-ID (an AE may name
+// itself by its AE-ID-Stem), the one its association is bound to.
+[[nodiscard]] inline bool from_is_peer(const bound_identity& peer, std::string_view from) {
+  if (const auto* c = std::get_if<cse_id>(&peer)) {
+    auto f = cse_id::parse(from);
+    return f && *f == *c;
+  }
+  if (const auto* a = std::get_if<ae_id>(&peer)) {
+    if (auto stem = ae_id_stem::parse(from)) return a->stem() == *stem;
+    auto f = ae_id::parse(from);
+    return f && *f == *a;
+  }
+  return false;
+}
+
+// TS-0003 §10.3.7: the usage-constrained key for `target`, written as the MEF
+// authorized it (decisions: "The Mmef resources").
+[[nodiscard]] inline result<secret> usage_key(const secret& ke, suid usage, const entity_id& target) {
+  auto out = secret::allocate(derived_key_size);
+  if (!out) return fail(out.error());
+  if (auto r = derive_usage_constrained(ke.expose(), usage, to_string(target), out->expose()); !r) return fail(r.error());
+  return std::move(*out);
+}
+
+// The MEF. Holds its bootstrap credentials (Kpm) and profiles in memory, its
+// enrolments in `Store`. Not copyable, not movable (its resolver refers to it);
+// not thread-safe: one thread serves all connections.
+template <mef_store Store, clock Clock = system_clock>
+class server {
+ public:
+  struct config {
+    fqdn domain;                                              // MEF-FQDN, the domain of every KeID
+    duration ke_lifetime = std::chrono::hours(24 * 30);       // Ke's lifetime, before the caps
+    std::size_t max_requests = 64;                            // per connection
+  };
+
+  server(config c, Store& store, const Clock& clk) : config_(std::move(c)), store_(&store), clock_(&clk) {}
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // PSK RSPF (TS-0003 §8.3.2.1): a Kpm (pre-provisioned, SUID 10) and the identity
+  // it authenticates; its KpmID is the psk_identity. The Kpm must vouch for it.
+  [[nodiscard]] result<void> add_kpm(symmetric_credential kpm, bound_identity who) {
+    if (kpm.usage() != suid::preprovisioned_mef) return fail(errc::wrong_usage);
+    if (!vouches_for(kpm.holder(), kpm.id(), who)) return fail(errc::name_mismatch);
+    const std::string kpm_id(kpm.id().value());
+    kpm_.insert_or_assign(kpm_id, kpm_entry{std::move(kpm), std::move(who)});
+    return {};
+  }
+  void remove_kpm(std::string_view kpm_id) { kpm_.erase(std::string(kpm_id)); }
+  // Bootstrap Instruction Configuration for one Enrolee (a CSE or AE).
+  void instruct(const entity_id& enrolee, enrolee_profile p) { profiles_.insert_or_assign(key(enrolee), std::move(p)); }
+
+  // The channel's lookup of KpmIDs.
+  [[nodiscard]] tls::psk_resolver resolver() const {
+    return [this](std::string_view identity, std::string_view) -> result<tls::psk_entry> {
+      auto it = kpm_.find(std::string(identity));
+      if (it == kpm_.end()) return fail(errc::not_found);
+      return tls::psk_entry{&it->second.kpm, it->second.who};
+    };
+  }
+
+  // TS-0003 §8.3.2.1, Enrolment Key Generation: after the MEF Handshake, Ke and KeID
+  // from the exporter. A channel that is not active, or not an MEF handshake, gives
+  // no connection.
+  template <class Channel>
+  [[nodiscard]] result<connection> accept(Channel& ch) const {
+    auto* sa = ch.association();
+    if (!ch.active() || sa == nullptr) return fail(errc::security_association_required);
+    auto ke = tls::enrolment_key(ch, config_.domain);
+    if (!ke) return fail(ke.error());
+    return connection{sa->who().peer, sa, std::move(*ke), false, {}};
+  }
+
+  // One request on one connection. Every refusal has its errc (refused, for the
+  // log) and its RSC; an unknown KeID, a Target not authorized and an enrolment
+  // past its expiry all answer 4103 with the same body.
+  [[nodiscard]] response handle(connection& c, const request& r) {
+    const time_point now = clock_->now();
+    if (r.rqi.empty() || r.rqi.size() > max_rqi) return refuse(r, errc::invalid_argument, rsc::bad_request);
+    if (c.sa == nullptr || !c.sa->usable_at(now)) return refuse(r, errc::sa_expired, rsc::originator_not_authenticated);
+    if (!from_is_peer(c.peer, r.from)) return refuse(r, errc::originator_not_authenticated, rsc::originator_not_authenticated);
+    if (c.seen.contains(r.rqi)) return refuse(r, errc::replayed, rsc::bad_request);
+    if (c.seen.size() >= config_.max_requests) return refuse(r, errc::limit_reached, rsc::bad_request);
+    c.seen.insert(r.rqi);
+    if (r.to == resource::enrolment) {
+      if (r.op != operation::create) return refuse(r, errc::unsupported, rsc::operation_not_allowed);
+      return enrol(c, r, now);
+    }
+    auto fetch = parse_fetch_target(r.to);
+    if (!fetch && fetch.error() == errc::not_found) return refuse(r, errc::not_found, rsc::not_found);
+    if (!fetch) return refuse(r, fetch.error(), rsc::bad_request);
+    if (r.op != operation::retrieve) return refuse(r, errc::unsupported, rsc::operation_not_allowed);
+    if (!r.body.empty()) return refuse(r, errc::invalid_argument, rsc::bad_request);
+    return release(c, r, fetch->first, fetch->second, now);
+  }
+
+  [[nodiscard]] const config& settings() const noexcept { return config_; }
+  [[nodiscard]] Store& store() noexcept { return *store_; }
+
+ private:
+  struct kpm_entry {
+    symmetric_credential kpm;
+    bound_identity who;
+  };
+  static std::string key(const entity_id& e) { return entity_text(e); }
+
+  static response refuse(const request& r, errc why, rsc code) {
+    const auto text = refusal_text(code);
+    return response{code, r.rqi, jose::wiping_string(text.begin(), text.end()), why};
+  }
+
+  // TS-0003 §8.3.2.1, the Enrolment Exchange: Ke is recorded under KeID for the
+  // Enrolee's Targets, with a lifetime that ends by the Enrolment Expiry and
+  // strictly before the bootstrap credential does; then the answer.
+  response enrol(connection& c, const request& r, time_point now) {
+    auto asked = parse_enrolment_request(r.body);
+    if (!asked) return refuse(r, asked.error(), rsc::bad_request);
+    if (!c.ke) return refuse(r, errc::wrong_usage, rsc::originator_not_authenticated);
+    if (c.enrolled) return refuse(r, errc::replayed, rsc::bad_request);
+    auto who = entity_of(c.peer);
+    const auto* p = who ? find_profile(*who) : nullptr;
+    if (p == nullptr) return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
+    if (p->expiry == time_point::min()) return refuse(r, errc::expired, rsc::originator_has_no_privilege);
+    auto wanted = validity::make(now, std::min(p->expiry - duration{1}, saturating_add(now, config_.ke_lifetime)));
+    if (!wanted) return refuse(r, errc::expired, rsc::originator_has_no_privilege);
+    auto capped = wanted->cap_strictly_below(c.sa->credential_lifetime());
+    auto life = capped ? whole_seconds(*capped) : capped;
+    if (!life) return refuse(r, errc::expired, rsc::originator_has_no_privilege);
+    auto ke = c.ke->key.clone();
+    if (!ke) return refuse(r, ke.error(), rsc::internal_server_error);
+    if (auto put = store_->put(enrolment_record{c.ke->id, std::move(*ke), *who, p->targets, *life}); !put)
+      return refuse(r, put.error(), rsc::internal_server_error);
+    c.enrolled = true;
+    const enrolment_answer a{c.ke->id, *who, p->targets, *life, asked->certificate ? p->certificate_uri : std::nullopt,
+                             asked->maf ? p->maf : std::nullopt, asked->remote_management ? p->management_uri : std::nullopt};
+    const auto body = enrolment_answer_body(a);
+    return response{rsc::created, r.rqi, jose::wiping_string(body.begin(), body.end()), std::nullopt};
+  }
+
+  // TS-0003 §8.3.2.1, fetchCredentials: the Target named for the Enrolee gets the
+  // usage-constrained key for itself, living strictly inside Ke's lifetime.
+  response release(connection& c, const request& r, const ke_id& id, suid usage, time_point now) {
+    if (type_of(usage) != credential_type::rspf_symmetric) return refuse(r, errc::wrong_usage, rsc::bad_request);
+    auto target = entity_of(c.peer);
+    if (!target) return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
+    auto rec = store_->find(id, now);
+    if (!rec) {
+      if (rec.error() == errc::corrupted || rec.error() == errc::io_error) return refuse(r, rec.error(), rsc::internal_server_error);
+      return refuse(r, rec.error(), rsc::originator_has_no_privilege);  // unknown or expired: as unauthorized
+    }
+    const bool named = std::any_of(rec->targets.begin(), rec->targets.end(), [&](const entity_id& t) {
+      return t.index() == target->index() && to_string(t) == to_string(*target);
+    });
+    if (!named) return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
+    auto life = validity::make(now, rec->lifetime.not_after()).and_then([&](validity v) {
+      return v.cap_strictly_below(rec->lifetime);
+    });
+    if (life) life = whole_seconds(*life);
+    if (!life) return refuse(r, errc::expired, rsc::originator_has_no_privilege);
+    auto key = usage_key(rec->ke, usage, *target);
+    if (!key) return refuse(r, key.error(), rsc::internal_server_error);
+    return response{rsc::ok, r.rqi, released_key_body({id, usage, std::move(*key), rec->enrolee, *life}), std::nullopt};
+  }
+
+  const enrolee_profile* find_profile(const entity_id& e) const {
+    auto it = profiles_.find(key(e));
+    return it == profiles_.end() ? nullptr : &it->second;
+  }
+
+  config config_;
+  Store* store_;
+  const Clock* clock_;
+  std::map<std::string, kpm_entry> kpm_;
+  std::map<std::string, enrolee_profile> profiles_;
+};
+
+// ---- the clients ---------------------------------------------------------------------
+
+// What an Enrolee holds after the Enrolment Exchange: Ke under its KeID, and what the MEF answered.
+struct enrolment {
+  enrolment_answer answer;
+  secret ke;
+
+  // TS-0003 §10.3.7 (A13): the key this Enrolee shares with `target` for `usage`,
+  // as a credential named by the KeID (the psk_identity it presents), held by
+  // `self`, living strictly inside Ke's lifetime. The Target gets the same key from
+  // fetchCredentials.
+  [[nodiscard]] result<symmetric_credential> key_for(suid usage, const entity_id& target, const entity_id& self) const {
+    if (type_of(usage) != credential_type::rspf_symmetric) return fail(errc::wrong_usage);
+    auto life = answer.lifetime.cap_strictly_below(answer.lifetime).and_then([](validity v) { return whole_seconds(v); });
+    if (!life) return fail(errc::expired);
+    auto key = usage_key(ke, usage, target);
+    if (!key) return fail(key.error());
+    auto id = credential_id::make(credential_id_type::kpsa_or_kc_id, answer.id.str());
+    if (!id) return fail(id.error());
+    return symmetric_credential::make(std::move(*key), std::move(*id), usage, self, *life);
+  }
+};
+
+// The Enrolee's requests and its reading of the answers.
+[[nodiscard]] inline request enrolment_request(const entity_id& self, std::string rqi, const indications& asked = {}) {
+  return request{operation::create, std::string(resource::enrolment), to_string(self), std::move(rqi),
+                 enrolment_request_body(asked)};
+}
+// The answer must name the KeID the Enrolee's own handshake exported (`own`),
+// and the Enrolee itself.
+[[nodiscard]] inline result<enrolment> read_enrolment(const response& r, tls::exported_key<ke_id> own,
+                                                      const entity_id& self) {
+  if (r.code != rsc::created) return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_authorized);
+  auto a = parse_enrolment_answer({r.body.data(), r.body.size()});
+  if (!a) return fail(a.error());
+  if (!(a->id == own.id) || to_string(a->enrolee) != to_string(self) || a->enrolee.index() != self.index())
+    return fail(errc::auth_failed);
+  return enrolment{std::move(*a), std::move(own.key)};
+}
+
+// The Enrolment Target's request and its reading of the answer.
+[[nodiscard]] inline request fetch_request(const entity_id& self, std::string rqi, const ke_id& id, suid usage) {
+  return request{operation::retrieve, fetch_target(id, usage), to_string(self), std::move(rqi), {}};
+}
+// The released key as a credential: named by the KeID, for the SUID asked, held
+// by the Enrolee the MEF named, for the lifetime the MEF gave (strictly inside Ke's).
+[[nodiscard]] inline result<symmetric_credential> read_released(const response& r, const ke_id& id, suid usage) {
+  if (r.code != rsc::ok) return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_found);
+  auto k = parse_released_key({r.body.data(), r.body.size()});
+  if (!k) return fail(k.error());
+  if (!(k->id == id) || k->usage != usage) return fail(errc::auth_failed);
+  auto cid = credential_id::make(credential_id_type::kpsa_or_kc_id, id.str());
+  if (!cid) return fail(cid.error());
+  return symmetric_credential::make(std::move(k->key), std::move(*cid), usage, std::move(k->enrolee), k->lifetime);
+}
+
+}  // namespace m2msec::mef

@@ -1,0 +1,370 @@
+// m2msec-mef, the program, over real loopback sockets (issue 15's acceptance):
+// the whole RSPF chain over TLS/TCP and DTLS/UDP, refusals as a client sees them,
+// hostile and idle clients beside an honest one, and SIGKILL during enrolments.
+#include "sockets.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "m2msec/enrolment/http_binding.hpp"
+#include "m2msec/enrolment/mef.hpp"
+#include "m2msec/enrolment/sqlite_mef_store.hpp"
+
+using namespace m2msec;
+using namespace std::chrono_literals;
+using test_sockets::drive;
+using test_sockets::fd_guard;
+using channel = tls::channel<>;
+
+namespace {
+
+const system_clock clk{};
+const fqdn mef_fqdn = *fqdn::parse("mef.example.com");
+const entity_id enrolee_ae = *ae_id::parse("/in-cse/Cenrolee");
+const entity_id brief_ae = *ae_id::parse("/in-cse/Cbrief");
+const entity_id target_cse = *cse_id::parse("/mn-cse");
+const entity_id other_cse = *cse_id::parse("/other-cse");
+
+std::string program() {
+  const char* p = std::getenv("M2MSEC_MEF");
+  REQUIRE(p != nullptr);  // set by meson
+  return p;
+}
+std::string hex_key(byte b) {
+  std::string s;
+  char buf[3];
+  for (int i = 0; i < 32; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(static_cast<byte>(b + i)));
+    s += buf;
+  }
+  return s;
+}
+bound_identity bound_of(const entity_id& e) {
+  if (const auto* c = std::get_if<cse_id>(&e)) return *c;
+  return std::get<ae_id>(e);
+}
+symmetric_credential kpm(std::string_view name, const entity_id& who, byte b) {
+  return *symmetric_credential::make(*secret::copy_of(*hex_decode(hex_key(b))),
+                                     *credential_id::make(credential_id_type::kpm_id, std::string(name) + "@mef.example.com"),
+                                     suid::preprovisioned_mef, who, *validity::make(clk.now() - 1h, clk.now() + 90 * 24h));
+}
+
+// A folder with a configuration, a store key and a log; the server's expiry times.
+struct setup {
+  std::filesystem::path dir;
+  time_point expiry = std::chrono::floor<std::chrono::seconds>(clk.now()) + 7 * 24h;
+  time_point brief_expiry = std::chrono::floor<std::chrono::seconds>(clk.now()) + 3s;
+
+  explicit setup(std::string_view store = "sqlite", std::string extra = {}) {
+    std::random_device rd;
+    dir = std::filesystem::temp_directory_path() / ("m2msec-mef-srv-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "store.key") << hex_key(0x77) << "\n";
+    const auto ts = [](time_point t) { return "\"" + esprim::to_timestamp(t) + "\""; };
+    const auto nb = ts(clk.now() - 1h), na = ts(clk.now() + 90 * 24h);
+    auto kpm_entry = [&](std::string_view id, std::string_view holder, byte b) {
+      return "{\"id\":\"" + std::string(id) + "@mef.example.com\",\"key\":\"" + hex_key(b) + "\",\"holder\":\"" +
+             std::string(holder) + "\",\"not_before\":" + nb + ",\"not_after\":" + na + "}";
+    };
+    std::ofstream(dir / "mef.json")
+        << "{\"fqdn\":\"mef.example.com\",\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\"},"
+        << "\"store\":{\"kind\":\"" << store << "\",\"path\":\"" << (dir / "mef.db").string() << "\",\"key_file\":\""
+        << (dir / "store.key").string() << "\"}," << extra << "\"kpm\":["
+        << kpm_entry("enrolee1", "/in-cse/Cenrolee", 0x10) << "," << kpm_entry("brief", "/in-cse/Cbrief", 0x40) << ","
+        << kpm_entry("mn", "/mn-cse", 0x20) << "," << kpm_entry("other", "/other-cse", 0x30) << "],"
+        << "\"enrolees\":[{\"id\":\"/in-cse/Cenrolee\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(expiry)
+        << ",\"maf\":{\"key_registration_uri\":\"https://maf.example.com/keyReg\",\"key_retrieval_uri\":"
+        << "\"https://maf.example.com/keyRet\",\"lifetime_s\":86400}},"
+        << "{\"id\":\"/in-cse/Cbrief\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(brief_expiry) << "}]}\n";
+  }
+  ~setup() { std::filesystem::remove_all(dir); }
+  [[nodiscard]] std::string config() const { return (dir / "mef.json").string(); }
+  [[nodiscard]] std::string log_path() const { return (dir / "mef.log").string(); }
+  [[nodiscard]] std::string log() const {
+    std::ifstream in(log_path());
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+};
+
+// One client connection to the MEF over a real socket.
+struct mef_client {
+  symmetric_credential cred;
+  sa::bound<secret> psk;
+  fd_guard sock;
+  std::unique_ptr<channel> ch;
+  mef::http::response_reader reader;
+  entity_id self;
+
+  mef_client(unsigned short port, bool datagram, symmetric_credential c, entity_id me)
+      : cred(std::move(c)),
+        psk(*sa::bound<secret>::create(*cred.key().clone(), {me, cred.id()}, cred, requested_lifetime::session(1h), {}, clk)),
+        sock(test_sockets::connect_to(port, datagram)),
+        self(std::move(me)) {
+    const auto kind = datagram ? tls::transport::datagram : tls::transport::stream;
+    ch = std::move(*tls::connect<tls::mef_handshake>({kind, "mef.example.com"}, *kpm_id::parse(cred.id().value()), psk, clk));
+  }
+  bool handshake() {
+    return sock.fd >= 0 && drive<channel>({{ch.get(), sock.fd}}, [&] { return ch->active() || ch->closed(); }) &&
+           ch->active();
+  }
+  std::optional<mef::response> call(const mef::request& r) {
+    if (!ch->send(as_bytes(mef::http::write_request(r, "mef.example.com")))) return std::nullopt;
+    std::optional<mef::response> got;
+    drive<channel>({{ch.get(), sock.fd}}, [&] {
+      std::size_t used = 0;
+      if (auto m = reader.read(ch->received(), used)) got = m->message;
+      ch->consume_received(used);
+      return got.has_value() || ch->closed();
+    });
+    return got;
+  }
+};
+
+result<mef::enrolment> enrol(unsigned short port, bool datagram, const entity_id& who = enrolee_ae,
+                             std::string_view kpm_name = "enrolee1", byte kpm_key = 0x10) {
+  mef_client c(port, datagram, kpm(kpm_name, who, kpm_key), who);
+  if (!c.handshake()) return fail(errc::auth_failed);
+  auto ke = tls::enrolment_key(*c.ch, mef_fqdn);
+  if (!ke) return fail(ke.error());
+  auto r = c.call(mef::enrolment_request(who, "enrol-1", {false, true, false}));
+  if (!r) return fail(errc::io_error);
+  return mef::read_enrolment(*r, std::move(*ke), who);
+}
+std::optional<mef::response> fetch(unsigned short port, bool datagram, const ke_id& id, const entity_id& who = target_cse,
+                                   std::string_view kpm_name = "mn", byte kpm_key = 0x20) {
+  mef_client c(port, datagram, kpm(kpm_name, who, kpm_key), who);
+  if (!c.handshake()) return std::nullopt;
+  return c.call(mef::fetch_request(who, "fetch-1", id, suid::rspf_saef));
+}
+
+}  // namespace
+
+TEST_CASE("m2msec-mef: Enrolee (Kpm) -> MEF -> Target fetches -> PSK-SAEF with the KeID, TLS/TCP and DTLS/UDP",
+          "[mef][server]") {
+  setup s;
+  test_sockets::server_process mef(program(), s.config(), s.log_path());
+  REQUIRE(mef.tcp != 0);
+  REQUIRE(mef.udp != 0);
+  for (bool datagram : {false, true}) {
+    INFO((datagram ? "DTLS/UDP" : "TLS/TCP"));
+    const auto port = datagram ? mef.udp : mef.tcp;
+    auto e = enrol(port, datagram);
+    REQUIRE(e);
+    CHECK(e->answer.lifetime.not_after() < s.expiry);
+    REQUIRE(e->answer.maf);
+    CHECK(e->answer.maf->key_retrieval_uri == "https://maf.example.com/keyRet");
+
+    // The Target: identities naming the MEF go to the MEF, over the same transport.
+    std::map<std::string, symmetric_credential> fetched;
+    tls::psk_router router([](std::string_view, std::string_view) -> result<tls::psk_entry> { return fail(errc::not_found); });
+    router.route(mef_fqdn, [&](std::string_view identity, std::string_view) -> result<tls::psk_entry> {
+      auto id = ke_id::parse(identity);
+      if (!id) return fail(errc::not_found);
+      auto r = fetch(port, datagram, *id);
+      if (!r) return fail(errc::io_error);
+      auto cred = mef::read_released(*r, *id, suid::rspf_saef);
+      if (!cred) return fail(errc::not_found);
+      auto who = bound_of(cred->holder());
+      auto& held = fetched.insert_or_assign(id->str(), std::move(*cred)).first->second;
+      return tls::psk_entry{&held, who};
+    });
+    auto cred = e->key_for(suid::rspf_saef, target_cse, enrolee_ae);
+    REQUIRE(cred);
+    auto psk = sa::bound<secret>::create(*cred->key().clone(), {enrolee_ae, bound_of(target_cse)}, *cred,
+                                         requested_lifetime::session(30 * 24h), {}, clk);
+    REQUIRE(psk);
+    const auto kind = datagram ? tls::transport::datagram : tls::transport::stream;
+    auto client = channel::psk_client({kind, "mn-cse.sp.example.com"}, e->answer.id.str(), *psk, clk);
+    auto server = channel::psk_server({kind, "mn-cse.sp.example.com"}, target_cse, router.resolver(),
+                                      requested_lifetime::session(30 * 24h), {}, clk);
+    REQUIRE(client);
+    REQUIRE(server);
+    auto [a, b] = test_sockets::socket_pair(datagram);
+    auto& c = **client;
+    auto& t = **server;
+    REQUIRE(drive<channel>({{&c, a.fd}, {&t, b.fd}}, [&] { return c.active() && t.active(); }));
+    CHECK(router.fetches() == 1);
+    auto* sa = t.association();
+    REQUIRE(sa);
+    CHECK(to_string(sa->who().peer) == "/in-cse/Cenrolee");
+    CHECK(sa->lifetime().not_after() < e->answer.lifetime.not_after());
+    CHECK(sa->lifetime().not_after() < s.expiry);
+    CHECK(psk->association().lifetime().not_after() < e->answer.lifetime.not_after());
+    // One request over the association.
+    REQUIRE(c.send(as_bytes("GET /mn-cse X-M2M-Origin: Cenrolee")));
+    REQUIRE(drive<channel>({{&c, a.fd}, {&t, b.fd}}, [&] { return t.received().size() == 34; }));
+    CHECK(t.check_originator("Cenrolee") == rsc::ok);
+  }
+  CHECK(mef.stop(SIGTERM) == 0);
+  const auto log = s.log();
+  CHECK(log.find("handshake tcp:") != std::string::npos);
+  CHECK(log.find("handshake udp:") != std::string::npos);
+  CHECK(log.find("peer=/in-cse/Cenrolee") != std::string::npos);
+  CHECK(log.find("to=mef/enrolment from=/in-cse/Cenrolee") != std::string::npos);
+  CHECK(log.find("peer=/mn-cse") != std::string::npos);
+  CHECK(log.find("stopped") != std::string::npos);
+  // No key in the log: not the Kpms, not the store key.
+  for (byte b : {byte{0x10}, byte{0x20}, byte{0x77}}) CHECK(log.find(hex_key(b).substr(0, 16)) == std::string::npos);
+}
+
+TEST_CASE("m2msec-mef: refused with their RSC and no key: unauthorized, unknown, expired, wrong Kpm, malformed",
+          "[mef][server]") {
+  setup s;
+  test_sockets::server_process mef(program(), s.config(), s.log_path());
+  REQUIRE(mef.tcp != 0);
+  auto e = enrol(mef.tcp, false);
+  REQUIRE(e);
+  auto brief = enrol(mef.tcp, false, brief_ae, "brief", 0x40);
+  REQUIRE(brief);
+  CHECK(brief->answer.lifetime.not_after() < s.brief_expiry);
+
+  byte rel[16] = {0xEE};
+  auto not_named = fetch(mef.tcp, false, e->answer.id, other_cse, "other", 0x30);
+  auto unknown = fetch(mef.tcp, false, ke_id::from_bytes(rel, mef_fqdn));
+  std::this_thread::sleep_until(s.brief_expiry + 200ms);
+  auto expired = fetch(mef.tcp, false, brief->answer.id);
+  for (auto* r : {&not_named, &unknown, &expired}) {
+    REQUIRE(*r);
+    CHECK((*r)->code == rsc::originator_has_no_privilege);
+    CHECK(std::string((*r)->body.data(), (*r)->body.size()) == R"({"m2m:dbg":"no privilege"})");
+  }
+  // The Target named still gets its key from the long enrolment.
+  auto ok = fetch(mef.tcp, false, e->answer.id);
+  REQUIRE(ok);
+  CHECK(ok->code == rsc::ok);
+
+  // A Kpm that does not match: no handshake, over either transport.
+  for (bool datagram : {false, true}) {
+    mef_client c(datagram ? mef.udp : mef.tcp, datagram, kpm("enrolee1", enrolee_ae, 0x11), enrolee_ae);
+    CHECK_FALSE(c.handshake());
+  }
+  // Malformed and replayed requests on one connection.
+  mef_client c(mef.tcp, false, kpm("enrolee1", enrolee_ae, 0x10), enrolee_ae);
+  REQUIRE(c.handshake());
+  auto bad = mef::enrolment_request(enrolee_ae, "m1");
+  bad.body = R"({"m2msec:enrReq":{"cei":"yes"}})";
+  auto r = c.call(bad);
+  REQUIRE(r);
+  CHECK(r->code == rsc::bad_request);
+  r = c.call(mef::enrolment_request(enrolee_ae, "m1"));  // the same rqi again
+  REQUIRE(r);
+  CHECK(r->code == rsc::bad_request);
+  r = c.call(mef::enrolment_request(enrolee_ae, "m2"));
+  REQUIRE(r);
+  CHECK(r->code == rsc::created);
+  mef.stop();
+  const auto log = s.log();
+  INFO(log);
+  CHECK(log.find("why=not authorized") != std::string::npos);
+  CHECK(log.find("why=not found") != std::string::npos);
+  CHECK(log.find("why=expired") != std::string::npos);
+  CHECK(log.find("why=replayed") != std::string::npos);
+}
+
+TEST_CASE("m2msec-mef: idle, half-open and oversized clients are cut off; an honest one is served meanwhile",
+          "[mef][server]") {
+  setup s("memory", "\"handshake_timeout_s\":1,\"idle_timeout_s\":2,\"max_connections\":40,");
+  test_sockets::server_process mef(program(), s.config(), s.log_path());
+  REQUIRE(mef.tcp != 0);
+  // 30 connections that say nothing, 5 that send half a ClientHello.
+  std::vector<fd_guard> idle;
+  for (int i = 0; i < 30; ++i) idle.push_back(test_sockets::connect_to(mef.tcp, false));
+  for (int i = 0; i < 5; ++i) {
+    idle.push_back(test_sockets::connect_to(mef.tcp, false));
+    const unsigned char half[] = {0x16, 0x03, 0x03, 0x01, 0x00, 0x01, 0x00};
+    CHECK(::send(idle.back().fd, half, sizeof half, MSG_NOSIGNAL) == sizeof half);
+  }
+  // A client whose body is over the limit gets 4000 and is closed.
+  mef_client big(mef.tcp, false, kpm("enrolee1", enrolee_ae, 0x10), enrolee_ae);
+  REQUIRE(big.handshake());
+  const std::string header = "POST /mef/enrolment HTTP/1.1\r\nHost: m\r\nX-M2M-Origin: /in-cse/Cenrolee\r\nX-M2M-RI: b\r\n"
+                             "Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n";
+  REQUIRE(big.ch->send(as_bytes(header)));
+  std::optional<mef::response> got;
+  drive<channel>({{big.ch.get(), big.sock.fd}}, [&] {
+    std::size_t used = 0;
+    if (auto m = big.reader.read(big.ch->received(), used)) got = m->message;
+    big.ch->consume_received(used);
+    return big.ch->closed();
+  });
+  REQUIRE(got);
+  CHECK(got->code == rsc::bad_request);
+  // Meanwhile an honest Enrolee is served, at once.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto e = enrol(mef.tcp, false);
+  REQUIRE(e);
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  // Those that never finished a handshake are closed by the server within the timeouts.
+  std::this_thread::sleep_for(2500ms);
+  int closed = 0;
+  for (auto& f : idle) {
+    char b;
+    pollfd p{f.fd, POLLIN, 0};
+    if (::poll(&p, 1, 1000) == 1 && ::recv(f.fd, &b, 1, 0) <= 0) ++closed;
+  }
+  CHECK(closed == 35);
+  idle.clear();
+  // A full table: 40 silent connections, and the next is turned away until they time out.
+  for (int i = 0; i < 40; ++i) idle.push_back(test_sockets::connect_to(mef.tcp, false));
+  std::this_thread::sleep_for(200ms);
+  CHECK_FALSE(enrol(mef.tcp, false));
+  std::this_thread::sleep_for(2500ms);
+  CHECK(enrol(mef.tcp, false));
+  CHECK(mef.stop() == 0);
+  CHECK(s.log().find("refused a TCP connection") != std::string::npos);
+  CHECK(s.log().find("timed out") != std::string::npos);
+}
+
+TEST_CASE("m2msec-mef: SIGKILL at random points during 100 enrolments; every acknowledged one survives (SQLite)",
+          "[mef][server][crash]") {
+  setup s;
+  std::mt19937 rng(20261129);
+  std::vector<mef::enrolment> acked;
+  int kills = 0, attempts = 0;
+  auto server = std::make_unique<test_sockets::server_process>(program(), s.config(), s.log_path());
+  while (acked.size() < 100) {
+    REQUIRE(server->tcp != 0);
+    ++attempts;
+    REQUIRE(attempts < 400);
+    if (rng() % 8 == 0) {
+      // Kill while an enrolment is in flight: after a random delay of 0-3 ms.
+      std::thread killer([&, delay = rng() % 3000] {
+        std::this_thread::sleep_for(std::chrono::microseconds(delay));
+        server->stop(SIGKILL);
+      });
+      auto e = enrol(server->tcp, false);
+      killer.join();
+      if (e) acked.push_back(std::move(*e));  // acknowledged before the kill
+      ++kills;
+      server = std::make_unique<test_sockets::server_process>(program(), s.config(), s.log_path());
+      continue;
+    }
+    auto e = enrol(server->tcp, false);
+    REQUIRE(e);
+    acked.push_back(std::move(*e));
+  }
+  CHECK(kills >= 8);
+  // After the last restart, a Target fetches the keys of enrolments made before the kills.
+  for (std::size_t i : {std::size_t{0}, acked.size() / 2, acked.size() - 1}) {
+    auto r = fetch(server->tcp, false, acked[i].answer.id);
+    REQUIRE(r);
+    CHECK(r->code == rsc::ok);
+  }
+  CHECK(server->stop(SIGKILL) == 128 + SIGKILL);
+  // Every acknowledged enrolment is in the file, whole: it opens under the store key.
+  auto key = secret::copy_of(*hex_decode(hex_key(0x77)));
+  auto store = sqlite_mef_store::open(s.dir / "mef.db", *key);
+  REQUIRE(store);
+  int found = 0;
+  for (const auto& e : acked) {
+    auto rec = store->find(e.answer.id, clk.now());
+    if (rec && rec->ke == e.ke && to_string(rec->enrolee) == "/in-cse/Cenrolee") ++found;
+  }
+  CHECK(found == static_cast<int>(acked.size()));
+  INFO("kills " << kills << ", attempts " << attempts);
+}

@@ -1,0 +1,422 @@
+// m2msec-mef: an M2M Enrolment Function (TS-0003 §8.3.2.1) on TCP (TLS 1.2) and
+// UDP (DTLS 1.2), a thin program over enrolment/mef.hpp. One JSON file configures
+// it (see docs/mef.md); it logs every handshake and request with the identities
+// involved, never a key, and stops cleanly on SIGTERM.
+//
+// usage: m2msec-mef <config.json>
+// On start it prints "listening tcp <addr>:<port>" and "listening udp <addr>:<port>"
+// on stdout, one line each. Exit codes: 0 stopped by a signal, 1 bad configuration,
+// 2 a store or socket that cannot be opened.
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange (g++ 12)
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "m2msec/enrolment/http_binding.hpp"
+#include "m2msec/enrolment/mef.hpp"
+#include "m2msec/enrolment/sqlite_mef_store.hpp"
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+using namespace m2msec;
+using channel = tls::channel<>;
+using json = nlohmann::json;
+
+namespace {
+
+void log(const std::string& line) {
+  std::fprintf(stderr, "m2msec-mef: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+struct settings {
+  std::string tcp, udp;  // "address:port", empty when not served
+  std::size_t max_connections = 512;
+  std::chrono::seconds handshake_timeout{10}, idle_timeout{30};
+};
+
+// ---- configuration ---------------------------------------------------------------------
+
+[[noreturn]] void bad_config(const std::string& what) {
+  log("config: " + what);
+  std::exit(1);
+}
+template <class T>
+T need(result<T> r, const std::string& what) {
+  if (!r) bad_config(what + ": " + std::string(to_string(r.error())));
+  return std::move(*r);
+}
+time_point timestamp(const json& j, const char* name) {
+  if (!j.contains(name) || !j[name].is_string()) bad_config(std::string("missing ") + name);
+  return need(esprim::parse_timestamp(j[name].get<std::string>()), name);
+}
+bound_identity bound_of(const entity_id& e) {
+  if (const auto* c = std::get_if<cse_id>(&e)) return *c;
+  if (const auto* a = std::get_if<ae_id>(&e)) return *a;
+  bad_config("a Kpm holder is a CSE-ID or an AE-ID");
+}
+
+template <class Store>
+void configure(mef::server<Store>& m, const json& cfg) {
+  for (const auto& k : cfg.value("kpm", json::array())) {
+    const auto id = k.at("id").get<std::string>();
+    auto key = secret::allocate(k.at("key").get<std::string>().size() / 2);
+    if (!key || !hex_decode(k.at("key").get<std::string>(), key->expose())) bad_config("kpm " + id + ": key is not hex");
+    const auto holder = need(mef::parse_entity(k.at("holder").get<std::string>()), "kpm " + id + " holder");
+    auto cred = need(symmetric_credential::make(std::move(*key), need(credential_id::make(credential_id_type::kpm_id, id), "kpm id"),
+                                                suid::preprovisioned_mef, holder,
+                                                need(validity::make(timestamp(k, "not_before"), timestamp(k, "not_after")),
+                                                     "kpm " + id + " lifetime")),
+                     "kpm " + id);
+    if (auto r = m.add_kpm(std::move(cred), bound_of(holder)); !r) bad_config("kpm " + id + ": " + std::string(to_string(r.error())));
+  }
+  for (const auto& e : cfg.value("enrolees", json::array())) {
+    const auto who = need(mef::parse_entity(e.at("id").get<std::string>()), "enrolee id");
+    mef::enrolee_profile p;
+    for (const auto& t : e.at("targets")) p.targets.push_back(need(mef::parse_entity(t.get<std::string>()), "target"));
+    p.expiry = timestamp(e, "expiry");
+    if (e.contains("certificate_uri")) p.certificate_uri = e["certificate_uri"].get<std::string>();
+    if (e.contains("management_uri")) p.management_uri = e["management_uri"].get<std::string>();
+    if (e.contains("maf")) {
+      const auto& j = e["maf"];
+      p.maf = mef::maf_instruction{suid::rspf_maf, j.at("key_registration_uri").get<std::string>(),
+                                   j.at("key_retrieval_uri").get<std::string>(), j.value("client_registration_uri", ""),
+                                   std::nullopt, std::nullopt};
+      if (j.contains("lifetime_s")) p.maf->lifetime = std::chrono::seconds(j["lifetime_s"].get<std::uint32_t>());
+    }
+    m.instruct(who, std::move(p));
+  }
+}
+
+template <class Endpoint>
+Endpoint endpoint_of(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) bad_config("listen address " + text + " is not address:port");
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(text.substr(0, colon), ec);
+  if (ec) bad_config("listen address " + text + ": " + ec.message());
+  return Endpoint(addr, static_cast<unsigned short>(std::stoul(text.substr(colon + 1))));
+}
+
+// ---- one connection: a channel, the MEF's view of it, and the HTTP reader ---------------
+
+template <class Store>
+struct session {
+  std::unique_ptr<channel> ch;
+  std::optional<mef::connection> conn;
+  mef::http::request_reader reader;
+  std::string peer_text;  // for the log
+  bool done = false;      // a fatal refusal was answered, or the channel ended
+
+  // After bytes came in: the handshake's end, then every whole request answered.
+  void progress(mef::server<Store>& m) {
+    if (!ch->active()) {
+      if (ch->error()) finish("channel: " + std::string(to_string(*ch->error())) +
+                              (ch->refusal() ? std::string(", refused: ") + std::string(to_string(*ch->refusal())) : ""));
+      return;
+    }
+    if (!conn) {
+      auto c = m.accept(*ch);
+      if (!c) return finish("no connection: " + std::string(to_string(c.error())));
+      conn = std::move(*c);
+      log("handshake " + peer_text + " peer=" + to_string(conn->peer) + " keid=" + conn->ke->id.str());
+    }
+    while (!done) {
+      std::size_t used = 0;
+      auto got = reader.read(ch->received(), used);
+      ch->consume_received(used);
+      if (!got) break;
+      mef::response r = got->message ? m.handle(*conn, *got->message) : mef::response{got->code, got->rqi, {}, got->refused};
+      if (!got->message) {
+        const auto t = mef::refusal_text(got->code);
+        r.body.assign(t.begin(), t.end());
+      }
+      log(std::string(r.refused ? "refused " : "served ") + peer_text + " peer=" + to_string(conn->peer) +
+          (got->message ? " to=" + got->message->to + " from=" + got->message->from : std::string(" (not a request)")) +
+          " rqi=" + r.rqi + " rsc=" + std::to_string(static_cast<unsigned>(r.code)) +
+          (r.refused ? " why=" + std::string(to_string(*r.refused)) : std::string()));
+      const auto out = mef::http::write_response(r);
+      if (auto s = ch->send(as_bytes(std::string_view(out.data(), out.size()))); !s) return finish("send failed");
+      if (got->fatal) {
+        ch->close();
+        return finish("framing error, closed");
+      }
+    }
+  }
+  void finish(const std::string& why) {
+    if (!done) log("closed " + peer_text + ": " + why);
+    done = true;
+  }
+};
+
+template <class Store>
+class daemon {
+ public:
+  daemon(asio::io_context& io, mef::server<Store>& m, settings s) : io_(io), mef_(m), s_(std::move(s)), sweep_(io) {}
+
+  void start() {
+    if (!s_.tcp.empty()) {
+      acceptor_.emplace(io_, endpoint_of<tcp::endpoint>(s_.tcp));
+      const auto ep = acceptor_->local_endpoint();
+      std::printf("listening tcp %s:%u\n", ep.address().to_string().c_str(), ep.port());
+      accept();
+    }
+    if (!s_.udp.empty()) {
+      udp_.emplace(io_, endpoint_of<udp::endpoint>(s_.udp));
+      const auto ep = udp_->local_endpoint();
+      std::printf("listening udp %s:%u\n", ep.address().to_string().c_str(), ep.port());
+      receive();
+    }
+    std::fflush(stdout);
+    sweep();
+  }
+  void stop() {
+    if (acceptor_) acceptor_->close();
+    if (udp_) udp_->close();
+    sweep_.cancel();
+    for (auto& [id, c] : tcp_) c->close();
+    tcp_.clear();
+    dtls_.clear();
+  }
+
+ private:
+  struct tcp_conn : std::enable_shared_from_this<tcp_conn> {
+    tcp_conn(tcp::socket s, daemon& d) : sock(std::move(s)), owner(d), started(std::chrono::steady_clock::now()) {}
+    tcp::socket sock;
+    daemon& owner;
+    session<Store> s;
+    std::array<unsigned char, 16384> buf{};
+    std::deque<std::string> out;
+    std::chrono::steady_clock::time_point started, last;
+    std::uint64_t id = 0;
+
+    void read() {
+      sock.async_read_some(asio::buffer(buf), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
+        self->last = std::chrono::steady_clock::now();
+        if (ec) {
+          (void)self->s.ch->transport_closed();
+          self->s.finish(ec == asio::error::eof ? "peer closed" : ec.message());
+          return self->owner.forget(self->id);
+        }
+        (void)self->s.ch->feed(bytes_view(self->buf.data(), n));
+        self->s.progress(self->owner.mef_);
+        self->flush();
+        if (!self->s.done) self->read();
+      });
+    }
+    void flush() {
+      const bool idle = out.empty();
+      s.ch->drain_outgoing([&](bytes_view d) { out.emplace_back(reinterpret_cast<const char*>(d.data()), d.size()); });
+      if (idle && !out.empty()) write();
+      else if (out.empty() && s.done) close();
+    }
+    void write() {
+      asio::async_write(sock, asio::buffer(out.front()), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+        if (ec) return self->close();
+        self->out.pop_front();
+        if (!self->out.empty()) return self->write();
+        if (self->s.done) self->close();
+      });
+    }
+    void close() {
+      boost::system::error_code ignored;
+      sock.shutdown(tcp::socket::shutdown_both, ignored);
+      sock.close(ignored);
+      owner.forget(id);
+    }
+  };
+
+  struct dtls_conn {
+    session<Store> s;
+    std::chrono::steady_clock::time_point started, last;
+  };
+
+  std::unique_ptr<channel> new_channel(tls::transport kind) {
+    auto c = channel::psk_server({kind, mef_.settings().domain.str(), {}, usage_scope::mef}, mef_.settings().domain,
+                                 mef_.resolver(), requested_lifetime::session(std::chrono::minutes(10)), {}, clock_);
+    return c ? std::move(*c) : nullptr;
+  }
+
+  void accept() {
+    acceptor_->async_accept([this](boost::system::error_code ec, tcp::socket sock) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        if (tcp_.size() >= s_.max_connections) {
+          log("refused a TCP connection: " + std::to_string(tcp_.size()) + " open");
+        } else if (auto ch = new_channel(tls::transport::stream)) {
+          auto c = std::make_shared<tcp_conn>(std::move(sock), *this);
+          boost::system::error_code e2;
+          const auto ep = c->sock.remote_endpoint(e2);
+          c->s.ch = std::move(ch);
+          c->s.peer_text = "tcp:" + (e2 ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port()));
+          c->id = ++next_id_;
+          c->last = c->started;
+          tcp_[c->id] = c;
+          c->read();
+        }
+      }
+      accept();
+    });
+  }
+  void forget(std::uint64_t id) { tcp_.erase(id); }
+
+  void receive() {
+    udp_->async_receive_from(asio::buffer(dgram_), from_, [this](boost::system::error_code ec, std::size_t n) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) datagram(n);
+      receive();
+    });
+  }
+  void datagram(std::size_t n) {
+    const auto now = std::chrono::steady_clock::now();
+    auto it = dtls_.find(from_);
+    if (it == dtls_.end()) {
+      if (dtls_.size() >= s_.max_connections) return;  // full: dropped, as a lost datagram is
+      auto ch = new_channel(tls::transport::datagram);
+      if (!ch) return;
+      it = dtls_.emplace(from_, dtls_conn{}).first;
+      it->second.s.ch = std::move(ch);
+      it->second.s.peer_text = "udp:" + from_.address().to_string() + ":" + std::to_string(from_.port());
+      it->second.started = now;
+    }
+    auto& c = it->second;
+    c.last = now;
+    (void)c.s.ch->feed(bytes_view(dgram_.data(), n));
+    c.s.progress(mef_);
+    send_datagrams(it->first, c);
+    if (c.s.done) dtls_.erase(it);
+  }
+  void send_datagrams(const udp::endpoint& to, dtls_conn& c) {
+    c.s.ch->drain_outgoing([&](bytes_view d) {
+      boost::system::error_code ignored;
+      udp_->send_to(asio::buffer(d.data(), d.size()), to, 0, ignored);
+    });
+  }
+
+  // Every second: DTLS retransmissions, and connections that never finished their
+  // handshake or went idle are dropped.
+  void sweep() {
+    sweep_.expires_after(std::chrono::seconds(1));
+    sweep_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      const auto now = std::chrono::steady_clock::now();
+      auto stale = [&](const session<Store>& s, auto started, auto last) {
+        return (!s.conn && now - started > s_.handshake_timeout) || now - last > s_.idle_timeout;
+      };
+      std::vector<std::shared_ptr<tcp_conn>> drop;
+      for (auto& [id, c] : tcp_)
+        if (stale(c->s, c->started, c->last)) drop.push_back(c);
+      for (auto& c : drop) {
+        c->s.finish("timed out");
+        c->close();
+      }
+      for (auto it = dtls_.begin(); it != dtls_.end();) {
+        if (stale(it->second.s, it->second.started, it->second.last)) {
+          it->second.s.finish("timed out");
+          it = dtls_.erase(it);
+          continue;
+        }
+        (void)it->second.s.ch->tick();
+        send_datagrams(it->first, it->second);
+        ++it;
+      }
+      sweep();
+    });
+  }
+
+  static inline const system_clock clock_{};
+  asio::io_context& io_;
+  mef::server<Store>& mef_;
+  settings s_;
+  asio::steady_timer sweep_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::optional<udp::socket> udp_;
+  std::map<std::uint64_t, std::shared_ptr<tcp_conn>> tcp_;
+  std::map<udp::endpoint, dtls_conn> dtls_;
+  std::array<unsigned char, 65536> dgram_{};
+  udp::endpoint from_;
+  std::uint64_t next_id_ = 0;
+};
+
+template <class Store>
+int serve(Store& store, const json& cfg) {
+  typename mef::server<Store>::config c{need(fqdn::parse(cfg.at("fqdn").get<std::string>()), "fqdn")};
+  if (cfg.contains("ke_lifetime_s")) c.ke_lifetime = std::chrono::seconds(cfg["ke_lifetime_s"].get<std::uint32_t>());
+  static const system_clock clk{};
+  mef::server<Store> m(std::move(c), store, clk);
+  configure(m, cfg);
+  settings s;
+  const auto listen = cfg.value("listen", json::object());
+  s.tcp = listen.value("tcp", "");
+  s.udp = listen.value("udp", "");
+  if (cfg.contains("max_connections")) s.max_connections = cfg["max_connections"].get<std::size_t>();
+  if (cfg.contains("handshake_timeout_s")) s.handshake_timeout = std::chrono::seconds(cfg["handshake_timeout_s"].get<unsigned>());
+  if (cfg.contains("idle_timeout_s")) s.idle_timeout = std::chrono::seconds(cfg["idle_timeout_s"].get<unsigned>());
+
+  asio::io_context io;
+  daemon<Store> d(io, m, s);
+  try {
+    d.start();
+  } catch (const boost::system::system_error& e) {
+    log(std::string("cannot listen: ") + e.what());
+    return 2;
+  }
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](boost::system::error_code, int sig) {
+    log("signal " + std::to_string(sig) + ", stopping");
+    d.stop();
+    io.stop();
+  });
+  log("serving " + m.settings().domain.str());
+  io.run();
+  log("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2 || std::string_view(argv[1]) == "--help") {
+    std::fprintf(stderr, "usage: m2msec-mef <config.json>\n");
+    return argc == 2 ? 0 : 1;
+  }
+  std::ifstream in(argv[1]);
+  if (!in) bad_config(std::string("cannot read ") + argv[1]);
+  json cfg;
+  try {
+    cfg = json::parse(in);
+    const auto store = cfg.value("store", json::object());
+    const auto kind = store.value("kind", "memory");
+    if (kind == "memory") {
+      memory_mef_store s;
+      return serve(s, cfg);
+    }
+    if (kind != "sqlite") bad_config("store.kind is memory or sqlite");
+    std::ifstream kf(store.at("key_file").get<std::string>());
+    std::string hex;
+    kf >> hex;
+    auto key = secret::allocate(32);
+    if (!key || hex.size() != 64 || !hex_decode(hex, key->expose())) bad_config("store.key_file: 64 hex digits expected");
+    auto s = sqlite_mef_store::open(store.at("path").get<std::string>(), *key);
+    if (!s) {
+      log("cannot open the store: " + std::string(to_string(s.error())));
+      return 2;
+    }
+    return serve(*s, cfg);
+  } catch (const json::exception& e) {
+    bad_config(e.what());
+  }
+}
