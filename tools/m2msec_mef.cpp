@@ -27,6 +27,9 @@
 #include "m2msec/enrolment/http_binding.hpp"
 #include "m2msec/enrolment/mef.hpp"
 #include "m2msec/enrolment/sqlite_mef_store.hpp"
+#if M2MSEC_WITH_POSTGRES
+#include "m2msec/enrolment/postgres_mef_store.hpp"
+#endif
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -404,18 +407,28 @@ int main(int argc, char** argv) {
       memory_mef_store s;
       return serve(s, cfg);
     }
-    if (kind != "sqlite") bad_config("store.kind is memory or sqlite");
     std::ifstream kf(store.at("key_file").get<std::string>());
     std::string hex;
     kf >> hex;
     auto key = secret::allocate(32);
     if (!key || hex.size() != 64 || !hex_decode(hex, key->expose())) bad_config("store.key_file: 64 hex digits expected");
-    auto s = sqlite_mef_store::open(store.at("path").get<std::string>(), *key);
-    if (!s) {
-      log("cannot open the store: " + std::string(to_string(s.error())));
-      return 2;
+    auto opened = [](auto s) {
+      if (!s) {
+        log("cannot open the store: " + std::string(to_string(s.error())));
+        std::exit(2);
+      }
+      return std::move(*s);
+    };
+#if M2MSEC_WITH_POSTGRES
+    if (kind == "postgres") {
+      auto s = opened(postgres_mef_store::open(store.at("conninfo").get<std::string>(), *key,
+                                              store.value("table", "m2msec_enrolment")));
+      return serve(s, cfg);
     }
-    return serve(*s, cfg);
+#endif
+    if (kind != "sqlite") bad_config("store.kind is memory, sqlite or (built with libpq) postgres");
+    auto s = opened(sqlite_mef_store::open(store.at("path").get<std::string>(), *key));
+    return serve(s, cfg);
   } catch (const json::exception& e) {
     bad_config(e.what());
   }

@@ -14,6 +14,9 @@
 #include "m2msec/enrolment/http_binding.hpp"
 #include "m2msec/enrolment/mef.hpp"
 #include "m2msec/enrolment/sqlite_mef_store.hpp"
+#if M2MSEC_WITH_POSTGRES
+#include "m2msec/enrolment/postgres_mef_store.hpp"
+#endif
 
 using namespace m2msec;
 using namespace std::chrono_literals;
@@ -60,9 +63,13 @@ struct setup {
   time_point expiry = std::chrono::floor<std::chrono::seconds>(clk.now()) + 7 * 24h;
   time_point brief_expiry = std::chrono::floor<std::chrono::seconds>(clk.now()) + 3s;
 
-  explicit setup(std::string_view store = "sqlite", std::string extra = {}) {
+  std::string table;  // PostgreSQL: this setup's own table
+
+  explicit setup(std::string_view store = "sqlite", std::string extra = {}, std::string shared_table = {}) {
     std::random_device rd;
     dir = std::filesystem::temp_directory_path() / ("m2msec-mef-srv-" + std::to_string(rd()));
+    table = shared_table.empty() ? "mef_" + std::to_string(rd()) : shared_table;
+    const char* pg = std::getenv("M2MSEC_PG");
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "store.key") << hex_key(0x77) << "\n";
     const auto ts = [](time_point t) { return "\"" + esprim::to_timestamp(t) + "\""; };
@@ -74,7 +81,8 @@ struct setup {
     std::ofstream(dir / "mef.json")
         << "{\"fqdn\":\"mef.example.com\",\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\"},"
         << "\"store\":{\"kind\":\"" << store << "\",\"path\":\"" << (dir / "mef.db").string() << "\",\"key_file\":\""
-        << (dir / "store.key").string() << "\"}," << extra << "\"kpm\":["
+        << (dir / "store.key").string() << "\",\"table\":\"" << table << "\",\"conninfo\":\"" << (pg ? pg : "")
+        << "\"}," << extra << "\"kpm\":["
         << kpm_entry("enrolee1", "/in-cse/Cenrolee", 0x10) << "," << kpm_entry("brief", "/in-cse/Cbrief", 0x40) << ","
         << kpm_entry("mn", "/mn-cse", 0x20) << "," << kpm_entry("other", "/other-cse", 0x30) << "],"
         << "\"enrolees\":[{\"id\":\"/in-cse/Cenrolee\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(expiry)
@@ -320,9 +328,10 @@ TEST_CASE("m2msec-mef: idle, half-open and oversized clients are cut off; an hon
   CHECK(s.log().find("timed out") != std::string::npos);
 }
 
-TEST_CASE("m2msec-mef: SIGKILL at random points during 100 enrolments; every acknowledged one survives (SQLite)",
-          "[mef][server][crash]") {
-  setup s;
+// SIGKILL at random points during 100 enrolments, a restart after each; then every
+// acknowledged enrolment is fetched and found whole in the store.
+template <class Open>
+void kill_during_enrolments(const setup& s, Open open_store) {
   std::mt19937 rng(20261129);
   std::vector<mef::enrolment> acked;
   int kills = 0, attempts = 0;
@@ -348,6 +357,7 @@ TEST_CASE("m2msec-mef: SIGKILL at random points during 100 enrolments; every ack
     REQUIRE(e);
     acked.push_back(std::move(*e));
   }
+  INFO("kills " << kills << ", attempts " << attempts);
   CHECK(kills >= 8);
   // After the last restart, a Target fetches the keys of enrolments made before the kills.
   for (std::size_t i : {std::size_t{0}, acked.size() / 2, acked.size() - 1}) {
@@ -356,9 +366,8 @@ TEST_CASE("m2msec-mef: SIGKILL at random points during 100 enrolments; every ack
     CHECK(r->code == rsc::ok);
   }
   CHECK(server->stop(SIGKILL) == 128 + SIGKILL);
-  // Every acknowledged enrolment is in the file, whole: it opens under the store key.
-  auto key = secret::copy_of(*hex_decode(hex_key(0x77)));
-  auto store = sqlite_mef_store::open(s.dir / "mef.db", *key);
+  // Every acknowledged enrolment is in the store, whole: it opens under the store key.
+  auto store = open_store(*secret::copy_of(*hex_decode(hex_key(0x77))));
   REQUIRE(store);
   int found = 0;
   for (const auto& e : acked) {
@@ -366,5 +375,51 @@ TEST_CASE("m2msec-mef: SIGKILL at random points during 100 enrolments; every ack
     if (rec && rec->ke == e.ke && to_string(rec->enrolee) == "/in-cse/Cenrolee") ++found;
   }
   CHECK(found == static_cast<int>(acked.size()));
-  INFO("kills " << kills << ", attempts " << attempts);
 }
+
+TEST_CASE("m2msec-mef: SIGKILL at random points during 100 enrolments; every acknowledged one survives (SQLite)",
+          "[mef][server][crash]") {
+  setup s;
+  kill_during_enrolments(s, [&](const secret& key) { return sqlite_mef_store::open(s.dir / "mef.db", key); });
+}
+
+#if M2MSEC_WITH_POSTGRES
+TEST_CASE("m2msec-mef on PostgreSQL: SIGKILL at random points during 100 enrolments; nothing acknowledged lost",
+          "[.postgres][crash]") {
+  setup s("postgres");
+  kill_during_enrolments(s, [&](const secret& key) { return postgres_mef_store::open(std::getenv("M2MSEC_PG"), key, s.table); });
+}
+
+TEST_CASE("m2msec-mef: two replicas on one PostgreSQL serve each other's enrolments", "[.postgres]") {
+  setup a("postgres");
+  setup b("postgres", {}, a.table);  // another process, another folder, the same table
+  test_sockets::server_process one(program(), a.config(), a.log_path()), two(program(), b.config(), b.log_path());
+  REQUIRE(one.tcp != 0);
+  REQUIRE(two.tcp != 0);
+  for (int round = 0; round < 5; ++round) {
+    auto at_one = enrol(one.tcp, false);
+    auto at_two = enrol(two.udp, true);
+    REQUIRE(at_one);
+    REQUIRE(at_two);
+    // Each enrolment is fetched at the other replica, and gives the Enrolee's key.
+    auto r1 = fetch(two.tcp, false, at_one->answer.id);
+    auto r2 = fetch(one.udp, true, at_two->answer.id);
+    REQUIRE(r1);
+    REQUIRE(r2);
+    auto k1 = mef::read_released(*r1, at_one->answer.id, suid::rspf_saef);
+    auto k2 = mef::read_released(*r2, at_two->answer.id, suid::rspf_saef);
+    REQUIRE(k1);
+    REQUIRE(k2);
+    CHECK(k1->key() == at_one->key_for(suid::rspf_saef, target_cse, enrolee_ae)->key());
+    CHECK(k2->key() == at_two->key_for(suid::rspf_saef, target_cse, enrolee_ae)->key());
+  }
+  // One replica gone: the other still serves what it took.
+  auto last = enrol(one.tcp, false);
+  REQUIRE(last);
+  CHECK(one.stop() == 0);
+  auto r = fetch(two.tcp, false, last->answer.id);
+  REQUIRE(r);
+  CHECK(r->code == rsc::ok);
+  CHECK(two.stop() == 0);
+}
+#endif

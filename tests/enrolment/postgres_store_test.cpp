@@ -1,0 +1,116 @@
+// The MEF's PostgreSQL store (issue 15) against a real PostgreSQL 15 (.ci/run
+// starts one; meson registers this program only when -Dpostgres names it): the
+// same behaviour as the map and SQLite, rows bound to their seal, two writer
+// processes, and a connection the server killed.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "m2msec/enrolment/postgres_mef_store.hpp"
+#include "store_support.hpp"
+
+using namespace m2msec;
+using namespace store_support;
+
+namespace {
+
+std::string conninfo() {
+  const char* c = std::getenv("M2MSEC_PG");
+  REQUIRE(c != nullptr);  // set by meson from -Dpostgres
+  return c;
+}
+// A table of its own for each test, dropped afterwards.
+struct table {
+  std::string name;
+  PGconn* admin;
+  table() : admin(PQconnectdb(conninfo().c_str())) {
+    REQUIRE(PQstatus(admin) == CONNECTION_OK);
+    std::random_device rd;
+    name = "t" + std::to_string(rd());
+  }
+  ~table() {
+    exec("DROP TABLE IF EXISTS " + name);
+    PQfinish(admin);
+  }
+  bool exec(const std::string& sql) {
+    PGresult* r = PQexec(admin, sql.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    return ok;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("MEF PostgreSQL store: keeps, finds, replaces, expires, purges and erases as the map does", "[postgres]") {
+  table t;
+  auto s = postgres_mef_store::open(conninfo(), key_of(0x42), t.name);
+  REQUIRE(s);
+  same_behaviour(*s);
+  CHECK(postgres_mef_store::open(conninfo(), key_of(0x42), "bad name; drop").error() == errc::invalid_argument);
+  CHECK(postgres_mef_store::open("host=127.0.0.1 port=1 connect_timeout=2", key_of(0x42)).error() == errc::io_error);
+}
+
+TEST_CASE("MEF PostgreSQL store: sealed at rest, bound to its row, refuses another key", "[postgres]") {
+  table t;
+  {
+    auto s = postgres_mef_store::open(conninfo(), key_of(0x42), t.name);
+    REQUIRE(s);
+    REQUIRE(s->put(record(1)));
+    REQUIRE(s->put(record(2)));
+  }
+  CHECK(postgres_mef_store::open(conninfo(), key_of(0x43), t.name)->find(record(1).id, t0).error() == errc::corrupted);
+  const auto one = record(1).id.str(), two = record(2).id.str();
+  REQUIRE(t.exec("UPDATE " + t.name + " SET sealed = (SELECT sealed FROM " + t.name + " WHERE ke_id = '" + two +
+                 "') WHERE ke_id = '" + one + "'"));
+  auto s = postgres_mef_store::open(conninfo(), key_of(0x42), t.name);
+  REQUIRE(s);
+  CHECK(s->find(record(1).id, t0).error() == errc::corrupted);
+  CHECK(s->find(record(2).id, t0));
+  for (std::string change : {"not_after = not_after + 86400000000000", "targets = targets || E'ae:/in-cse/Cevil\\n'"}) {
+    INFO(change);
+    REQUIRE(t.exec("UPDATE " + t.name + " SET " + change + " WHERE ke_id = '" + two + "'"));
+    CHECK(s->find(record(2).id, t0).error() == errc::corrupted);
+    REQUIRE(s->put(record(2)));
+    CHECK(s->find(record(2).id, t0));
+  }
+}
+
+TEST_CASE("MEF PostgreSQL store: two writer processes lose nothing; a killed connection is reset", "[postgres]") {
+  table t;
+  { REQUIRE(postgres_mef_store::open(conninfo(), key_of(0x42), t.name)); }
+  constexpr int per_writer = 150;
+  pid_t writers[2];
+  for (int w = 0; w < 2; ++w) {
+    writers[w] = ::fork();
+    REQUIRE(writers[w] >= 0);
+    if (writers[w] == 0) {
+      auto s = postgres_mef_store::open(conninfo(), key_of(0x42), t.name);
+      int failed = s ? 0 : 1;
+      for (int i = 0; s && i < per_writer; ++i) failed += s->put(record(w * 1000 + i)) ? 0 : 1;
+      ::_exit(failed == 0 ? 0 : 1);
+    }
+  }
+  for (pid_t p : writers) {
+    int status = 0;
+    REQUIRE(::waitpid(p, &status, 0) == p);
+    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  }
+  auto s = postgres_mef_store::open(conninfo(), key_of(0x42), t.name);
+  REQUIRE(s);
+  int found = 0;
+  for (int w = 0; w < 2; ++w)
+    for (int i = 0; i < per_writer; ++i) {
+      auto r = s->find(record(w * 1000 + i).id, t0);
+      found += r && r->ke == record(w * 1000 + i).ke;
+    }
+  CHECK(found == 2 * per_writer);
+  // The server ends the store's connection; the next write resets it and lands.
+  REQUIRE(t.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                 "AND datname = current_database() AND usename = current_user AND query LIKE '%" + t.name + "%'"));
+  REQUIRE(s->put(record(7)));
+  CHECK(s->find(record(7).id, t0));
+}
