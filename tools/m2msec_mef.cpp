@@ -21,6 +21,7 @@
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <list>
 #include <map>
 #include <memory>
 
@@ -46,7 +47,10 @@ void log(const std::string& line) {
 }
 
 struct settings {
-  std::string tcp, udp;  // "address:port", empty when not served
+  std::string tcp, udp;             // PSK RSPF (Kpm): "address:port", empty when not served
+  std::string tcp_cert, udp_cert;   // certificate RSPF
+  std::optional<tls::own_certificate> own;
+  std::shared_ptr<trust_anchors> anchors;
   std::size_t max_connections = 512;
   std::chrono::seconds handshake_timeout{10}, idle_timeout{30};
 };
@@ -171,24 +175,17 @@ class daemon {
   daemon(asio::io_context& io, mef::server<Store>& m, settings s) : io_(io), mef_(m), s_(std::move(s)), sweep_(io) {}
 
   void start() {
-    if (!s_.tcp.empty()) {
-      acceptor_.emplace(io_, endpoint_of<tcp::endpoint>(s_.tcp));
-      const auto ep = acceptor_->local_endpoint();
-      std::printf("listening tcp %s:%u\n", ep.address().to_string().c_str(), ep.port());
-      accept();
-    }
-    if (!s_.udp.empty()) {
-      udp_.emplace(io_, endpoint_of<udp::endpoint>(s_.udp));
-      const auto ep = udp_->local_endpoint();
-      std::printf("listening udp %s:%u\n", ep.address().to_string().c_str(), ep.port());
-      receive();
-    }
+    if (!s_.tcp.empty()) listen_tcp(s_.tcp, false);
+    if (!s_.tcp_cert.empty()) listen_tcp(s_.tcp_cert, true);
+    if (!s_.udp.empty()) listen_udp(s_.udp, false);
+    if (!s_.udp_cert.empty()) listen_udp(s_.udp_cert, true);
+    std::printf("ready\n");
     std::fflush(stdout);
     sweep();
   }
   void stop() {
-    if (acceptor_) acceptor_->close();
-    if (udp_) udp_->close();
+    for (auto& a : acceptors_) a.socket.close();
+    for (auto& u : udps_) u.socket.close();
     sweep_.cancel();
     for (auto& [id, c] : tcp_) c->close();
     tcp_.clear();
@@ -196,6 +193,18 @@ class daemon {
   }
 
  private:
+  struct tcp_listener {
+    tcp::acceptor socket;
+    bool certificate;
+  };
+  struct udp_listener {
+    udp::socket socket;
+    bool certificate;
+    std::array<unsigned char, 65536> buf{};
+    udp::endpoint from;
+  };
+  using peer_key = std::pair<udp_listener*, udp::endpoint>;
+
   struct tcp_conn : std::enable_shared_from_this<tcp_conn> {
     tcp_conn(tcp::socket s, daemon& d) : sock(std::move(s)), owner(d), started(std::chrono::steady_clock::now()) {}
     tcp::socket sock;
@@ -247,65 +256,88 @@ class daemon {
     std::chrono::steady_clock::time_point started, last;
   };
 
-  std::unique_ptr<channel> new_channel(tls::transport kind) {
-    auto c = channel::psk_server({kind, mef_.settings().domain.str(), {}, usage_scope::mef}, mef_.settings().domain,
-                                 mef_.resolver(), requested_lifetime::session(std::chrono::minutes(10)), {}, clock_);
+  // TS-0003 §8.3.2.1 (Kpm) or §8.3.2.2 (certificates: the MEF's FQDN certificate,
+  // an Enrolee's AE-ID certificate, accepted when the MEF has its profile).
+  std::unique_ptr<channel> new_channel(tls::transport kind, bool certificate) {
+    const channel::options o{kind, mef_.settings().domain.str(), {}, usage_scope::mef};
+    const auto session = requested_lifetime::session(std::chrono::minutes(10));
+    auto c = certificate
+                 ? channel::certificate_server(o, mef_.settings().domain, *s_.own, *s_.anchors,
+                                               tls::registered_ae([this](const ae_id& a) { return mef_.knows(a); }),
+                                               session, {}, clock_)
+                 : channel::psk_server(o, mef_.settings().domain, mef_.resolver(), session, {}, clock_);
+    if (!c) log("cannot make a channel: " + std::string(to_string(c.error())));
     return c ? std::move(*c) : nullptr;
   }
 
-  void accept() {
-    acceptor_->async_accept([this](boost::system::error_code ec, tcp::socket sock) {
+  void listen_tcp(const std::string& where, bool certificate) {
+    auto& l = acceptors_.emplace_back(tcp_listener{tcp::acceptor(io_, endpoint_of<tcp::endpoint>(where)), certificate});
+    const auto ep = l.socket.local_endpoint();
+    std::printf("listening tcp%s %s:%u\n", certificate ? "-cert" : "", ep.address().to_string().c_str(), ep.port());
+    accept(l);
+  }
+  void accept(tcp_listener& l) {
+    l.socket.async_accept([this, &l](boost::system::error_code ec, tcp::socket sock) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         if (tcp_.size() >= s_.max_connections) {
           log("refused a TCP connection: " + std::to_string(tcp_.size()) + " open");
-        } else if (auto ch = new_channel(tls::transport::stream)) {
+        } else if (auto ch = new_channel(tls::transport::stream, l.certificate)) {
           auto c = std::make_shared<tcp_conn>(std::move(sock), *this);
           boost::system::error_code e2;
           const auto ep = c->sock.remote_endpoint(e2);
           c->s.ch = std::move(ch);
-          c->s.peer_text = "tcp:" + (e2 ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port()));
+          c->s.peer_text = std::string(l.certificate ? "tcp-cert:" : "tcp:") +
+                           (e2 ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port()));
           c->id = ++next_id_;
           c->last = c->started;
           tcp_[c->id] = c;
           c->read();
         }
       }
-      accept();
+      accept(l);
     });
   }
   void forget(std::uint64_t id) { tcp_.erase(id); }
 
-  void receive() {
-    udp_->async_receive_from(asio::buffer(dgram_), from_, [this](boost::system::error_code ec, std::size_t n) {
+  void listen_udp(const std::string& where, bool certificate) {
+    auto& u = udps_.emplace_back(udp_listener{udp::socket(io_, endpoint_of<udp::endpoint>(where)), certificate, {}, {}});
+    const auto ep = u.socket.local_endpoint();
+    std::printf("listening udp%s %s:%u\n", certificate ? "-cert" : "", ep.address().to_string().c_str(), ep.port());
+    receive(u);
+  }
+  void receive(udp_listener& u) {
+    u.socket.async_receive_from(asio::buffer(u.buf), u.from, [this, &u](boost::system::error_code ec, std::size_t n) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) datagram(n);
-      receive();
+      if (!ec) datagram(u, n);
+      receive(u);
     });
   }
-  void datagram(std::size_t n) {
+  void datagram(udp_listener& u, std::size_t n) {
     const auto now = std::chrono::steady_clock::now();
-    auto it = dtls_.find(from_);
+    const auto key = peer_key{&u, u.from};
+    auto it = dtls_.find(key);
     if (it == dtls_.end()) {
       if (dtls_.size() >= s_.max_connections) return;  // full: dropped, as a lost datagram is
-      auto ch = new_channel(tls::transport::datagram);
+      auto ch = new_channel(tls::transport::datagram, u.certificate);
       if (!ch) return;
-      it = dtls_.emplace(from_, dtls_conn{}).first;
+      it = dtls_.emplace(key, dtls_conn{}).first;
       it->second.s.ch = std::move(ch);
-      it->second.s.peer_text = "udp:" + from_.address().to_string() + ":" + std::to_string(from_.port());
+      it->second.s.peer_text = std::string(u.certificate ? "udp-cert:" : "udp:") + u.from.address().to_string() + ":" +
+                               std::to_string(u.from.port());
       it->second.started = now;
     }
     auto& c = it->second;
     c.last = now;
-    (void)c.s.ch->feed(bytes_view(dgram_.data(), n));
+    (void)c.s.ch->feed(bytes_view(u.buf.data(), n));
     c.s.progress(mef_);
     send_datagrams(it->first, c);
     if (c.s.done) dtls_.erase(it);
   }
-  void send_datagrams(const udp::endpoint& to, dtls_conn& c) {
+  void send_datagrams(const peer_key& to, dtls_conn& c) {
     c.s.ch->drain_outgoing([&](bytes_view d) {
       boost::system::error_code ignored;
-      udp_->send_to(asio::buffer(d.data(), d.size()), to, 0, ignored);
+      to.first->socket.send_to(asio::buffer(d.data(), d.size()), to.second, 0, ignored);
     });
   }
 
@@ -345,12 +377,10 @@ class daemon {
   mef::server<Store>& mef_;
   settings s_;
   asio::steady_timer sweep_;
-  std::optional<tcp::acceptor> acceptor_;
-  std::optional<udp::socket> udp_;
+  std::list<tcp_listener> acceptors_;  // stable addresses: handlers refer to them
+  std::list<udp_listener> udps_;
   std::map<std::uint64_t, std::shared_ptr<tcp_conn>> tcp_;
-  std::map<udp::endpoint, dtls_conn> dtls_;
-  std::array<unsigned char, 65536> dgram_{};
-  udp::endpoint from_;
+  std::map<peer_key, dtls_conn> dtls_;
   std::uint64_t next_id_ = 0;
 };
 
@@ -365,6 +395,19 @@ int serve(Store& store, const json& cfg) {
   const auto listen = cfg.value("listen", json::object());
   s.tcp = listen.value("tcp", "");
   s.udp = listen.value("udp", "");
+  s.tcp_cert = listen.value("tcp_certificate", "");
+  s.udp_cert = listen.value("udp_certificate", "");
+  if (!s.tcp_cert.empty() || !s.udp_cert.empty()) {
+    const auto& c = cfg.at("certificate");
+    auto file = [&](const char* name) {
+      std::ifstream in(c.at(name).get<std::string>());
+      if (!in) bad_config(std::string("certificate.") + name + ": cannot read " + c.at(name).get<std::string>());
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    s.own = tls::own_certificate{file("chain"), file("key")};
+    s.anchors = std::make_shared<trust_anchors>();
+    if (!s.anchors->add(as_bytes(file("anchors")))) bad_config("certificate.anchors: no certificate read");
+  }
   if (cfg.contains("max_connections")) s.max_connections = cfg["max_connections"].get<std::size_t>();
   if (cfg.contains("handshake_timeout_s")) s.handshake_timeout = std::chrono::seconds(cfg["handshake_timeout_s"].get<unsigned>());
   if (cfg.contains("idle_timeout_s")) s.idle_timeout = std::chrono::seconds(cfg["idle_timeout_s"].get<unsigned>());

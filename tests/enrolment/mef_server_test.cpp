@@ -2,6 +2,7 @@
 // the whole RSPF chain over TLS/TCP and DTLS/UDP, refusals as a client sees them,
 // hostile and idle clients beside an honest one, and SIGKILL during enrolments.
 #include "sockets.hpp"
+#include "../channel/openssl_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -33,6 +34,7 @@ const entity_id brief_ae = *ae_id::parse("/in-cse/Cbrief");
 const entity_id target_cse = *cse_id::parse("/mn-cse");
 const entity_id other_cse = *cse_id::parse("/other-cse");
 
+std::string pki(const std::string& name) { return M2MSEC_SOURCE_DIR "/tests/enrolment/pki/" + name; }
 std::string program() {
   const char* p = std::getenv("M2MSEC_MEF");
   REQUIRE(p != nullptr);  // set by meson
@@ -79,7 +81,10 @@ struct setup {
              std::string(holder) + "\",\"not_before\":" + nb + ",\"not_after\":" + na + "}";
     };
     std::ofstream(dir / "mef.json")
-        << "{\"fqdn\":\"mef.example.com\",\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\"},"
+        << "{\"fqdn\":\"mef.example.com\",\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\","
+        << "\"tcp_certificate\":\"127.0.0.1:0\",\"udp_certificate\":\"127.0.0.1:0\"},"
+        << "\"certificate\":{\"chain\":\"" << pki("mef.pem") << "\",\"key\":\"" << pki("mef.key")
+        << "\",\"anchors\":\"" << pki("ca.pem") << "\"},"
         << "\"store\":{\"kind\":\"" << store << "\",\"path\":\"" << (dir / "mef.db").string() << "\",\"key_file\":\""
         << (dir / "store.key").string() << "\",\"table\":\"" << table << "\",\"conninfo\":\"" << (pg ? pg : "")
         << "\"}," << extra << "\"kpm\":["
@@ -88,7 +93,8 @@ struct setup {
         << "\"enrolees\":[{\"id\":\"/in-cse/Cenrolee\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(expiry)
         << ",\"maf\":{\"key_registration_uri\":\"https://maf.example.com/keyReg\",\"key_retrieval_uri\":"
         << "\"https://maf.example.com/keyRet\",\"lifetime_s\":86400}},"
-        << "{\"id\":\"/in-cse/Cbrief\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(brief_expiry) << "}]}\n";
+        << "{\"id\":\"/in-cse/Cbrief\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(brief_expiry) << "},"
+        << "{\"id\":\"//sp.example.com/in-cse/Ccert\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(expiry) << "}]}\n";
   }
   ~setup() { std::filesystem::remove_all(dir); }
   [[nodiscard]] std::string config() const { return (dir / "mef.json").string(); }
@@ -98,6 +104,19 @@ struct setup {
     return {std::istreambuf_iterator<char>(in), {}};
   }
 };
+
+// One request and its response over a channel on a socket.
+std::optional<mef::response> exchange(channel& ch, int fd, mef::http::response_reader& reader, const mef::request& r) {
+  if (!ch.send(as_bytes(mef::http::write_request(r, "mef.example.com")))) return std::nullopt;
+  std::optional<mef::response> got;
+  drive<channel>({{&ch, fd}}, [&] {
+    std::size_t used = 0;
+    if (auto m = reader.read(ch.received(), used)) got = m->message;
+    ch.consume_received(used);
+    return got.has_value() || ch.closed();
+  });
+  return got;
+}
 
 // One client connection to the MEF over a real socket.
 struct mef_client {
@@ -120,17 +139,7 @@ struct mef_client {
     return sock.fd >= 0 && drive<channel>({{ch.get(), sock.fd}}, [&] { return ch->active() || ch->closed(); }) &&
            ch->active();
   }
-  std::optional<mef::response> call(const mef::request& r) {
-    if (!ch->send(as_bytes(mef::http::write_request(r, "mef.example.com")))) return std::nullopt;
-    std::optional<mef::response> got;
-    drive<channel>({{ch.get(), sock.fd}}, [&] {
-      std::size_t used = 0;
-      if (auto m = reader.read(ch->received(), used)) got = m->message;
-      ch->consume_received(used);
-      return got.has_value() || ch->closed();
-    });
-    return got;
-  }
+  std::optional<mef::response> call(const mef::request& r) { return exchange(*ch, sock.fd, reader, r); }
 };
 
 result<mef::enrolment> enrol(unsigned short port, bool datagram, const entity_id& who = enrolee_ae,
@@ -143,6 +152,33 @@ result<mef::enrolment> enrol(unsigned short port, bool datagram, const entity_id
   if (!r) return fail(errc::io_error);
   return mef::read_enrolment(*r, std::move(*ke), who);
 }
+// TS-0003 §8.3.2.2: an Enrolee with an AE-ID certificate, the MEF with its FQDN certificate.
+result<mef::enrolment> enrol_by_certificate(unsigned short port, bool datagram, const std::string& stem) {
+  trust_anchors anchors;
+  REQUIRE(anchors.add(as_bytes(openssl_test::slurp(pki("ca.pem")))));
+  const auto self = *ae_id::parse(stem == "enrolee" ? "//sp.example.com/in-cse/Ccert" : "//sp.example.com/in-cse/Cstranger");
+  auto cred = certificate_credential::verify(*certificate::parse(as_bytes(openssl_test::slurp(pki(stem + ".pem")))),
+                                             *expected_name::ae(self), anchors, clk.now(), {}, suid::certificate_mef);
+  REQUIRE(cred);
+  auto sa = security_association::create({self, *credential_id::make(credential_id_type::tls_cse_id, "mef.example.com")},
+                                         *cred, requested_lifetime::session(1h), {}, clk);
+  REQUIRE(sa);
+  fd_guard sock = test_sockets::connect_to(port, datagram);
+  auto ch = channel::certificate_client({datagram ? tls::transport::datagram : tls::transport::stream, "mef.example.com",
+                                         {}, usage_scope::mef},
+                                        {openssl_test::slurp(pki(stem + ".pem")), openssl_test::slurp(pki(stem + ".key"))},
+                                        anchors, expected_name::host(mef_fqdn), *sa, clk);
+  REQUIRE(ch);
+  if (!drive<channel>({{ch->get(), sock.fd}}, [&] { return (*ch)->active() || (*ch)->closed(); }) || !(*ch)->active())
+    return fail(errc::auth_failed);
+  auto ke = tls::enrolment_key(**ch, mef_fqdn);
+  if (!ke) return fail(ke.error());
+  mef::http::response_reader reader;
+  auto r = exchange(**ch, sock.fd, reader, mef::enrolment_request(entity_id{self}, "cert-1"));
+  if (!r) return fail(errc::io_error);
+  return mef::read_enrolment(*r, std::move(*ke), entity_id{self});
+}
+
 std::optional<mef::response> fetch(unsigned short port, bool datagram, const ke_id& id, const entity_id& who = target_cse,
                                    std::string_view kpm_name = "mn", byte kpm_key = 0x20) {
   mef_client c(port, datagram, kpm(kpm_name, who, kpm_key), who);
@@ -218,6 +254,76 @@ TEST_CASE("m2msec-mef: Enrolee (Kpm) -> MEF -> Target fetches -> PSK-SAEF with t
   CHECK(log.find("stopped") != std::string::npos);
   // No key in the log: not the Kpms, not the store key.
   for (byte b : {byte{0x10}, byte{0x20}, byte{0x77}}) CHECK(log.find(hex_key(b).substr(0, 16)) == std::string::npos);
+}
+
+TEST_CASE("m2msec-mef: the MEF handshake with openssl s_client -psk: KeID and Ke are OpenSSL's EXPORTER-oneM2M-Bootstrap",
+          "[mef][server][interop]") {
+  setup s;
+  test_sockets::server_process mef(program(), s.config(), s.log_path());
+  REQUIRE(mef.tcp != 0);
+  for (bool datagram : {false, true}) {
+    INFO((datagram ? "DTLS" : "TLS"));
+    const auto port = datagram ? mef.udp : mef.tcp;
+    openssl_test::process client({"s_client", "-connect", "127.0.0.1:" + std::to_string(port),
+                                  datagram ? "-dtls1_2" : "-tls1_2", "-cipher",
+                                  datagram ? "PSK-AES128-CCM8" : "PSK-AES128-CBC-SHA256", "-psk", hex_key(0x10),
+                                  "-psk_identity", "enrolee1@mef.example.com", "-servername", "mef.example.com",
+                                  "-keymatexport", "EXPORTER-oneM2M-Bootstrap", "-keymatexportlen", "48", "-ign_eof"});
+    REQUIRE(client.wait_for("Keying material: "));
+    const std::string keying = client.keying_material();
+    REQUIRE(keying.size() == 96);
+    // The Enrolment Exchange, typed into s_client.
+    client.write(mef::http::write_request(mef::enrolment_request(enrolee_ae, "ossl-1"), "mef.example.com"));
+    REQUIRE(client.wait_for("X-M2M-RSC: 2001"));
+    REQUIRE(client.wait_for("}}"));
+    const auto out = client.output();
+    const auto body = out.substr(out.find("{\"m2msec:enrRsp\""));
+    auto answer = mef::parse_enrolment_answer(body.substr(0, body.rfind("}}") + 2));
+    REQUIRE(answer);
+    // KeID = hexBinary(the first 16 bytes)@MEF-FQDN (decisions A1, A5).
+    CHECK(answer->id.str() == keying.substr(0, 32) + "@mef.example.com");
+    // Ke = the last 32: the key the MEF releases for the Target is the one OpenSSL's Ke gives.
+    auto ke = secret::copy_of(*hex_decode(keying.substr(32)));
+    auto expected = mef::usage_key(*ke, suid::rspf_saef, target_cse);
+    auto r = fetch(mef.tcp, false, answer->id);
+    REQUIRE(r);
+    auto released = mef::read_released(*r, answer->id, suid::rspf_saef);
+    REQUIRE(released);
+    CHECK(released->key() == *expected);
+  }
+  CHECK(mef.stop() == 0);
+}
+
+TEST_CASE("m2msec-mef: the certificate RSPF: an AE-ID certificate enrols, the Target fetches, TLS and DTLS",
+          "[mef][server][certificate]") {
+  setup s;
+  test_sockets::server_process mef(program(), s.config(), s.log_path());
+  REQUIRE(mef.tcp_cert != 0);
+  REQUIRE(mef.udp_cert != 0);
+  const entity_id cert_ae = *ae_id::parse("//sp.example.com/in-cse/Ccert");
+  for (bool datagram : {false, true}) {
+    INFO((datagram ? "DTLS" : "TLS"));
+    auto e = enrol_by_certificate(datagram ? mef.udp_cert : mef.tcp_cert, datagram, "enrolee");
+    REQUIRE(e);
+    CHECK(to_string(e->answer.enrolee) == "//sp.example.com/in-cse/Ccert");
+    CHECK(e->answer.lifetime.not_after() < s.expiry);
+    // The Target (by Kpm) gets the key the Enrolee derives, bound to the Enrolee the certificate named.
+    auto r = fetch(mef.tcp, false, e->answer.id);
+    REQUIRE(r);
+    auto k = mef::read_released(*r, e->answer.id, suid::rspf_saef);
+    REQUIRE(k);
+    CHECK(to_string(k->holder()) == "//sp.example.com/in-cse/Ccert");
+    CHECK(k->key() == e->key_for(suid::rspf_saef, target_cse, cert_ae)->key());
+    CHECK(k->lifetime().not_after() < e->answer.lifetime.not_after());
+    // A certificate of the same CA for an AE the MEF has no profile for: no handshake.
+    CHECK_FALSE(enrol_by_certificate(datagram ? mef.udp_cert : mef.tcp_cert, datagram, "stranger"));
+    // A Kpm client on the certificate port, a certificate client on the Kpm port: neither gets through.
+    mef_client wrong(datagram ? mef.udp_cert : mef.tcp_cert, datagram, kpm("enrolee1", enrolee_ae, 0x10), enrolee_ae);
+    CHECK_FALSE(wrong.handshake());
+    CHECK_FALSE(enrol_by_certificate(datagram ? mef.udp : mef.tcp, datagram, "enrolee"));
+  }
+  CHECK(mef.stop() == 0);
+  CHECK(s.log().find("handshake tcp-cert:") != std::string::npos);
 }
 
 TEST_CASE("m2msec-mef: refused with their RSC and no key: unauthorized, unknown, expired, wrong Kpm, malformed",

@@ -131,8 +131,8 @@ inline bool drive(std::vector<std::pair<Channel*, int>> ends, const std::functio
   return true;
 }
 
-// A server program in a child process. Its stdout's "listening tcp|udp <addr>:<port>"
-// lines give the ports; its stderr goes to `log`.
+// A server program in a child process. Its stdout's "listening tcp|udp[-cert] <addr>:<port>"
+// lines, up to "ready", give the ports; its stderr goes to `log`.
 class server_process {
  public:
   server_process(const std::string& program, const std::string& config, const std::string& log) {
@@ -150,13 +150,16 @@ class server_process {
     ::close(out[1]);
     FILE* f = ::fdopen(out[0], "r");
     char line[256];
-    for (int lines = 0; lines < 2 && std::fgets(line, sizeof line, f); ++lines) {
+    while (std::fgets(line, sizeof line, f)) {
       std::string s(line);
+      if (s.starts_with("ready")) break;
       const auto colon = s.rfind(':');
       if (colon == std::string::npos) continue;
       const auto port = static_cast<unsigned short>(std::stoul(s.substr(colon + 1)));
-      if (s.starts_with("listening tcp")) tcp = port;
-      if (s.starts_with("listening udp")) udp = port;
+      if (s.starts_with("listening tcp-cert ")) tcp_cert = port;
+      else if (s.starts_with("listening udp-cert ")) udp_cert = port;
+      else if (s.starts_with("listening tcp ")) tcp = port;
+      else if (s.starts_with("listening udp ")) udp = port;
     }
     std::fclose(f);
   }
@@ -174,7 +177,7 @@ class server_process {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   [[nodiscard]] bool running() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
-  unsigned short tcp = 0, udp = 0;
+  unsigned short tcp = 0, udp = 0, tcp_cert = 0, udp_cert = 0;
 
  private:
   pid_t pid_ = -1;

@@ -90,6 +90,10 @@ class server {
   // Bootstrap Instruction Configuration for one Enrolee (a CSE or AE).
   void instruct(const entity_id& enrolee, enrolee_profile p) { profiles_.insert_or_assign(key(enrolee), std::move(p)); }
 
+  // Whether `who` has an Enrolee profile: the certificate RSPF accepts the AE-ID
+  // certificates of those (tls::registered_ae).
+  [[nodiscard]] bool knows(const entity_id& who) const { return profiles_.contains(key(who)); }
+
   // The channel's lookup of KpmIDs.
   [[nodiscard]] tls::psk_resolver resolver() const {
     return [this](std::string_view identity, std::string_view) -> result<tls::psk_entry> {
