@@ -283,8 +283,9 @@ class daemon {
         if (tcp_.size() >= s_.max_connections) {
           log("refused a TCP connection: " + std::to_string(tcp_.size()) + " open");
         } else if (auto ch = new_channel(tls::transport::stream, l.certificate)) {
-          auto c = std::make_shared<tcp_conn>(std::move(sock), *this);
           boost::system::error_code e2;
+          sock.set_option(tcp::no_delay(true), e2);  // handshake flights and answers are small: no Nagle wait
+          auto c = std::make_shared<tcp_conn>(std::move(sock), *this);
           const auto ep = c->sock.remote_endpoint(e2);
           c->s.ch = std::move(ch);
           c->s.peer_text = std::string(l.certificate ? "tcp-cert:" : "tcp:") +

@@ -54,6 +54,8 @@ inline fd_guard connect_to(unsigned short port, bool datagram) {
   fd_guard s(::socket(AF_INET, datagram ? SOCK_DGRAM : SOCK_STREAM, 0));
   const auto a = loopback(port);
   if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) return {};
+  const int one = 1;
+  if (!datagram) ::setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return s;
 }
 

@@ -162,7 +162,9 @@ class reader {
     parser_ = std::make_unique<beast_http::parser<IsRequest, Body>>();
     parser_->header_limit(static_cast<std::uint32_t>(max_header));
     parser_->body_limit(body_limit_);
-    parser_->eager(true);
+    // Not eager: Boost 1.74's response parser goes on after a body_limit error
+    // when eager, and reserves the Content-Length it had just refused.
+    parser_->eager(false);
   }
   std::size_t body_limit_;
   std::unique_ptr<beast_http::parser<IsRequest, Body>> parser_;
