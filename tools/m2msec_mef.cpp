@@ -53,6 +53,7 @@ struct settings {
   std::shared_ptr<trust_anchors> anchors;
   std::size_t max_connections = 512;
   std::chrono::seconds handshake_timeout{10}, idle_timeout{30};
+  std::chrono::microseconds commit_delay{1000};  // group commit: how long a round gathers writes
 };
 
 // ---- configuration ---------------------------------------------------------------------
@@ -127,6 +128,9 @@ struct session {
   mef::http::request_reader reader;
   std::string peer_text;  // for the log
   bool done = false;      // a fatal refusal was answered, or the channel ended
+  // Answers made but not sent: they wait for the store's group commit (release).
+  std::vector<jose::wiping_string> held;
+  bool close_after = false;
 
   // After bytes came in: the handshake's end, then every whole request answered.
   void progress(mef::server<Store>& m) {
@@ -155,13 +159,31 @@ struct session {
           (got->message ? " to=" + got->message->to + " from=" + got->message->from : std::string(" (not a request)")) +
           " rqi=" + r.rqi + " rsc=" + std::to_string(static_cast<unsigned>(r.code)) +
           (r.refused ? " why=" + std::string(to_string(*r.refused)) : std::string()));
-      const auto out = mef::http::write_response(r);
-      if (auto s = ch->send(as_bytes(std::string_view(out.data(), out.size()))); !s) return finish("send failed");
+      held.push_back(mef::http::write_response(r));
       if (got->fatal) {
-        ch->close();
+        close_after = true;
         return finish("framing error, closed");
       }
     }
+  }
+  // Sends the held answers once the writes they acknowledge are committed; if the
+  // commit failed, none is sent and the connection ends: nothing is acknowledged
+  // that the store does not hold.
+  void release(bool committed) {
+    if (held.empty()) return;
+    if (!committed) {
+      log("dropped " + std::to_string(held.size()) + " answer(s) to " + peer_text + ": the store did not commit");
+      held.clear();
+      ch->close();
+      return finish("store failure");
+    }
+    for (const auto& out : held)
+      if (auto sent = ch->send(as_bytes(std::string_view(out.data(), out.size()))); !sent) {
+        finish("send failed");
+        break;
+      }
+    held.clear();
+    if (close_after) ch->close();
   }
   void finish(const std::string& why) {
     if (!done) log("closed " + peer_text + ": " + why);
@@ -184,6 +206,7 @@ class daemon {
     sweep();
   }
   void stop() {
+    end_round();
     for (auto& a : acceptors_) a.socket.close();
     for (auto& u : udps_) u.socket.close();
     sweep_.cancel();
@@ -223,9 +246,14 @@ class daemon {
           self->s.finish(ec == asio::error::eof ? "peer closed" : ec.message());
           return self->owner.forget(self->id);
         }
+        self->owner.before_requests();
         (void)self->s.ch->feed(bytes_view(self->buf.data(), n));
         self->s.progress(self->owner.mef_);
         self->flush();
+        self->owner.after_requests([self](bool committed) {
+          self->s.release(committed);
+          self->flush();
+        });
         if (!self->s.done) self->read();
       });
     }
@@ -233,14 +261,14 @@ class daemon {
       const bool idle = out.empty();
       s.ch->drain_outgoing([&](bytes_view d) { out.emplace_back(reinterpret_cast<const char*>(d.data()), d.size()); });
       if (idle && !out.empty()) write();
-      else if (out.empty() && s.done) close();
+      else if (out.empty() && s.done && s.held.empty()) close();
     }
     void write() {
       asio::async_write(sock, asio::buffer(out.front()), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
         if (ec) return self->close();
         self->out.pop_front();
         if (!self->out.empty()) return self->write();
-        if (self->s.done) self->close();
+        if (self->s.done && self->s.held.empty()) self->close();
       });
     }
     void close() {
@@ -301,6 +329,43 @@ class daemon {
   }
   void forget(std::uint64_t id) { tcp_.erase(id); }
 
+  // Group commit: the writes of every request handled until the event loop comes
+  // back to this round's end are one transaction of the store, and their answers
+  // are sent after it commits. A store without batches answers at once.
+  static constexpr bool batching = requires(Store& st) {
+    st.begin();
+    st.commit();
+  };
+  void before_requests() {
+    if constexpr (batching) {
+      if (round_open_) return;
+      if (auto b = mef_.store().begin(); !b) {
+        log("store: cannot begin a batch: " + std::string(to_string(b.error())));
+        return;
+      }
+      round_open_ = true;
+      // The round ends a moment later: what other connections send meanwhile joins it.
+      round_timer_.expires_after(s_.commit_delay);
+      round_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) end_round();
+      });
+    }
+  }
+  void after_requests(std::function<void(bool)> release) {
+    if (round_open_) waiting_.push_back(std::move(release));
+    else release(true);
+  }
+  void end_round() {
+    if constexpr (batching) {
+      if (!round_open_) return;
+      round_open_ = false;
+      const auto c = mef_.store().commit();
+      if (!c) log("store: commit failed: " + std::string(to_string(c.error())));
+      auto waiting = std::exchange(waiting_, {});
+      for (auto& release : waiting) release(c.has_value());
+    }
+  }
+
   void listen_udp(const std::string& where, bool certificate) {
     auto& u = udps_.emplace_back(udp_listener{udp::socket(io_, endpoint_of<udp::endpoint>(where)), certificate, {}, {}});
     const auto ep = u.socket.local_endpoint();
@@ -330,10 +395,17 @@ class daemon {
     }
     auto& c = it->second;
     c.last = now;
+    before_requests();
     (void)c.s.ch->feed(bytes_view(u.buf.data(), n));
     c.s.progress(mef_);
     send_datagrams(it->first, c);
-    if (c.s.done) dtls_.erase(it);
+    after_requests([this, key](bool committed) {
+      auto at = dtls_.find(key);
+      if (at == dtls_.end()) return;
+      at->second.s.release(committed);
+      send_datagrams(at->first, at->second);
+      if (at->second.s.done) dtls_.erase(at);
+    });
   }
   void send_datagrams(const peer_key& to, dtls_conn& c) {
     c.s.ch->drain_outgoing([&](bytes_view d) {
@@ -383,6 +455,9 @@ class daemon {
   std::map<std::uint64_t, std::shared_ptr<tcp_conn>> tcp_;
   std::map<peer_key, dtls_conn> dtls_;
   std::uint64_t next_id_ = 0;
+  bool round_open_ = false;
+  asio::steady_timer round_timer_{io_};
+  std::vector<std::function<void(bool)>> waiting_;
 };
 
 template <class Store>
@@ -412,6 +487,7 @@ int serve(Store& store, const json& cfg) {
   if (cfg.contains("max_connections")) s.max_connections = cfg["max_connections"].get<std::size_t>();
   if (cfg.contains("handshake_timeout_s")) s.handshake_timeout = std::chrono::seconds(cfg["handshake_timeout_s"].get<unsigned>());
   if (cfg.contains("idle_timeout_s")) s.idle_timeout = std::chrono::seconds(cfg["idle_timeout_s"].get<unsigned>());
+  if (cfg.contains("commit_delay_us")) s.commit_delay = std::chrono::microseconds(cfg["commit_delay_us"].get<unsigned>());
 
   asio::io_context io;
   daemon<Store> d(io, m, s);

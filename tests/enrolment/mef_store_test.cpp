@@ -42,6 +42,7 @@ TEST_CASE("MEF stores: the map and SQLite keep, find, replace, expire, purge and
   auto s = sqlite_mef_store::open(f.path, key_of(0x42));
   REQUIRE(s);
   same_behaviour(*s);
+  batch_behaviour([&] { return sqlite_mef_store::open(f.path, key_of(0x42), std::chrono::milliseconds(100)); });
 }
 
 TEST_CASE("MEF SQLite store: sealed at rest, bound to its row, persistent, refuses another key", "[mef][store]") {

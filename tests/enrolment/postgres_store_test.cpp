@@ -50,6 +50,7 @@ TEST_CASE("MEF PostgreSQL store: keeps, finds, replaces, expires, purges and era
   auto s = postgres_mef_store::open(conninfo(), key_of(0x42), t.name);
   REQUIRE(s);
   same_behaviour(*s);
+  batch_behaviour([&] { return postgres_mef_store::open(conninfo(), key_of(0x42), t.name); });
   CHECK(postgres_mef_store::open(conninfo(), key_of(0x42), "bad name; drop").error() == errc::invalid_argument);
   CHECK(postgres_mef_store::open("host=127.0.0.1 port=1 connect_timeout=2", key_of(0x42)).error() == errc::io_error);
 }

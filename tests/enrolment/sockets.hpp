@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "m2msec/channel/channel.hpp"
+#include "m2msec/channel/socket_pump.hpp"
 
 namespace test_sockets {
 
@@ -87,50 +88,15 @@ inline std::pair<fd_guard, fd_guard> socket_pair(bool datagram) {
   return {std::move(c), std::move(s)};
 }
 
-// Sends what the channel has to send. False when the socket refused.
+// The library's pump (channel/socket_pump.hpp), under the names the tests use.
 template <class Channel>
 inline bool flush(Channel& ch, int fd) {
-  bool ok = true;
-  ch.drain_outgoing([&](bytes_view d) {
-    std::size_t at = 0;
-    while (ok && at < d.size()) {
-      const ssize_t n = ::send(fd, d.data() + at, d.size() - at, MSG_NOSIGNAL);
-      if (n <= 0) ok = false;
-      else at += static_cast<std::size_t>(n);
-    }
-  });
-  return ok;
+  return m2msec::tls::flush(ch, fd);
 }
-
-// Drives channels over their sockets until `done` holds, the time is up, or a
-// socket ends. Each pair is one channel and the socket it speaks through.
 template <class Channel>
-inline bool drive(std::vector<std::pair<Channel*, int>> ends, const std::function<bool()>& done,
+inline bool drive(std::initializer_list<std::pair<Channel*, int>> ends, const std::function<bool()>& done,
                   std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  std::vector<byte> buf(65536);
-  while (!done()) {
-    for (auto& [ch, fd] : ends)
-      if (!flush(*ch, fd)) return false;
-    if (done()) return true;
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::vector<pollfd> p;
-    for (auto& [ch, fd] : ends) p.push_back({fd, POLLIN, 0});
-    if (::poll(p.data(), p.size(), 50) < 0) return false;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) {
-        (void)ends[i].first->tick();
-        continue;
-      }
-      const ssize_t n = ::recv(p[i].fd, buf.data(), buf.size(), 0);
-      if (n <= 0) {
-        (void)ends[i].first->transport_closed();
-        return done();
-      }
-      (void)ends[i].first->feed(bytes_view(buf.data(), static_cast<std::size_t>(n)));
-    }
-  }
-  return true;
+  return m2msec::tls::pump_until(ends, done, limit);
 }
 
 // A server program in a child process. Its stdout's "listening tcp|udp[-cert] <addr>:<port>"

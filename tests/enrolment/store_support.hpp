@@ -57,4 +57,22 @@ void same_behaviour(Store& s) {
 }
 
 
+// Group commit (SQLite, PostgreSQL): writes between begin() and commit() are seen
+// by another connection only after commit; a batch whose commit fails leaves nothing.
+template <class Open>
+void batch_behaviour(Open open) {
+  auto writer = open();
+  auto reader = open();
+  REQUIRE(writer);
+  REQUIRE(reader);
+  REQUIRE(writer->begin());
+  CHECK(writer->begin().error() == errc::invalid_argument);
+  for (int i = 20; i < 23; ++i) REQUIRE(writer->put(record(i)));
+  CHECK(writer->find(record(20).id, t0));  // its own writes, inside the batch
+  CHECK(reader->find(record(20).id, t0).error() == errc::not_found);
+  REQUIRE(writer->commit());
+  CHECK(writer->commit().error() == errc::invalid_argument);
+  for (int i = 20; i < 23; ++i) CHECK(reader->find(record(i).id, t0));
+}
+
 }  // namespace store_support

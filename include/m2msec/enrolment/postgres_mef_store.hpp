@@ -1,7 +1,8 @@
 // m2msec: the MEF's store on PostgreSQL (libpq), for a provider that runs several
 // MEF replicas on one database. The same rows as the SQLite store, Ke sealed the
 // same way (enrolment/sealed_enrolment.hpp); each write is one statement, committed
-// when it returns (synchronous_commit as the server has it, on by default). A
+// when it returns (synchronous_commit as the server has it, on by default), or
+// several in one transaction between begin() and commit(). A
 // connection that broke is reset once and the statement tried again: every write
 // is idempotent (an upsert of one whole row, or a delete). One object per thread.
 #pragma once
@@ -48,7 +49,7 @@ class postgres_mef_store {
     auto row = sealer_.seal(r);
     if (!row) return fail(row.error());
     const std::string nb = std::to_string(row->not_before), na = std::to_string(row->not_after);
-    auto res = run(sql_.put, {text(row->id), text(row->enrolee), text(row->targets), text(nb), text(na), binary(row->sealed)});
+    auto res = write(sql_.put, {text(row->id), text(row->enrolee), text(row->targets), text(nb), text(na), binary(row->sealed)});
     return res ? result<void>{} : fail(errc::io_error);
   }
 
@@ -86,15 +87,31 @@ class postgres_mef_store {
 
   [[nodiscard]] result<bool> erase(const ke_id& id) {
     const std::string key = id.str();
-    auto res = run(sql_.erase, {text(key)});
+    auto res = write(sql_.erase, {text(key)});
     if (!res) return fail(errc::io_error);
     return std::string_view(PQcmdTuples(res.get())) != "0";
+  }
+
+  // Group commit, as the SQLite store has it: the writes between begin() and
+  // commit() are one transaction; a failed write makes commit() roll back and fail.
+  [[nodiscard]] result<void> begin() {
+    if (batch_ || !run("BEGIN", {})) return fail(batch_ ? errc::invalid_argument : errc::io_error);
+    batch_ = true;
+    batch_failed_ = false;
+    return {};
+  }
+  [[nodiscard]] result<void> commit() {
+    if (!batch_) return fail(errc::invalid_argument);
+    batch_ = false;
+    if (!batch_failed_ && run("COMMIT", {})) return {};
+    (void)run("ROLLBACK", {});
+    return fail(errc::io_error);
   }
 
   // Drops every enrolment whose lifetime is over at `now`; returns how many.
   [[nodiscard]] result<std::size_t> purge(time_point now) {
     const std::string t = std::to_string(now.time_since_epoch().count());
-    auto res = run(sql_.purge, {text(t)});
+    auto res = write(sql_.purge, {text(t)});
     if (!res) return fail(errc::io_error);
     return static_cast<std::size_t>(std::stoull(PQcmdTuples(res.get())));
   }
@@ -131,8 +148,16 @@ class postgres_mef_store {
   postgres_mef_store(connection db, enrolment_sealer s, std::string table)
       : db_(std::move(db)), sealer_(std::move(s)), table_(std::move(table)) {}
 
+  // A write: in a batch, a failure fails the batch.
+  answer write(const std::string& sql, std::initializer_list<param> params) {
+    auto r = run(sql, params);
+    if (!r && batch_) batch_failed_ = true;
+    return r;
+  }
+
   // One statement, binary results; a broken connection is reset and the
-  // statement tried once more. Null when it failed.
+  // statement tried once more, outside a batch (a reset loses the batch's
+  // transaction: its commit fails). Null when it failed.
   answer run(const std::string& sql, std::initializer_list<param> params) const {
     std::array<const char*, 8> values{};
     std::array<int, 8> sizes{}, formats{};
@@ -146,7 +171,7 @@ class postgres_mef_store {
       answer r(PQexecParams(db_.get(), sql.c_str(), n, nullptr, values.data(), sizes.data(), formats.data(), 1));
       const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
       if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
-      if (PQstatus(db_.get()) == CONNECTION_OK) return nullptr;  // the statement failed, not the connection
+      if (PQstatus(db_.get()) == CONNECTION_OK || batch_) return nullptr;  // the statement failed, or a batch is lost
       PQreset(db_.get());
     }
     return nullptr;
@@ -156,6 +181,7 @@ class postgres_mef_store {
   enrolment_sealer sealer_;
   std::string table_;
   statements sql_;
+  bool batch_ = false, batch_failed_ = false;
 };
 static_assert(mef_store<postgres_mef_store>);
 

@@ -81,6 +81,25 @@ class sqlite_mef_store {
     return r;
   }
 
+  // Group commit: the writes between begin() and commit() are one transaction,
+  // on disk when commit() returns; until then none of them is. A server answers
+  // the writes of a batch only after its commit (tools/m2msec_mef.cpp); if one
+  // write failed, commit() rolls them all back and fails.
+  [[nodiscard]] result<void> begin() {
+    if (batch_) return fail(errc::invalid_argument);
+    if (auto b = exec("BEGIN IMMEDIATE"); !b) return b;
+    batch_ = true;
+    batch_failed_ = false;
+    return {};
+  }
+  [[nodiscard]] result<void> commit() {
+    if (!batch_) return fail(errc::invalid_argument);
+    batch_ = false;
+    auto r = batch_failed_ ? result<void>(fail(errc::io_error)) : exec("COMMIT");
+    if (!r) (void)exec("ROLLBACK");
+    return r;
+  }
+
   [[nodiscard]] result<bool> erase(const ke_id& id) {
     bool erased = false;
     auto r = transaction([&]() -> result<void> {
@@ -150,9 +169,15 @@ class sqlite_mef_store {
     return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK ? result<void>{} : fail(errc::io_error);
   }
   // BEGIN IMMEDIATE (the write lock now, waiting up to the busy timeout), then
-  // f, then COMMIT; any failure rolls back, so nothing half-made remains.
+  // f, then COMMIT; any failure rolls back, so nothing half-made remains. In a
+  // batch, f joins the batch's transaction.
   template <class F>
   result<void> transaction(F&& f) {
+    if (batch_) {
+      auto r = f();
+      if (!r) batch_failed_ = true;
+      return r;
+    }
     if (auto b = exec("BEGIN IMMEDIATE"); !b) return b;
     auto r = f();
     if (r) r = exec("COMMIT");
@@ -162,6 +187,7 @@ class sqlite_mef_store {
 
   connection db_;
   enrolment_sealer sealer_;
+  bool batch_ = false, batch_failed_ = false;
 };
 static_assert(mef_store<sqlite_mef_store>);
 

@@ -1,0 +1,185 @@
+// Provisioning a Node through an MEF (TS-0003 §8.3.2.1), against a running
+// m2msec-mef: the Node's AE enrols with its pre-provisioned Kpm and keeps the key
+// it derives for its Registrar in a credential store; the Registrar (the
+// Enrolment Target) fetches the same key from the MEF when the AE presents its
+// KeID; the two then run PSK-SAEF and the AE sends one request.
+//
+//   build/tools/m2msec-mef examples/mef/mef.json &
+//   build/examples/mef_node examples/mef/node.json
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "m2msec/channel/socket_pump.hpp"
+#include "m2msec/credential/store.hpp"
+#include "m2msec/enrolment/http_binding.hpp"
+#include "m2msec/enrolment/mef.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+using namespace m2msec;
+using namespace std::chrono_literals;
+using channel = tls::channel<>;
+using json = nlohmann::json;
+
+namespace {
+
+const system_clock clk{};
+
+int fail_with(const char* what, errc e) {
+  std::fprintf(stderr, "mef_node: %s: %s\n", what, std::string(to_string(e)).c_str());
+  return 1;
+}
+
+// A TCP connection to host:port, or -1.
+int connect_tcp(const std::string& host, int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<unsigned short>(port));
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1 ||
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// A pre-provisioned Kpm (SUID 10) from the configuration.
+result<symmetric_credential> kpm_of(const json& j, const entity_id& holder) {
+  auto key = hex_decode(j.at("kpm_key").get<std::string>());
+  if (!key) return fail(errc::invalid_encoding);
+  auto k = secret::copy_of(*key);
+  auto id = credential_id::make(credential_id_type::kpm_id, j.at("kpm_id").get<std::string>());
+  if (!k || !id) return fail(errc::invalid_argument);
+  return symmetric_credential::make(std::move(*k), std::move(*id), suid::preprovisioned_mef, holder,
+                                    *validity::make(clk.now() - 1h, clk.now() + 24h));
+}
+
+// One MEF connection: the MEF handshake with `kpm`, then `ask` answered. Ke/KeID
+// of the handshake go to `ke` when asked for.
+result<mef::response> ask_mef(const json& cfg, const symmetric_credential& kpm, const entity_id& self,
+                              const std::function<mef::request()>& ask,
+                              std::optional<tls::exported_key<ke_id>>* ke = nullptr) {
+  const auto mef_fqdn = fqdn::parse(cfg.at("mef").at("fqdn").get<std::string>());
+  auto psk = sa::bound<secret>::create(*kpm.key().clone(), {self, kpm.id()}, kpm, requested_lifetime::session(10min), {}, clk);
+  if (!mef_fqdn || !psk) return fail(errc::invalid_argument);
+  const int fd = connect_tcp(cfg.at("mef").at("host").get<std::string>(), cfg.at("mef").at("port").get<int>());
+  if (fd < 0) return fail(errc::io_error);
+  auto ch = tls::connect<tls::mef_handshake>({tls::transport::stream, mef_fqdn->str()}, *kpm_id::parse(kpm.id().value()),
+                                             *psk, clk);
+  if (!ch) return fail(ch.error());
+  auto& c = **ch;
+  std::optional<mef::response> got;
+  mef::http::response_reader reader;
+  const bool up = tls::pump_until<channel>({{&c, fd}}, [&] { return c.active() || c.closed(); }) && c.active();
+  if (up && ke) *ke = *tls::enrolment_key(c, *mef_fqdn);
+  if (up && c.send(as_bytes(mef::http::write_request(ask(), mef_fqdn->str())))) {
+    (void)tls::pump_until<channel>({{&c, fd}}, [&] {
+      std::size_t used = 0;
+      if (auto m = reader.read(c.received(), used)) got = m->message;
+      c.consume_received(used);
+      return got.has_value() || c.closed();
+    });
+  }
+  c.close();
+  (void)tls::flush(c, fd);
+  ::close(fd);
+  if (!got) return fail(c.error().value_or(errc::auth_failed));
+  return std::move(*got);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: mef_node <node.json>\n");
+    return 2;
+  }
+  std::ifstream in(argv[1]);
+  const json cfg = json::parse(in, nullptr, false);
+  if (cfg.is_discarded()) return fail_with(argv[1], errc::invalid_encoding);
+  const entity_id node = *mef::parse_entity(cfg["enrolee"]["id"].get<std::string>());
+  const entity_id registrar = *mef::parse_entity(cfg["target"]["id"].get<std::string>());
+  const auto mef_fqdn = *fqdn::parse(cfg["mef"]["fqdn"].get<std::string>());
+
+  // 1. The Node's AE enrols: MEF handshake with its Kpm, Ke and KeID from the exporter.
+  auto node_kpm = kpm_of(cfg["enrolee"], node);
+  if (!node_kpm) return fail_with("enrolee kpm", node_kpm.error());
+  std::optional<tls::exported_key<ke_id>> ke;
+  auto answer = ask_mef(cfg, *node_kpm, node, [&] { return mef::enrolment_request(node, "enrol-1"); }, &ke);
+  if (!answer) return fail_with("enrolment", answer.error());
+  auto enrolled = mef::read_enrolment(*answer, std::move(*ke), node);
+  if (!enrolled) return fail_with("enrolment answer", enrolled.error());
+  std::printf("enrolled %s: KeID %s until %s\n", to_string(node).c_str(), enrolled->answer.id.str().c_str(),
+              esprim::to_timestamp(enrolled->answer.lifetime.not_after()).c_str());
+
+  // Its key for the Registrar (SUID 22), kept in its credential store.
+  auto saef = enrolled->key_for(suid::rspf_saef, registrar, node);
+  if (!saef) return fail_with("derived key", saef.error());
+  auto store = credential_store::open(cfg["credential_store"]["path"].get<std::string>(),
+                                      *secret::copy_of(*hex_decode(cfg["credential_store"]["key"].get<std::string>())),
+                                      clk.now());
+  if (!store) return fail_with("credential store", store.error());
+  if (auto put = store->put(*saef->clone()); !put) return fail_with("credential store", put.error());
+  std::printf("stored %s (SUID 22) until %s\n", saef->id().str().c_str(),
+              esprim::to_timestamp(saef->lifetime().not_after()).c_str());
+
+  // 2. The Registrar: identities naming the MEF are fetched there (fetchCredentials).
+  auto registrar_kpm = kpm_of(cfg["target"], registrar);
+  if (!registrar_kpm) return fail_with("target kpm", registrar_kpm.error());
+  std::map<std::string, symmetric_credential> fetched;
+  tls::psk_router router([](std::string_view, std::string_view) -> result<tls::psk_entry> { return fail(errc::not_found); });
+  router.route(mef_fqdn, [&](std::string_view identity, std::string_view) -> result<tls::psk_entry> {
+    auto id = ke_id::parse(identity);
+    if (!id) return fail(errc::not_found);
+    auto r = ask_mef(cfg, *registrar_kpm, registrar,
+                     [&] { return mef::fetch_request(registrar, "fetch-1", *id, suid::rspf_saef); });
+    if (!r) return fail(r.error());
+    auto cred = mef::read_released(*r, *id, suid::rspf_saef);
+    if (!cred) return fail(cred.error());
+    std::printf("the Registrar fetched the key of %s for %s\n", id->str().c_str(), to_string(cred->holder()).c_str());
+    const auto* ae = std::get_if<ae_id>(&cred->holder());
+    if (ae == nullptr) return fail(errc::not_authorized);
+    const ae_id peer = *ae;
+    auto& held = fetched.insert_or_assign(id->str(), std::move(*cred)).first->second;
+    return tls::psk_entry{&held, peer};
+  });
+
+  // 3. PSK-SAEF between them over loopback, psk_identity = KeID, and one request.
+  const auto* kept = store->find(saef->id());
+  auto psk = sa::bound<secret>::create(*kept->key().clone(), {node, *cse_id::parse(to_string(registrar))}, *kept,
+                                       requested_lifetime::session(24h), {}, clk);
+  if (!psk) return fail_with("association", psk.error());
+  const std::string sni = cfg["target"]["sni"].get<std::string>();
+  auto ae_side = channel::psk_client({tls::transport::stream, sni}, enrolled->answer.id.str(), *psk, clk);
+  auto cse_side = channel::psk_server({tls::transport::stream, sni}, registrar, router.resolver(),
+                                      requested_lifetime::session(24h), {}, clk);
+  if (!ae_side || !cse_side) return fail_with("channel", (ae_side ? cse_side.error() : ae_side.error()));
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return fail_with("socketpair", errc::io_error);
+  auto& a = **ae_side;
+  auto& b = **cse_side;
+  if (!tls::pump_until<channel>({{&a, sv[0]}, {&b, sv[1]}}, [&] { return (a.active() && b.active()) || a.closed() || b.closed(); }) ||
+      !a.active() || !b.active())
+    return fail_with("PSK-SAEF", b.error().value_or(a.error().value_or(errc::auth_failed)));
+  const auto* sa = b.association();
+  std::printf("PSK-SAEF up: the Registrar bound the association to %s until %s\n", to_string(sa->who().peer).c_str(),
+              esprim::to_timestamp(sa->lifetime().not_after()).c_str());
+  const std::string request = "RETRIEVE /mn-cse From: Cnode1";
+  if (!a.send(as_bytes(request)) ||
+      !tls::pump_until<channel>({{&a, sv[0]}, {&b, sv[1]}}, [&] { return b.received().size() == request.size(); }))
+    return fail_with("request", errc::io_error);
+  std::printf("the Registrar got \"%s\": From Cnode1 gives %u\n", request.c_str(),
+              static_cast<unsigned>(b.check_originator("Cnode1")));
+  ::close(sv[0]);
+  ::close(sv[1]);
+  return b.check_originator("Cnode1") == rsc::ok ? 0 : 1;
+}
