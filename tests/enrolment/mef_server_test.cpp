@@ -386,6 +386,8 @@ TEST_CASE("m2msec-mef: idle, half-open and oversized clients are cut off; an hon
   setup s("memory", "\"handshake_timeout_s\":1,\"idle_timeout_s\":2,\"max_connections\":40,");
   test_sockets::server_process mef(program(), s.config(), s.log_path());
   REQUIRE(mef.tcp != 0);
+  REQUIRE(enrol(mef.tcp, false));  // warm: the first enrolment's allocations are not the attack's
+  const long rss_before = mef.resident_kib();
   // 30 connections that say nothing, 5 that send half a ClientHello.
   std::vector<fd_guard> idle;
   for (int i = 0; i < 30; ++i) idle.push_back(test_sockets::connect_to(mef.tcp, false));
@@ -424,6 +426,25 @@ TEST_CASE("m2msec-mef: idle, half-open and oversized clients are cut off; an hon
   }
   CHECK(closed == 35);
   idle.clear();
+  // 200 more oversized requests, one after another: memory stays where it was.
+  for (int i = 0; i < 200; ++i) {
+    mef_client c(mef.tcp, false, kpm("enrolee1", enrolee_ae, 0x10), enrolee_ae);
+    REQUIRE(c.handshake());
+    REQUIRE(c.ch->send(as_bytes(header)));
+    REQUIRE(c.ch->send(as_bytes(std::string(4000, 'x'))));
+    std::optional<mef::response> r;
+    drive<channel>({{c.ch.get(), c.sock.fd}}, [&] {
+      std::size_t used = 0;
+      if (auto m = c.reader.read(c.ch->received(), used)) r = m->message;
+      c.ch->consume_received(used);
+      return c.ch->closed();
+    });
+    REQUIRE(r);
+  }
+  const long rss_after = mef.resident_kib();
+  INFO("server VmRSS " << rss_before << " KiB before the hostile clients, " << rss_after << " KiB after");
+  CHECK(rss_before > 0);
+  CHECK(rss_after < rss_before + 8 * 1024);
   // A full table: 40 silent connections, and the next is turned away until they time out.
   for (int i = 0; i < 40; ++i) idle.push_back(test_sockets::connect_to(mef.tcp, false));
   std::this_thread::sleep_for(200ms);

@@ -145,6 +145,17 @@ class server_process {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   [[nodiscard]] bool running() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
+  // Its resident memory (VmRSS), in KiB; 0 when it cannot be read.
+  [[nodiscard]] long resident_kib() const {
+    FILE* f = std::fopen(("/proc/" + std::to_string(pid_) + "/status").c_str(), "r");
+    if (f == nullptr) return 0;
+    char line[256];
+    long kib = 0;
+    while (std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+    std::fclose(f);
+    return kib;
+  }
   unsigned short tcp = 0, udp = 0, tcp_cert = 0, udp_cert = 0;
 
  private:
