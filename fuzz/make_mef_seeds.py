@@ -32,6 +32,14 @@ seeds = {
     "pipelined": b"\0" + request("POST", "mef/enrolment", enrol) + request("GET", f"mef/fetchCredentials/{keid}/23", rqi="f2"),
     "wrong_type": b"\0" + request("POST", "mef/enrolment", enrol, ctype="text/plain"),
     "stem_origin": b"\0" + request("POST", "mef/enrolment", b"", origin="Cenrolee"),
+    "client_reg": b"\0" + request("POST", "mef/clientReg", json.dumps({"m2msec:crgReq": {
+        "fqdn": "node.example.com", "exp": "20270101T120000", "lbl": ["a"], "adm": "adm.example.com"}}).encode())
+        + request("GET", "mef/clientReg/" + "A" * 32, rqi="r2")
+        + request("PUT", "mef/clientReg/" + "A" * 32, json.dumps({"m2msec:crgReq": {"lbl": ["b"]}}).encode(), rqi="r3")
+        + request("DELETE", "mef/clientReg/" + "A" * 32, rqi="r4"),
+    "registration": b"\1" + response(2001, json.dumps({"m2msec:crg": {
+        "crid": "A" * 32, "cid": "/in-cse/Cenrolee", "fqdn": "node.example.com", "exp": "20270101T120000",
+        "lbl": ["a"], "adm": "adm.example.com"}}).encode()),
     "answer": b"\1" + response(2001, json.dumps({"m2msec:enrRsp": {
         "keid": keid, "enr": "/in-cse/Cenrolee", "nbf": "20270101T000000", "exp": "20270108T000000",
         "tgts": ["/mn-cse", "maf.example.com"],

@@ -28,6 +28,7 @@ void serve(bytes_view in) {
   mef::server<memory_mef_store, manual_clock> m({*fqdn::parse("mef.example.com")}, store, clk);
   m.instruct(entity_id{enrolee}, {{*cse_id::parse("/mn-cse")}, t0 + 24h, "https://est", std::nullopt, std::nullopt});
   (void)store.put({ke, key(3), entity_id{enrolee}, {entity_id{enrolee}}, *validity::make(t0 - 1h, t0 + 1h)});
+  (void)store.put_client({std::string(32, 'A'), entity_id{enrolee}, *fqdn::parse("node.example.com"), std::nullopt, {}, t0 + 1h});
   auto cred = *symmetric_credential::make(key(1), *credential_id::parse("10-enrolee@mef.example.com"),
                                           suid::preprovisioned_mef, entity_id{enrolee}, *validity::make(t0 - 1h, t0 + 24h));
   auto sa = *security_association::create({*fqdn::parse("mef.example.com"), enrolee}, cred,
@@ -63,6 +64,9 @@ void read_response(bytes_view in) {
   if (auto k = mef::parse_released_key(body)) {
     auto again = mef::released_key_body(*k);
     if (!(mef::parse_released_key({again.data(), again.size()})->key == k->key)) std::abort();
+  }
+  if (auto c = mef::parse_registration(body)) {
+    if (mef::parse_registration(mef::registration_body(*c))->id != c->id) std::abort();
   }
   (void)mef::parse_fetch_target(body);
 }

@@ -327,6 +327,34 @@ TEST_CASE("m2msec-mef: the certificate RSPF: an AE-ID certificate enrols, the Ta
   CHECK(s.log().find("handshake tcp-cert:") != std::string::npos);
 }
 
+TEST_CASE("m2msec-mef: a client registers over TCP, retrieves, updates and de-registers over UDP", "[mef][server]") {
+  setup s;
+  test_sockets::server_process mef(program(), s.config(), s.log_path());
+  REQUIRE(mef.tcp != 0);
+  const auto own = *fqdn::parse("mn-cse.example.com");
+  mef_client a(mef.tcp, false, kpm("mn", target_cse, 0x20), target_cse);
+  REQUIRE(a.handshake());
+  auto created = a.call(mef::registration_request(target_cse, "r1", own, clk.now() + 24h, {"gateway"}));
+  REQUIRE(created);
+  auto reg = mef::read_registration(*created);
+  REQUIRE(reg);
+  mef_client b(mef.udp, true, kpm("mn", target_cse, 0x20), target_cse);
+  REQUIRE(b.handshake());
+  auto got = b.call(mef::registration_retrieve(target_cse, "r2", reg->id));
+  REQUIRE(got);
+  CHECK(mef::read_registration(*got)->client_fqdn == own);
+  auto upd = b.call(mef::registration_update(target_cse, "r3", reg->id, std::nullopt, std::vector<std::string>{"moved"}));
+  REQUIRE(upd);
+  CHECK(mef::read_registration(*upd)->labels == std::vector<std::string>{"moved"});
+  auto del = b.call(mef::registration_delete(target_cse, "r4", reg->id));
+  REQUIRE(del);
+  CHECK(del->code == rsc::deleted);
+  auto gone = a.call(mef::registration_retrieve(target_cse, "r5", reg->id));
+  REQUIRE(gone);
+  CHECK(gone->code == rsc::originator_has_no_privilege);
+  CHECK(mef.stop() == 0);
+}
+
 TEST_CASE("m2msec-mef: refused with their RSC and no key: unauthorized, unknown, expired, wrong Kpm, malformed",
           "[mef][server]") {
   setup s;

@@ -382,3 +382,98 @@ TEST_CASE("mef: the wire forms read back; what a reader refuses", "[mef]") {
   CHECK(mef::parse_fetch_target("mef/fetchCredentials/" + a.id.str() + "/2").error() == errc::invalid_encoding);
   CHECK(mef::parse_fetch_target("mef/fetchCredentials/" + a.id.str() + "/77").error() == errc::invalid_encoding);
 }
+
+TEST_CASE("mef: Client Registration, Configuration Retrieval, Update and De-Registration, by their client only", "[mef]") {
+  world w;
+  mef_link l(w.mef, w.clk, kpm("enrolee1", enrolee_ae, 0x10), enrolee_ae);
+  REQUIRE(l.conn);
+  const auto node_fqdn = *fqdn::parse("node1.example.com");
+  auto created = l.exchange(w.mef, mef::registration_request(enrolee_ae, "c1", node_fqdn, t0 + 48h, {"room 12", "floor 1"},
+                                                            *fqdn::parse("admin.example.com")));
+  REQUIRE(created);
+  CHECK(created->code == rsc::created);
+  auto reg = mef::read_registration(*created);
+  REQUIRE(reg);
+  CHECK(reg->id.size() == 32);
+  CHECK(to_string(reg->client) == "/in-cse/Cenrolee");
+  CHECK(reg->client_fqdn == node_fqdn);
+  CHECK(reg->admin->str() == "admin.example.com");
+  CHECK(reg->labels == std::vector<std::string>{"room 12", "floor 1"});
+  CHECK(reg->expiration == t0 + 48h);
+
+  // Configuration Retrieval gives the same registration.
+  auto got = l.exchange(w.mef, mef::registration_retrieve(enrolee_ae, "c2", reg->id));
+  REQUIRE(got);
+  CHECK(got->code == rsc::ok);
+  CHECK(mef::read_registration(*got)->id == reg->id);
+
+  // Another client, an unknown clientRegID: the same 4103, nothing told.
+  mef_link other(w.mef, w.clk, kpm("mn", target_cse, 0x20), target_cse);
+  REQUIRE(other.conn);
+  auto theirs = other.exchange(w.mef, mef::registration_retrieve(target_cse, "o1", reg->id));
+  auto unknown = l.exchange(w.mef, mef::registration_retrieve(enrolee_ae, "c3", std::string(32, 'A')));
+  auto del_other = other.exchange(w.mef, mef::registration_delete(target_cse, "o2", reg->id));
+  for (auto* r : {&theirs, &unknown, &del_other}) {
+    REQUIRE(*r);
+    CHECK((*r)->code == rsc::originator_has_no_privilege);
+    CHECK(std::string_view((*r)->body.data(), (*r)->body.size()) == R"({"m2m:dbg":"no privilege"})");
+  }
+
+  // Registration Update: expirationTime and labels; not the FQDN.
+  auto upd = l.exchange(w.mef, mef::registration_update(enrolee_ae, "c4", reg->id, t0 + 72h, std::vector<std::string>{"x"}));
+  REQUIRE(upd);
+  CHECK(upd->code == rsc::ok);
+  CHECK(mef::read_registration(*upd)->labels == std::vector<std::string>{"x"});
+  CHECK(mef::read_registration(*upd)->expiration == t0 + 72h);
+  auto bad = mef::registration_update(enrolee_ae, "c5", reg->id, std::nullopt, std::nullopt);
+  bad.body = mef::registration_request_body({node_fqdn, std::nullopt, std::nullopt, std::nullopt});
+  auto refused = l.exchange(w.mef, bad);
+  REQUIRE(refused);
+  CHECK(refused->code == rsc::bad_request);
+  // An expirationTime past the bootstrap credential is cut strictly before it; one in the past is refused.
+  auto far = l.exchange(w.mef, mef::registration_update(enrolee_ae, "c6", reg->id, t0 + 365 * 24h, std::nullopt));
+  REQUIRE(far);
+  CHECK(mef::read_registration(*far)->expiration < t0 + 90 * 24h);
+  auto past = l.exchange(w.mef, mef::registration_update(enrolee_ae, "c7", reg->id, t0 - 1h, std::nullopt));
+  REQUIRE(past);
+  CHECK(past->code == rsc::bad_request);
+  // Malformed: a label with a line break, 17 labels, an unknown member.
+  for (std::string body : {R"({"m2msec:crgReq":{"fqdn":"a.example.com","exp":"20270105T000000","lbl":["a\nb"]}})",
+                           R"({"m2msec:crgReq":{"fqdn":"a.example.com","exp":"20270105T000000","lbl":["1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17"]}})",
+                           R"({"m2msec:crgReq":{"fqdn":"a.example.com","exp":"20270105T000000","x":1}})",
+                           R"({"m2msec:crgReq":{"exp":"20270105T000000"}})"}) {
+    auto r = mef::registration_request(enrolee_ae, "m" + std::to_string(body.size()), node_fqdn, t0 + 1h);
+    r.body = body;
+    auto a = l.exchange(w.mef, r);
+    REQUIRE(a);
+    CHECK(a->code == rsc::bad_request);
+  }
+
+  // Registering again replaces: the old clientRegID is gone.
+  auto again = l.exchange(w.mef, mef::registration_request(enrolee_ae, "c8", node_fqdn, t0 + 24h));
+  REQUIRE(again);
+  auto second = mef::read_registration(*again);
+  REQUIRE(second);
+  CHECK(second->id != reg->id);
+  auto old = l.exchange(w.mef, mef::registration_retrieve(enrolee_ae, "c9", reg->id));
+  REQUIRE(old);
+  CHECK(old->code == rsc::originator_has_no_privilege);
+
+  // De-Registration, then nothing; past its expirationTime, nothing either.
+  auto del = l.exchange(w.mef, mef::registration_delete(enrolee_ae, "c10", second->id));
+  REQUIRE(del);
+  CHECK(del->code == rsc::deleted);
+  auto after = l.exchange(w.mef, mef::registration_retrieve(enrolee_ae, "c11", second->id));
+  REQUIRE(after);
+  CHECK(after->code == rsc::originator_has_no_privilege);
+  auto third = mef::read_registration(*l.exchange(w.mef, mef::registration_request(enrolee_ae, "c12", node_fqdn, t0 + 1h)));
+  REQUIRE(third);
+  w.clk.set(t0 + 1h + 1s);  // the first connection's association is over too: a new one
+  mef_link later(w.mef, w.clk, kpm("enrolee1", enrolee_ae, 0x10), enrolee_ae);
+  REQUIRE(later.conn);
+  auto expired = later.exchange(w.mef, mef::registration_retrieve(enrolee_ae, "c13", third->id));
+  REQUIRE(expired);
+  CHECK(expired->code == rsc::originator_has_no_privilege);
+  REQUIRE(later.last);
+  CHECK(later.last->refused == errc::expired);
+}

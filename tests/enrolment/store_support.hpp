@@ -54,6 +54,29 @@ void same_behaviour(Store& s) {
   CHECK(*s.erase(record(1).id));
   CHECK_FALSE(*s.erase(record(1).id));
   CHECK(s.find(record(1).id, t0).error() == errc::not_found);
+
+  // Client registrations: one per client, replaced by the next, expired, erased.
+  const auto who = entity_id{*ae_id::parse("/in-cse/C001")};
+  client_registration c{std::string(32, 'A'), who, *fqdn::parse("node.example.com"), *fqdn::parse("adm.example.com"),
+                        {"a b", "c"}, t0 + 1h};
+  REQUIRE(s.put_client(c));
+  auto got_c = s.find_client(c.id, t0);
+  REQUIRE(got_c);
+  CHECK(to_string(got_c->client) == "/in-cse/C001");
+  CHECK(got_c->labels == c.labels);
+  CHECK(got_c->admin->str() == "adm.example.com");
+  CHECK(got_c->expiration == t0 + 1h);
+  CHECK(s.find_client(c.id, t0 + 1h + 1ns).error() == errc::expired);
+  auto next = c;
+  next.id = std::string(32, 'B');
+  next.admin.reset();
+  next.labels.clear();
+  REQUIRE(s.put_client(next));
+  CHECK(s.find_client(c.id, t0).error() == errc::not_found);
+  CHECK_FALSE(s.find_client(next.id, t0)->admin);
+  CHECK(*s.erase_client(next.id));
+  CHECK_FALSE(*s.erase_client(next.id));
+  CHECK(s.find_client(next.id, t0).error() == errc::not_found);
 }
 
 

@@ -5,9 +5,12 @@
 // carries the primitives over HTTP; tools/m2msec-mef runs the server on sockets.
 #pragma once
 
+#include <array>
+#include <cctype>
 #include <map>
 #include <set>
 
+#include "m2msec/backend/random.hpp"
 #include "m2msec/channel/profiles.hpp"
 #include "m2msec/credential/symmetric.hpp"
 #include "m2msec/enrolment/mef_protocol.hpp"
@@ -130,6 +133,12 @@ class server {
       if (r.op != operation::create) return refuse(r, errc::unsupported, rsc::operation_not_allowed);
       return enrol(c, r, now);
     }
+    if (r.to == resource::client_registration) {
+      if (r.op != operation::create) return refuse(r, errc::unsupported, rsc::operation_not_allowed);
+      return register_client(c, r, now);
+    }
+    if (r.to.starts_with(std::string(resource::client_registration) + "/"))
+      return registration(c, r, std::string_view(r.to).substr(resource::client_registration.size() + 1), now);
     auto fetch = parse_fetch_target(r.to);
     if (!fetch && fetch.error() == errc::not_found) return refuse(r, errc::not_found, rsc::not_found);
     if (!fetch) return refuse(r, fetch.error(), rsc::bad_request);
@@ -206,6 +215,74 @@ class server {
     return response{rsc::ok, r.rqi, released_key_body({id, usage, std::move(*key), rec->enrolee, *life}), std::nullopt};
   }
 
+  // TS-0003 §8.3.5.2, MEF Client Registration: the client (as its channel
+  // authenticated it) gets a clientRegID; its expirationTime ends strictly
+  // before its bootstrap credential. Registering again replaces the registration.
+  response register_client(connection& c, const request& r, time_point now) {
+    auto q = parse_registration_request(r.body);
+    if (!q) return refuse(r, q.error(), rsc::bad_request);
+    if (!q->client_fqdn || !q->expiration) return refuse(r, errc::invalid_argument, rsc::bad_request);
+    auto who = entity_of(c.peer);
+    if (!who) return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
+    std::array<byte, 16> raw{};
+    if (auto n = crypto::rng<>::fill(raw); !n) return refuse(r, n.error(), rsc::internal_server_error);
+    std::string id = hex_encode(raw);
+    for (char& ch : id) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    client_registration reg{std::move(id), *who, std::move(*q->client_fqdn), std::move(q->admin),
+                            q->labels.value_or(std::vector<std::string>{}), {}};
+    return keep(c, r, std::move(reg), *q->expiration, now, rsc::created);
+  }
+
+  // Configuration Retrieval (RETRIEVE), Registration Update (UPDATE: expirationTime,
+  // labels), De-Registration (DELETE), each by the client that registered: to any
+  // other, as for an unknown or expired clientRegID, 4103.
+  response registration(connection& c, const request& r, std::string_view id, time_point now) {
+    if (id.size() != 32) return refuse(r, errc::invalid_encoding, rsc::bad_request);
+    auto found = store_->find_client(id, now);
+    if (!found) {
+      if (found.error() == errc::corrupted || found.error() == errc::io_error)
+        return refuse(r, found.error(), rsc::internal_server_error);
+      return refuse(r, found.error(), rsc::originator_has_no_privilege);
+    }
+    auto who = entity_of(c.peer);
+    if (!who || who->index() != found->client.index() || to_string(*who) != to_string(found->client))
+      return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
+    switch (r.op) {
+      case operation::retrieve: {
+        if (!r.body.empty()) return refuse(r, errc::invalid_argument, rsc::bad_request);
+        const auto body = registration_body(*found);
+        return response{rsc::ok, r.rqi, jose::wiping_string(body.begin(), body.end()), std::nullopt};
+      }
+      case operation::update: {
+        auto q = parse_registration_request(r.body);
+        if (!q) return refuse(r, q.error(), rsc::bad_request);
+        if (q->client_fqdn || q->admin) return refuse(r, errc::invalid_argument, rsc::bad_request);
+        if (q->labels) found->labels = std::move(*q->labels);
+        const time_point exp = q->expiration.value_or(found->expiration);
+        return keep(c, r, std::move(*found), exp, now, rsc::ok);
+      }
+      case operation::del: {
+        if (auto e = store_->erase_client(id); !e) return refuse(r, e.error(), rsc::internal_server_error);
+        return response{rsc::deleted, r.rqi, {}, std::nullopt};
+      }
+      default: return refuse(r, errc::unsupported, rsc::operation_not_allowed);
+    }
+  }
+
+  // Stores a registration expiring at `asked`, capped strictly below the client's
+  // bootstrap credential, in whole seconds; answers it with `code`.
+  response keep(connection& c, const request& r, client_registration reg, time_point asked, time_point now, rsc code) {
+    auto life = validity::make(now, asked).and_then([&](validity v) {
+      return v.cap_strictly_below(c.sa->credential_lifetime());
+    });
+    if (life) life = whole_seconds(*life);
+    if (!life || life->not_after() <= now) return refuse(r, errc::invalid_validity, rsc::bad_request);
+    reg.expiration = life->not_after();
+    const auto body = registration_body(reg);
+    if (auto put = store_->put_client(std::move(reg)); !put) return refuse(r, put.error(), rsc::internal_server_error);
+    return response{code, r.rqi, jose::wiping_string(body.begin(), body.end()), std::nullopt};
+  }
+
   const enrolee_profile* find_profile(const entity_id& e) const {
     auto it = profiles_.find(key(e));
     return it == profiles_.end() ? nullptr : &it->second;
@@ -272,6 +349,33 @@ struct enrolment {
   auto cid = credential_id::make(credential_id_type::kpsa_or_kc_id, id.str());
   if (!cid) return fail(cid.error());
   return symmetric_credential::make(std::move(k->key), std::move(*cid), usage, std::move(k->enrolee), k->lifetime);
+}
+
+// MEF Client Registration, the client's side (TS-0003 §8.3.5.2).
+[[nodiscard]] inline request registration_request(const entity_id& self, std::string rqi, const fqdn& own,
+                                                  time_point expiration, std::vector<std::string> labels = {},
+                                                  std::optional<fqdn> admin = std::nullopt) {
+  return request{operation::create, std::string(resource::client_registration), to_string(self), std::move(rqi),
+                 registration_request_body({own, expiration, std::move(labels), std::move(admin)})};
+}
+[[nodiscard]] inline request registration_update(const entity_id& self, std::string rqi, std::string_view reg_id,
+                                                 std::optional<time_point> expiration,
+                                                 std::optional<std::vector<std::string>> labels) {
+  return request{operation::update, std::string(resource::client_registration) + "/" + std::string(reg_id),
+                 to_string(self), std::move(rqi), registration_request_body({std::nullopt, expiration, std::move(labels), std::nullopt})};
+}
+[[nodiscard]] inline request registration_retrieve(const entity_id& self, std::string rqi, std::string_view reg_id) {
+  return request{operation::retrieve, std::string(resource::client_registration) + "/" + std::string(reg_id),
+                 to_string(self), std::move(rqi), {}};
+}
+[[nodiscard]] inline request registration_delete(const entity_id& self, std::string rqi, std::string_view reg_id) {
+  return request{operation::del, std::string(resource::client_registration) + "/" + std::string(reg_id), to_string(self),
+                 std::move(rqi), {}};
+}
+// The registration an answer (2001 or 2000) carries.
+[[nodiscard]] inline result<client_registration> read_registration(const response& r) {
+  if (r.code != rsc::created && r.code != rsc::ok) return fail(errc::not_authorized);
+  return parse_registration({r.body.data(), r.body.size()});
 }
 
 }  // namespace m2msec::mef

@@ -7,6 +7,7 @@
 
 #include <concepts>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,17 +34,52 @@ struct enrolment_record {
   }
 };
 
+// TS-0003 §8.3.5.2, MEF Client Registration: what the MEF keeps of a registered
+// client. One registration per client: registering again replaces it.
+struct client_registration {
+  std::string id;                   // clientRegID: 32 hex digits, random
+  entity_id client;                 // the client ID: who its channel authenticated
+  fqdn client_fqdn;                 // FQDN
+  std::optional<fqdn> admin;        // adminFQDN
+  std::vector<std::string> labels;  // labels
+  time_point expiration;            // expirationTime
+};
+
 // What every MEF store does. find() tells an unknown KeID (not_found) from an
 // enrolment past its lifetime (expired); the MEF shows both alike to a caller.
 // put() of a KeID that exists replaces it; every call either happens whole or
 // changes nothing.
+// The client registrations likewise: put_client() replaces the client's earlier
+// one; find_client() is not_found or expired as find() is.
 template <class S>
-concept mef_store = requires(S& s, const S& cs, enrolment_record r, const ke_id& id, time_point now) {
+concept mef_store = requires(S& s, const S& cs, enrolment_record r, const ke_id& id, time_point now,
+                             client_registration c, std::string_view reg_id) {
   { s.put(std::move(r)) } -> std::same_as<result<void>>;
   { cs.find(id, now) } -> std::same_as<result<enrolment_record>>;
   { s.erase(id) } -> std::same_as<result<bool>>;
   { s.purge(now) } -> std::same_as<result<std::size_t>>;
+  { s.put_client(std::move(c)) } -> std::same_as<result<void>>;
+  { cs.find_client(reg_id, now) } -> std::same_as<result<client_registration>>;
+  { s.erase_client(reg_id) } -> std::same_as<result<bool>>;
 };
+
+// A client registration's labels as one column: each label, then '\n'. Labels
+// are printable text without a line break (the MEF refuses others).
+[[nodiscard]] inline std::string joined(const std::vector<std::string>& labels) {
+  std::string out;
+  for (const auto& l : labels) out += l + "\n";
+  return out;
+}
+[[nodiscard]] inline result<std::vector<std::string>> split_labels(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    if (end == std::string_view::npos) return fail(errc::corrupted);
+    out.emplace_back(text.substr(0, end));
+    text.remove_prefix(end + 1);
+  }
+  return out;
+}
 
 // Kind and text of an entity, as stored: "cse:/in-cse", "ae:C0042", "node:...", "fqdn:...".
 [[nodiscard]] inline std::string entity_text(const entity_id& e) {
@@ -60,6 +96,26 @@ concept mef_store = requires(S& s, const S& cs, enrolment_record r, const ke_id&
   if (s.starts_with("node:")) return as(node_id::parse(s.substr(5)));
   if (s.starts_with("fqdn:")) return as(fqdn::parse(s.substr(5)));
   return fail(errc::corrupted);
+}
+
+// A client registration from a database row's columns (no secret in it: stored in clear).
+[[nodiscard]] inline result<client_registration> client_row(std::string_view id, std::string_view client,
+                                                           std::string_view client_fqdn, std::string_view admin,
+                                                           std::string_view labels, std::int64_t expiration,
+                                                           time_point now) {
+  auto who = parse_entity_text(client);
+  auto name = fqdn::parse(client_fqdn);
+  auto l = split_labels(labels);
+  if (!who || !name || !l) return fail(errc::corrupted);
+  client_registration c{std::string(id), std::move(*who), std::move(*name), std::nullopt, std::move(*l),
+                        time_point(duration(expiration))};
+  if (!admin.empty()) {
+    auto a = fqdn::parse(admin);
+    if (!a) return fail(errc::corrupted);
+    c.admin = std::move(*a);
+  }
+  if (now > c.expiration) return fail(errc::expired);
+  return c;
 }
 
 // The store of the tests: a map. Not thread-safe.
@@ -82,8 +138,32 @@ class memory_mef_store {
   }
   [[nodiscard]] std::size_t size() const noexcept { return records_.size(); }
 
+  [[nodiscard]] result<void> put_client(client_registration c) {
+    const std::string owner = entity_text(c.client);
+    if (auto old = owners_.find(owner); old != owners_.end()) clients_.erase(old->second);
+    owners_[owner] = c.id;
+    const std::string id = c.id;
+    clients_.insert_or_assign(id, std::move(c));
+    return {};
+  }
+  [[nodiscard]] result<client_registration> find_client(std::string_view id, time_point now) const {
+    auto it = clients_.find(std::string(id));
+    if (it == clients_.end()) return fail(errc::not_found);
+    if (now > it->second.expiration) return fail(errc::expired);
+    return it->second;
+  }
+  [[nodiscard]] result<bool> erase_client(std::string_view id) {
+    auto it = clients_.find(std::string(id));
+    if (it == clients_.end()) return false;
+    owners_.erase(entity_text(it->second.client));
+    clients_.erase(it);
+    return true;
+  }
+
  private:
   std::map<std::string, enrolment_record> records_;
+  std::map<std::string, client_registration> clients_;  // by clientRegID
+  std::map<std::string, std::string> owners_;           // client -> clientRegID
 };
 static_assert(mef_store<memory_mef_store>);
 

@@ -38,6 +38,8 @@ class postgres_mef_store {
          {std::string("SELECT pg_advisory_lock(7262015)"),
           "CREATE TABLE IF NOT EXISTS " + s.table_ + " (ke_id TEXT PRIMARY KEY, enrolee TEXT NOT NULL, "
           "targets TEXT NOT NULL, not_before BIGINT NOT NULL, not_after BIGINT NOT NULL, sealed BYTEA NOT NULL)",
+          "CREATE TABLE IF NOT EXISTS " + s.table_ + "_client (reg_id TEXT PRIMARY KEY, client TEXT NOT NULL UNIQUE, "
+          "fqdn TEXT NOT NULL, admin TEXT NOT NULL, labels TEXT NOT NULL, expiration BIGINT NOT NULL)",
           std::string("SELECT pg_advisory_unlock(7262015)")})
       if (!s.run(sql, {})) return fail(errc::io_error);
     s.sql_ = statements(s.table_);
@@ -92,6 +94,33 @@ class postgres_mef_store {
     return std::string_view(PQcmdTuples(res.get())) != "0";
   }
 
+  // TS-0003 §8.3.5.2: a client registration, replacing the client's earlier one.
+  [[nodiscard]] result<void> put_client(client_registration c) {
+    const std::string client = entity_text(c.client), name = c.client_fqdn.str(),
+                      admin = c.admin ? c.admin->str() : std::string(), labels = joined(c.labels),
+                      exp = std::to_string(c.expiration.time_since_epoch().count());
+    auto res = write(sql_.put_client, {text(c.id), text(client), text(name), text(admin), text(labels), text(exp)});
+    return res ? result<void>{} : fail(errc::io_error);
+  }
+  [[nodiscard]] result<client_registration> find_client(std::string_view id, time_point now) const {
+    auto res = run(sql_.find_client, {text(id)});
+    if (!res) return fail(errc::io_error);
+    if (PQntuples(res.get()) == 0) return fail(errc::not_found);
+    auto column = [&](int i) {
+      return std::string_view(PQgetvalue(res.get(), 0, i), static_cast<std::size_t>(PQgetlength(res.get(), 0, i)));
+    };
+    const auto e = column(4);
+    if (e.size() != 8) return fail(errc::corrupted);
+    std::uint64_t v = 0;
+    for (char x : e) v = (v << 8) | static_cast<byte>(x);
+    return client_row(id, column(0), column(1), column(2), column(3), static_cast<std::int64_t>(v), now);
+  }
+  [[nodiscard]] result<bool> erase_client(std::string_view id) {
+    auto res = write(sql_.erase_client, {text(id)});
+    if (!res) return fail(errc::io_error);
+    return std::string_view(PQcmdTuples(res.get())) != "0";
+  }
+
   // Group commit, as the SQLite store has it: the writes between begin() and
   // commit() are one transaction; a failed write makes commit() roll back and fail.
   [[nodiscard]] result<void> begin() {
@@ -134,7 +163,7 @@ class postgres_mef_store {
   static param binary(bytes_view b) { return {reinterpret_cast<const char*>(b.data()), static_cast<int>(b.size()), 1}; }
 
   struct statements {
-    std::string put, find, erase, purge;
+    std::string put, find, erase, purge, put_client, find_client, erase_client;
     statements() = default;
     explicit statements(const std::string& t)
         : put("INSERT INTO " + t + " (ke_id, enrolee, targets, not_before, not_after, sealed) VALUES ($1, $2, $3, $4, $5, $6) "
@@ -142,7 +171,13 @@ class postgres_mef_store {
               "not_before = EXCLUDED.not_before, not_after = EXCLUDED.not_after, sealed = EXCLUDED.sealed"),
           find("SELECT enrolee, targets, not_before, not_after, sealed FROM " + t + " WHERE ke_id = $1"),
           erase("DELETE FROM " + t + " WHERE ke_id = $1"),
-          purge("DELETE FROM " + t + " WHERE not_after < $1") {}
+          purge("DELETE FROM " + t + " WHERE not_after < $1"),
+          put_client("INSERT INTO " + t + "_client (reg_id, client, fqdn, admin, labels, expiration) "
+                     "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (client) DO UPDATE SET reg_id = EXCLUDED.reg_id, "
+                     "fqdn = EXCLUDED.fqdn, admin = EXCLUDED.admin, labels = EXCLUDED.labels, "
+                     "expiration = EXCLUDED.expiration"),
+          find_client("SELECT client, fqdn, admin, labels, expiration FROM " + t + "_client WHERE reg_id = $1"),
+          erase_client("DELETE FROM " + t + "_client WHERE reg_id = $1") {}
   };
 
   postgres_mef_store(connection db, enrolment_sealer s, std::string table)

@@ -35,7 +35,9 @@ class sqlite_mef_store {
     for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                             "CREATE TABLE IF NOT EXISTS enrolment (ke_id TEXT PRIMARY KEY, enrolee TEXT NOT NULL, "
                             "targets TEXT NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, "
-                            "sealed BLOB NOT NULL) STRICT"})
+                            "sealed BLOB NOT NULL) STRICT",
+                            "CREATE TABLE IF NOT EXISTS client_reg (reg_id TEXT PRIMARY KEY, client TEXT NOT NULL UNIQUE, "
+                            "fqdn TEXT NOT NULL, admin TEXT NOT NULL, labels TEXT NOT NULL, expiration INTEGER NOT NULL) STRICT"})
       if (auto r = s.exec(sql); !r) return fail(r.error());
     return s;
   }
@@ -79,6 +81,46 @@ class sqlite_mef_store {
     if (!r) return fail(r.error());
     if (auto c = r->lifetime.check(now); !c) return fail(c.error());
     return r;
+  }
+
+  // TS-0003 §8.3.5.2: a client registration, replacing the client's earlier one.
+  [[nodiscard]] result<void> put_client(client_registration c) {
+    return transaction([&]() -> result<void> {
+      statement st(db_.get(),
+                   "INSERT OR REPLACE INTO client_reg (reg_id, client, fqdn, admin, labels, expiration) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      if (!st) return fail(errc::io_error);
+      st.text(1, c.id);
+      st.text(2, entity_text(c.client));
+      st.text(3, c.client_fqdn.str());
+      st.text(4, c.admin ? c.admin->str() : std::string());
+      st.text(5, joined(c.labels));
+      st.integer(6, c.expiration.time_since_epoch().count());
+      return st.step() == SQLITE_DONE ? result<void>{} : fail(errc::io_error);
+    });
+  }
+  [[nodiscard]] result<client_registration> find_client(std::string_view id, time_point now) const {
+    statement st(db_.get(), "SELECT client, fqdn, admin, labels, expiration FROM client_reg WHERE reg_id = ?1");
+    if (!st) return fail(errc::io_error);
+    st.text(1, id);
+    const int rc = st.step();
+    if (rc == SQLITE_DONE) return fail(errc::not_found);
+    if (rc != SQLITE_ROW) return fail(errc::io_error);
+    return client_row(id, st.column_text(0), st.column_text(1), st.column_text(2), st.column_text(3),
+                      st.column_integer(4), now);
+  }
+  [[nodiscard]] result<bool> erase_client(std::string_view id) {
+    bool erased = false;
+    auto r = transaction([&]() -> result<void> {
+      statement st(db_.get(), "DELETE FROM client_reg WHERE reg_id = ?1");
+      if (!st) return fail(errc::io_error);
+      st.text(1, id);
+      if (st.step() != SQLITE_DONE) return fail(errc::io_error);
+      erased = sqlite3_changes(db_.get()) > 0;
+      return {};
+    });
+    if (!r) return fail(r.error());
+    return erased;
   }
 
   // Group commit: the writes between begin() and commit() are one transaction,
