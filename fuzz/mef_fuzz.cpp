@@ -26,7 +26,7 @@ void serve(bytes_view in) {
   static const auto ke = ke_id::from_bytes(std::array<byte, 16>{1}, *fqdn::parse("mef.example.com"));
   memory_mef_store store;
   mef::server<memory_mef_store, manual_clock> m({*fqdn::parse("mef.example.com")}, store, clk);
-  m.instruct(entity_id{enrolee}, {{*cse_id::parse("/mn-cse")}, t0 + 24h, "https://est", std::nullopt, std::nullopt});
+  m.instruct(entity_id{enrolee}, {{*cse_id::parse("/mn-cse")}, t0 + 24h, "https://est", std::nullopt, std::nullopt, std::nullopt});
   (void)store.put({ke, key(3), entity_id{enrolee}, {entity_id{enrolee}}, *validity::make(t0 - 1h, t0 + 1h)});
   (void)store.put_client({std::string(32, 'A'), entity_id{enrolee}, *fqdn::parse("node.example.com"), std::nullopt, {}, t0 + 1h});
   auto cred = *symmetric_credential::make(key(1), *credential_id::parse("10-enrolee@mef.example.com"),

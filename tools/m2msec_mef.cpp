@@ -98,6 +98,7 @@ void configure(mef::server<Store>& m, const json& cfg) {
     p.expiry = timestamp(e, "expiry");
     if (e.contains("certificate_uri")) p.certificate_uri = e["certificate_uri"].get<std::string>();
     if (e.contains("management_uri")) p.management_uri = e["management_uri"].get<std::string>();
+    if (e.contains("node")) p.node = need(node_id::parse(e["node"].get<std::string>()), "enrolee node");
     if (e.contains("maf")) {
       const auto& j = e["maf"];
       p.maf = mef::maf_instruction{suid::rspf_maf, j.at("key_registration_uri").get<std::string>(),
@@ -210,8 +211,9 @@ class daemon {
     for (auto& a : acceptors_) a.socket.close();
     for (auto& u : udps_) u.socket.close();
     sweep_.cancel();
-    for (auto& [id, c] : tcp_) c->close();
-    tcp_.clear();
+    // close() forgets the connection (erases it from tcp_): close from a copy.
+    auto open = std::exchange(tcp_, {});
+    for (auto& [id, c] : open) c->close();
     dtls_.clear();
   }
 
@@ -467,6 +469,14 @@ int serve(Store& store, const json& cfg) {
   static const system_clock clk{};
   mef::server<Store> m(std::move(c), store, clk);
   configure(m, cfg);
+  // TS-0001 §11.2.1: the M2M Service Subscriptions whose Nodes may enrol.
+  subscription_registry subscriptions;
+  for (const auto& j : cfg.value("subscriptions", json::array())) {
+    service_subscription sub(need(sub_id::parse(j.at("id").get<std::string>()), "subscription id"));
+    for (const auto& n : j.value("nodes", json::array())) sub.enrol(need(node_id::parse(n.get<std::string>()), "node"));
+    subscriptions.add(std::move(sub));
+  }
+  m.authorize_against(subscriptions);
   settings s;
   const auto listen = cfg.value("listen", json::object());
   s.tcp = listen.value("tcp", "");

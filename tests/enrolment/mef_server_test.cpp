@@ -352,6 +352,13 @@ TEST_CASE("m2msec-mef: a client registers over TCP, retrieves, updates and de-re
   auto gone = a.call(mef::registration_retrieve(target_cse, "r5", reg->id));
   REQUIRE(gone);
   CHECK(gone->code == rsc::originator_has_no_privilege);
+  // SIGTERM with connections open on both transports: a clean stop (closing them
+  // once erased each from the table being walked, which crashed the server).
+  std::vector<std::unique_ptr<mef_client>> open;
+  for (int i = 0; i < 4; ++i) {
+    open.push_back(std::make_unique<mef_client>(i % 2 ? mef.udp : mef.tcp, i % 2 == 1, kpm("mn", target_cse, 0x20), target_cse));
+    REQUIRE(open.back()->handshake());
+  }
   CHECK(mef.stop() == 0);
 }
 

@@ -105,7 +105,7 @@ struct world {
     REQUIRE(mef.add_kpm(kpm("other", other_cse, 0x30), bound_of(other_cse)));
     mef::maf_instruction maf{suid::rspf_maf, "https://maf.example.com/maf/keyReg", "https://maf.example.com/maf/keyRet",
                              "https://maf.example.com/maf/clientReg", std::nullopt, 24h};
-    mef.instruct(enrolee_ae, {{target_cse}, expiry, std::nullopt, maf, std::nullopt});
+    mef.instruct(enrolee_ae, {{target_cse}, expiry, std::nullopt, maf, std::nullopt, std::nullopt});
   }
   // The Enrolee's whole Enrolment Exchange.
   result<mef::enrolment> enrol(mef::indications asked = {}) {
@@ -476,4 +476,25 @@ TEST_CASE("mef: Client Registration, Configuration Retrieval, Update and De-Regi
   CHECK(expired->code == rsc::originator_has_no_privilege);
   REQUIRE(later.last);
   CHECK(later.last->refused == errc::expired);
+}
+
+TEST_CASE("mef: an Enrolee on a Node enrols only while its Node is in an M2M Service Subscription", "[mef]") {
+  world w;
+  const auto node = *node_id::parse("0.2.481.1.100.3030.10011");
+  w.mef.instruct(enrolee_ae, {{target_cse}, w.expiry, std::nullopt, std::nullopt, std::nullopt, node});
+  // No registry given: refused.
+  auto none = w.enrol();
+  CHECK(none.error() == errc::not_authorized);
+  subscription_registry subs;
+  service_subscription sub(*sub_id::parse("sub-0042"));
+  subs.add(sub);
+  w.mef.authorize_against(subs);
+  CHECK(w.enrol().error() == errc::not_authorized);  // the Node is in no subscription yet
+  subs.find(*sub_id::parse("sub-0042"))->enrol(node);
+  REQUIRE(w.enrol());
+  CHECK(w.store.size() == 1);
+  // Withdrawn from the subscription: no new enrolment.
+  subs.find(*sub_id::parse("sub-0042"))->withdraw(node);
+  CHECK(w.enrol().error() == errc::not_authorized);
+  CHECK(w.store.size() == 1);
 }

@@ -15,6 +15,7 @@
 #include "m2msec/credential/symmetric.hpp"
 #include "m2msec/enrolment/mef_protocol.hpp"
 #include "m2msec/enrolment/mef_store.hpp"
+#include "m2msec/enrolment/records.hpp"
 #include "m2msec/sa/registry.hpp"
 
 namespace m2msec::mef {
@@ -28,6 +29,10 @@ struct enrolee_profile {
   std::optional<std::string> certificate_uri;
   std::optional<maf_instruction> maf;
   std::optional<std::string> management_uri;
+  // TS-0001 §11.1, §11.2.1: the M2M Node that hosts the Enrolee. When set, the
+  // MEF enrols it only while the Node is enrolled in an M2M Service Subscription
+  // of the registry it was given (server::authorize_against).
+  std::optional<node_id> node = std::nullopt;
 };
 
 // One connection the MEF's channel authenticated: whom its association is bound
@@ -92,6 +97,12 @@ class server {
   void remove_kpm(std::string_view kpm_id) { kpm_.erase(std::string(kpm_id)); }
   // Bootstrap Instruction Configuration for one Enrolee (a CSE or AE).
   void instruct(const entity_id& enrolee, enrolee_profile p) { profiles_.insert_or_assign(key(enrolee), std::move(p)); }
+
+  // TS-0001 §11.2.1: remote provisioning for the Nodes of an M2M Service
+  // Subscription. An Enrolee whose profile names its Node enrols only while that
+  // Node is enrolled in one of `subscriptions` (kept by the caller, who may
+  // withdraw the Node at any time); without a registry such an Enrolee is refused.
+  void authorize_against(const subscription_registry& subscriptions) { subscriptions_ = &subscriptions; }
 
   // Whether `who` has an Enrolee profile: the certificate RSPF accepts the AE-ID
   // certificates of those (tls::registered_ae).
@@ -173,6 +184,8 @@ class server {
     auto who = entity_of(c.peer);
     const auto* p = who ? find_profile(*who) : nullptr;
     if (p == nullptr) return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
+    if (p->node && (subscriptions_ == nullptr || subscriptions_->of_node(*p->node) == nullptr))
+      return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
     if (p->expiry == time_point::min()) return refuse(r, errc::expired, rsc::originator_has_no_privilege);
     auto wanted = validity::make(now, std::min(p->expiry - duration{1}, saturating_add(now, config_.ke_lifetime)));
     if (!wanted) return refuse(r, errc::expired, rsc::originator_has_no_privilege);
@@ -293,6 +306,7 @@ class server {
   const Clock* clock_;
   std::map<std::string, kpm_entry> kpm_;
   std::map<std::string, enrolee_profile> profiles_;
+  const subscription_registry* subscriptions_ = nullptr;
 };
 
 // ---- the clients ---------------------------------------------------------------------
