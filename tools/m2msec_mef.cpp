@@ -52,7 +52,7 @@ struct settings {
   std::optional<tls::own_certificate> own;
   std::shared_ptr<trust_anchors> anchors;
   std::size_t max_connections = 512;
-  std::chrono::seconds handshake_timeout{10}, idle_timeout{30};
+  std::chrono::seconds handshake_timeout{10}, idle_timeout{30}, connection_lifetime{300};
   std::chrono::microseconds commit_delay{1000};  // group commit: how long a round gathers writes
 };
 
@@ -424,7 +424,8 @@ class daemon {
       if (ec) return;
       const auto now = std::chrono::steady_clock::now();
       auto stale = [&](const session<Store>& s, auto started, auto last) {
-        return (!s.conn && now - started > s_.handshake_timeout) || now - last > s_.idle_timeout;
+        return (!s.conn && now - started > s_.handshake_timeout) || now - last > s_.idle_timeout ||
+               now - started > s_.connection_lifetime;  // a trickle of bytes keeps no connection forever
       };
       std::vector<std::shared_ptr<tcp_conn>> drop;
       for (auto& [id, c] : tcp_)
@@ -497,6 +498,8 @@ int serve(Store& store, const json& cfg) {
   if (cfg.contains("max_connections")) s.max_connections = cfg["max_connections"].get<std::size_t>();
   if (cfg.contains("handshake_timeout_s")) s.handshake_timeout = std::chrono::seconds(cfg["handshake_timeout_s"].get<unsigned>());
   if (cfg.contains("idle_timeout_s")) s.idle_timeout = std::chrono::seconds(cfg["idle_timeout_s"].get<unsigned>());
+  if (cfg.contains("connection_lifetime_s"))
+    s.connection_lifetime = std::chrono::seconds(cfg["connection_lifetime_s"].get<unsigned>());
   if (cfg.contains("commit_delay_us")) s.commit_delay = std::chrono::microseconds(cfg["commit_delay_us"].get<unsigned>());
 
   asio::io_context io;

@@ -418,7 +418,7 @@ TEST_CASE("m2msec-mef: refused with their RSC and no key: unauthorized, unknown,
 
 TEST_CASE("m2msec-mef: idle, half-open and oversized clients are cut off; an honest one is served meanwhile",
           "[mef][server]") {
-  setup s("memory", "\"handshake_timeout_s\":1,\"idle_timeout_s\":2,\"max_connections\":40,");
+  setup s("memory", "\"handshake_timeout_s\":1,\"idle_timeout_s\":2,\"connection_lifetime_s\":4,\"max_connections\":40,");
   test_sockets::server_process mef(program(), s.config(), s.log_path());
   REQUIRE(mef.tcp != 0);
   REQUIRE(enrol(mef.tcp, false));  // warm: the first enrolment's allocations are not the attack's
@@ -480,6 +480,21 @@ TEST_CASE("m2msec-mef: idle, half-open and oversized clients are cut off; an hon
   INFO("server VmRSS " << rss_before << " KiB before the hostile clients, " << rss_after << " KiB after");
   CHECK(rss_before > 0);
   CHECK(rss_after < rss_before + 8 * 1024);
+  // A client that sends a byte a second (never idle) is closed at the connection's lifetime.
+  {
+    mef_client slow(mef.tcp, false, kpm("enrolee1", enrolee_ae, 0x10), enrolee_ae);
+    REQUIRE(slow.handshake());
+    const auto opened = std::chrono::steady_clock::now();
+    const std::string trickle = "POST /mef/enrolment HTTP/1.1\r\nX-Pad: ";
+    std::size_t i = 0;
+    drive<channel>({{slow.ch.get(), slow.sock.fd}}, [&] {
+      if (std::chrono::steady_clock::now() - opened > std::chrono::milliseconds(700 * (i + 1)) && i < trickle.size())
+        (void)slow.ch->send(as_bytes(trickle.substr(i++, 1)));
+      return slow.ch->closed();
+    }, 8s);
+    CHECK(slow.ch->closed());
+    CHECK(std::chrono::steady_clock::now() - opened < 7s);
+  }
   // A full table: 40 silent connections, and the next is turned away until they time out.
   for (int i = 0; i < 40; ++i) idle.push_back(test_sockets::connect_to(mef.tcp, false));
   std::this_thread::sleep_for(200ms);
