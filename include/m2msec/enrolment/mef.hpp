@@ -14,6 +14,7 @@
 #include "m2msec/channel/profiles.hpp"
 #include "m2msec/credential/symmetric.hpp"
 #include "m2msec/enrolment/mef_protocol.hpp"
+#include "m2msec/enrolment/mef_registration.hpp"
 #include "m2msec/enrolment/mef_store.hpp"
 #include "m2msec/enrolment/records.hpp"
 #include "m2msec/sa/registry.hpp"
