@@ -123,11 +123,18 @@ TEST_CASE("SA: soft and hard limits by time, messages and bytes", "[sa]") {
     clk.set(t0);
     CHECK(sa->use(clk, 1).error() == errc::sa_expired);
   }
-  SECTION("close() ends it; inconsistent limits are refused") {
+  SECTION("close() and end() end it; inconsistent limits are refused") {
     auto sa = security_association::create(cse_pair(), c, requested_lifetime::session(1h), {}, clk);
     sa->close();
     CHECK(sa->use(clk, 1).error() == errc::sa_expired);
     CHECK_FALSE(sa->usable_at(t0));
+    // end() keeps the first reason: a later close() or end() does not change it.
+    auto other = security_association::create(cse_pair(), c, requested_lifetime::session(1h), {}, clk);
+    other->end(errc::limit_reached);
+    other->close();
+    other->end(errc::revoked);
+    CHECK(other->use(clk, 1).error() == errc::limit_reached);
+    CHECK(other->check_at(t0).error() == errc::limit_reached);
     usage_limits bad{.soft_messages = 10, .hard_messages = 5};
     CHECK(security_association::create(cse_pair(), c, requested_lifetime::session(1h), bad, clk).error() ==
           errc::invalid_argument);

@@ -166,8 +166,11 @@ class security_association {
   }
 
   // Ends the association now (closed channel, revoked credential): every later use fails.
-  void close() noexcept {
-    if (!dead_) dead_ = errc::sa_expired;
+  void close() noexcept { end(errc::sa_expired); }
+  // Ends it for `why` (sa_expired, limit_reached, ...): every later use fails with
+  // the first reason it ended for.
+  void end(errc why) noexcept {
+    if (!dead_) dead_ = why;
   }
   // TS-0001 §11.3.2: a peer's credential that ends first ends the association
   // strictly before it too (the server certificate a client verified). Never

@@ -190,7 +190,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     const std::uint64_t records = (data.size() + max_record - 1) / max_record;
     if (security_association* sa = association(); sa != nullptr) {
       if (auto c = sa->check_use_at(clock_->now(), data.size(), records); !c) {
-        (void)sa->use(*clock_, data.size(), records);  // refused the same way: the association is over
+        if (c.error() != errc::not_yet_valid) sa->end(c.error());  // expired or past a hard limit: over
         return end_with(c.error());
       }
     }
