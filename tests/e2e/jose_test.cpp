@@ -442,6 +442,9 @@ TEST_CASE("JWK sets: RFC 7517 A.1 reads; duplicate kids and secret mixed with pu
                                      ec + "]}", uses);
   REQUIRE(with_okp);
   CHECK(with_okp->size() == 1);
+  // A known type with a curve m2msec does not implement is refused, not skipped.
+  CHECK(jwk_set::parse(R"({"keys":[{"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"},)" + ec + "]}", uses).error() ==
+        errc::unsupported);
   // Refused: a kid twice, secret beside public, no "keys", a malformed key.
   std::string twice = rsa;
   twice.replace(twice.find("2011-04-29"), 10, "1");

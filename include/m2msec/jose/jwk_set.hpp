@@ -53,7 +53,7 @@ class jwk_set {
       const std::string_view raw = text.substr(start, r.offset() - start);
       auto k = jwk::parse(raw, uses, lim, /*fitting=*/true);
       if (!k) {
-        if (k.error() == errc::unsupported && !known_kty(raw, lim)) return true;
+        if (k.error() == errc::unsupported && unknown_kty()) return true;
         refused = k.error();
         return false;
       }
@@ -100,24 +100,12 @@ class jwk_set {
   [[nodiscard]] bool has_private() const noexcept { return !keys_.empty() && keys_.front().has_private(); }
 
  private:
-  // Whether a key's "kty" is one m2msec reads (oct, EC, RSA): an unknown type is
-  // skipped, an unsupported curve or algorithm of a known type is not.
-  static bool known_kty(std::string_view raw, const limits& lim) {
-    json_reader r(raw);
-    std::string scratch;
-    std::string kty;
-    auto on_member = [&](std::string_view name) {
-      if (name == "kty" && r.peek() == '"') {
-        std::string_view v;
-        if (!r.string(v, scratch)) return false;
-        kty = v;
-        return true;
-      }
-      return r.skip(1, lim.max_depth);
-    };
-    const bool read = r.object(0, lim.max_depth, on_member);
-    ct::wipe(scratch.data(), scratch.size());
-    return !read || kty == "oct" || kty == "EC" || kty == "RSA";
+  // Whether jwk::parse refused the key for its "kty" (one m2msec does not read:
+  // skipped), not for an unsupported curve or algorithm of a known type (refused).
+  // jwk::parse says so in last_refusal(), so the key's text is read once.
+  static bool unknown_kty() noexcept {
+    const auto& why = last_refusal();
+    return why.member == "kty" && why.check == "not implemented";
   }
 
   std::vector<jwk> keys_;
