@@ -187,6 +187,54 @@ std::optional<mef::response> fetch(unsigned short port, bool datagram, const ke_
   return c.call(mef::fetch_request(who, "fetch-1", id, suid::rspf_saef));
 }
 
+// The Target (/mn-cse) routes identities naming the MEF to `port`; the Enrolee
+// `self` runs PSK-SAEF with it over a loopback socket pair with its KeID, and sends
+// one request: bound to `self`, ending strictly before Ke and the Enrolment Expiry.
+void saef_with_target(const mef::enrolment& e, const entity_id& self, std::string_view stem, unsigned short port,
+                      bool datagram, time_point expiry) {
+  std::map<std::string, symmetric_credential> fetched;
+  tls::psk_router router([](std::string_view, std::string_view) -> result<tls::psk_entry> { return fail(errc::not_found); });
+  router.route(mef_fqdn, [&](std::string_view identity, std::string_view) -> result<tls::psk_entry> {
+    auto id = ke_id::parse(identity);
+    if (!id) return fail(errc::not_found);
+    auto r = fetch(port, datagram, *id);
+    if (!r) return fail(errc::io_error);
+    auto cred = mef::read_released(*r, *id, suid::rspf_saef);
+    if (!cred) return fail(errc::not_found);
+    auto who = bound_of(cred->holder());
+    auto& held = fetched.insert_or_assign(id->str(), std::move(*cred)).first->second;
+    return tls::psk_entry{&held, who};
+  });
+  auto cred = e.key_for(suid::rspf_saef, target_cse, self);
+  REQUIRE(cred);
+  auto psk = sa::bound<secret>::create(*cred->key().clone(), {self, bound_of(target_cse)}, *cred,
+                                       requested_lifetime::session(30 * 24h), {}, clk);
+  REQUIRE(psk);
+  const auto kind = datagram ? tls::transport::datagram : tls::transport::stream;
+  auto client = channel::psk_client({kind, "mn-cse.sp.example.com"}, e.answer.id.str(), *psk, clk);
+  auto server = channel::psk_server({kind, "mn-cse.sp.example.com"}, target_cse, router.resolver(),
+                                    requested_lifetime::session(30 * 24h), {}, clk);
+  REQUIRE(client);
+  REQUIRE(server);
+  auto [a, b] = test_sockets::socket_pair(datagram);
+  auto& c = **client;
+  auto& t = **server;
+  REQUIRE(drive<channel>({{&c, a.fd}, {&t, b.fd}}, [&] { return c.active() && t.active(); }));
+  CHECK(router.fetches() == 1);
+  auto* sa = t.association();
+  REQUIRE(sa);
+  CHECK(to_string(sa->who().peer) == to_string(self));
+  CHECK(sa->lifetime().not_after() < e.answer.lifetime.not_after());
+  CHECK(sa->lifetime().not_after() < expiry);
+  CHECK(psk->association().lifetime().not_after() < e.answer.lifetime.not_after());
+  // One request over the association, its From the Enrolee's AE-ID-Stem.
+  const std::string request = "GET /mn-cse X-M2M-Origin: " + std::string(stem);
+  REQUIRE(c.send(as_bytes(request)));
+  REQUIRE(drive<channel>({{&c, a.fd}, {&t, b.fd}}, [&] { return t.received().size() == request.size(); }));
+  CHECK(t.check_originator(stem) == rsc::ok);
+  CHECK(t.check_originator("Cother") == rsc::originator_not_authenticated);
+}
+
 }  // namespace
 
 TEST_CASE("m2msec-mef: Enrolee (Kpm) -> MEF -> Target fetches -> PSK-SAEF with the KeID, TLS/TCP and DTLS/UDP",
@@ -204,46 +252,7 @@ TEST_CASE("m2msec-mef: Enrolee (Kpm) -> MEF -> Target fetches -> PSK-SAEF with t
     REQUIRE(e->answer.maf);
     CHECK(e->answer.maf->key_retrieval_uri == "https://maf.example.com/keyRet");
 
-    // The Target: identities naming the MEF go to the MEF, over the same transport.
-    std::map<std::string, symmetric_credential> fetched;
-    tls::psk_router router([](std::string_view, std::string_view) -> result<tls::psk_entry> { return fail(errc::not_found); });
-    router.route(mef_fqdn, [&](std::string_view identity, std::string_view) -> result<tls::psk_entry> {
-      auto id = ke_id::parse(identity);
-      if (!id) return fail(errc::not_found);
-      auto r = fetch(port, datagram, *id);
-      if (!r) return fail(errc::io_error);
-      auto cred = mef::read_released(*r, *id, suid::rspf_saef);
-      if (!cred) return fail(errc::not_found);
-      auto who = bound_of(cred->holder());
-      auto& held = fetched.insert_or_assign(id->str(), std::move(*cred)).first->second;
-      return tls::psk_entry{&held, who};
-    });
-    auto cred = e->key_for(suid::rspf_saef, target_cse, enrolee_ae);
-    REQUIRE(cred);
-    auto psk = sa::bound<secret>::create(*cred->key().clone(), {enrolee_ae, bound_of(target_cse)}, *cred,
-                                         requested_lifetime::session(30 * 24h), {}, clk);
-    REQUIRE(psk);
-    const auto kind = datagram ? tls::transport::datagram : tls::transport::stream;
-    auto client = channel::psk_client({kind, "mn-cse.sp.example.com"}, e->answer.id.str(), *psk, clk);
-    auto server = channel::psk_server({kind, "mn-cse.sp.example.com"}, target_cse, router.resolver(),
-                                      requested_lifetime::session(30 * 24h), {}, clk);
-    REQUIRE(client);
-    REQUIRE(server);
-    auto [a, b] = test_sockets::socket_pair(datagram);
-    auto& c = **client;
-    auto& t = **server;
-    REQUIRE(drive<channel>({{&c, a.fd}, {&t, b.fd}}, [&] { return c.active() && t.active(); }));
-    CHECK(router.fetches() == 1);
-    auto* sa = t.association();
-    REQUIRE(sa);
-    CHECK(to_string(sa->who().peer) == "/in-cse/Cenrolee");
-    CHECK(sa->lifetime().not_after() < e->answer.lifetime.not_after());
-    CHECK(sa->lifetime().not_after() < s.expiry);
-    CHECK(psk->association().lifetime().not_after() < e->answer.lifetime.not_after());
-    // One request over the association.
-    REQUIRE(c.send(as_bytes("GET /mn-cse X-M2M-Origin: Cenrolee")));
-    REQUIRE(drive<channel>({{&c, a.fd}, {&t, b.fd}}, [&] { return t.received().size() == 34; }));
-    CHECK(t.check_originator("Cenrolee") == rsc::ok);
+    saef_with_target(*e, enrolee_ae, "Cenrolee", port, datagram, s.expiry);
   }
   CHECK(mef.stop(SIGTERM) == 0);
   const auto log = s.log();
@@ -316,6 +325,8 @@ TEST_CASE("m2msec-mef: the certificate RSPF: an AE-ID certificate enrols, the Ta
     CHECK(to_string(k->holder()) == "//sp.example.com/in-cse/Ccert");
     CHECK(k->key() == e->key_for(suid::rspf_saef, target_cse, cert_ae)->key());
     CHECK(k->lifetime().not_after() < e->answer.lifetime.not_after());
+    // Then PSK-SAEF between the certificate Enrolee and the Target, as in the Kpm case.
+    saef_with_target(*e, cert_ae, "Ccert", datagram ? mef.udp : mef.tcp, datagram, s.expiry);
     // A certificate of the same CA for an AE the MEF has no profile for: no handshake.
     CHECK_FALSE(enrol_by_certificate(datagram ? mef.udp_cert : mef.tcp_cert, datagram, "stranger"));
     // A Kpm client on the certificate port, a certificate client on the Kpm port: neither gets through.
