@@ -1,5 +1,6 @@
 // Core types: errc, secret, ct, clock and validity.
 #include "m2msec/core/errc.hpp"
+#include "m2msec/core/rsc.hpp"
 #include "m2msec/core/secret.hpp"
 #include "m2msec/core/validity.hpp"
 
@@ -44,6 +45,22 @@ struct observed_storage {
   }
 };
 static_assert(secret_storage<observed_storage>);
+
+TEST_CASE("errc as std::error_code; rsc by name", "[core][errc]") {
+  const std::error_code ec = errc::replayed;  // is_error_code_enum
+  CHECK(ec.category().name() == std::string("m2msec"));
+  CHECK(ec.value() == 29);
+  CHECK(ec.message() == "replayed");
+  CHECK(ec == make_error_code(errc::replayed));
+  CHECK(ec != std::error_code(29, std::generic_category()));
+  for (errc e : all_errc) CHECK(make_error_code(e).message() == to_string(e));
+  CHECK(to_string(rsc::originator_not_authenticated) == "ORIGINATOR_NOT_AUTHENTICATED");
+  CHECK(to_string(rsc::security_association_required) == "SECURITY_ASSOCIATION_REQUIRED");
+  CHECK(to_string(rsc::esprim_bad_mac) == "ESPRIM_BAD_MAC");
+  CHECK(to_string(static_cast<rsc>(1234)) == "UNKNOWN");
+  // Every code m2msec sends for an errc has a name.
+  for (errc e : all_errc) CHECK(to_string(to_rsc(e)) != "UNKNOWN");
+}
 
 TEST_CASE("secret: move-only, wiped before release, compared in constant time", "[core][secret]") {
   STATIC_REQUIRE(!std::is_copy_constructible_v<secret>);
@@ -167,8 +184,6 @@ TEST_CASE("validity: capping never outlives or precedes the outer interval (prop
     REQUIRE(capped->not_before() >= req->not_before());
   }
 }
-
-#include "m2msec/core/rsc.hpp"
 
 TEST_CASE("rsc: every errc maps to a oneM2M response status code", "[core][errc]") {
   for (errc e : all_errc) {

@@ -3,7 +3,9 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <system_error>
 
 namespace m2msec {
 
@@ -90,4 +92,24 @@ inline constexpr auto all_errc = [] {
   return all;
 }();
 
+// errc as a std::error_code: category "m2msec", message to_string(e), so that
+// code that reports std::error_code (Asio, std::filesystem) carries m2msec's too.
+class error_category_impl final : public std::error_category {
+ public:
+  [[nodiscard]] const char* name() const noexcept override { return "m2msec"; }
+  [[nodiscard]] std::string message(int v) const override {
+    return std::string(to_string(static_cast<errc>(v)));
+  }
+};
+[[nodiscard]] inline const std::error_category& error_category() noexcept {
+  static const error_category_impl category;
+  return category;
+}
+[[nodiscard]] inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
 }  // namespace m2msec
+
+template <>
+struct std::is_error_code_enum<m2msec::errc> : std::true_type {};

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "m2msec/core/errc.hpp"
 
@@ -29,6 +30,32 @@ enum class rsc : std::uint16_t {
   esprim_decryption_error = 5210,
   esprim_encryption_error = 5211,
 };
+
+// TS-0004 §6.6: the name of each code, as the specification gives it.
+[[nodiscard]] constexpr std::string_view to_string(rsc code) noexcept {
+  switch (code) {
+    case rsc::ok: return "OK";
+    case rsc::created: return "CREATED";
+    case rsc::deleted: return "DELETED";
+    case rsc::bad_request: return "BAD_REQUEST";
+    case rsc::not_found: return "NOT_FOUND";
+    case rsc::operation_not_allowed: return "OPERATION_NOT_ALLOWED";
+    case rsc::unsupported_media_type: return "UNSUPPORTED_MEDIA_TYPE";
+    case rsc::originator_has_no_privilege: return "ORIGINATOR_HAS_NO_PRIVILEGE";
+    case rsc::originator_not_authenticated: return "ORIGINATOR_NOT_AUTHENTICATED";
+    case rsc::security_association_required: return "SECURITY_ASSOCIATION_REQUIRED";
+    case rsc::esprim_unsupported_option: return "ESPRIM_UNSUPPORTED_OPTION";
+    case rsc::esprim_unknown_key_id: return "ESPRIM_UNKNOWN_KEY_ID";
+    case rsc::esprim_unknown_orig_rand_id: return "ESPRIM_UNKNOWN_ORIG_RAND_ID";
+    case rsc::esprim_unknown_recv_rand_id: return "ESPRIM_UNKNOWN_RECV_RAND_ID";
+    case rsc::esprim_bad_mac: return "ESPRIM_BAD_MAC";
+    case rsc::esprim_impersonation_error: return "ESPRIM_IMPERSONATION_ERROR";
+    case rsc::internal_server_error: return "INTERNAL_SERVER_ERROR";
+    case rsc::esprim_decryption_error: return "ESPRIM_DECRYPTION_ERROR";
+    case rsc::esprim_encryption_error: return "ESPRIM_ENCRYPTION_ERROR";
+  }
+  return "UNKNOWN";
+}
 
 // TS-0004 §7.3.2.1: the code a Receiver sends when an m2msec check fails.
 // Malformed or unusable input is a bad request; a failed authentication, an
