@@ -25,7 +25,8 @@
 using namespace m2msec;
 using namespace std::chrono_literals;
 using channel = tls::channel<>;
-using json = nlohmann::json;
+// The file holds keys: read straight into a secret, parsed into wiped strings.
+using json = jose::secret_json;
 
 namespace {
 
@@ -52,12 +53,15 @@ int connect_tcp(const std::string& host, int port) {
   return fd;
 }
 
+std::string text(const json& j, const char* name) { return std::string(j.at(name).get_ref<const json::string_t&>()); }
+result<secret> key(const json& j, const char* name) {
+  return hex_decode_secret(std::string_view(j.at(name).get_ref<const json::string_t&>()));
+}
+
 // A pre-provisioned Kpm (SUID 10) from the configuration.
 result<symmetric_credential> kpm_of(const json& j, const entity_id& holder) {
-  auto key = hex_decode(j.at("kpm_key").get<std::string>());
-  if (!key) return fail(errc::invalid_encoding);
-  auto k = secret::copy_of(*key);
-  auto id = credential_id::make(credential_id_type::kpm_id, j.at("kpm_id").get<std::string>());
+  auto k = key(j, "kpm_key");
+  auto id = credential_id::make(credential_id_type::kpm_id, text(j, "kpm_id"));
   if (!k || !id) return fail(errc::invalid_argument);
   return symmetric_credential::make(std::move(*k), std::move(*id), suid::preprovisioned_mef, holder,
                                     *validity::make(clk.now() - 1h, clk.now() + 24h));
@@ -68,10 +72,10 @@ result<symmetric_credential> kpm_of(const json& j, const entity_id& holder) {
 result<mef::response> ask_mef(const json& cfg, const symmetric_credential& kpm, const entity_id& self,
                               const std::function<mef::request()>& ask,
                               std::optional<tls::exported_key<ke_id>>* ke = nullptr) {
-  const auto mef_fqdn = fqdn::parse(cfg.at("mef").at("fqdn").get<std::string>());
+  const auto mef_fqdn = fqdn::parse(text(cfg.at("mef"), "fqdn"));
   auto psk = sa::bound<secret>::create(*kpm.key().clone(), {self, kpm.id()}, kpm, requested_lifetime::session(10min), {}, clk);
   if (!mef_fqdn || !psk) return fail(errc::invalid_argument);
-  const int fd = connect_tcp(cfg.at("mef").at("host").get<std::string>(), cfg.at("mef").at("port").get<int>());
+  const int fd = connect_tcp(text(cfg.at("mef"), "host"), cfg.at("mef").at("port").get<int>());
   if (fd < 0) return fail(errc::io_error);
   auto ch = tls::connect<tls::mef_handshake>({tls::transport::stream, mef_fqdn->str()}, *kpm_id::parse(kpm.id().value()),
                                              *psk, clk);
@@ -96,22 +100,13 @@ result<mef::response> ask_mef(const json& cfg, const symmetric_credential& kpm, 
   return std::move(*got);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: mef_node <node.json>\n");
-    return 2;
-  }
-  std::ifstream in(argv[1]);
-  const json cfg = json::parse(in, nullptr, false);
-  if (cfg.is_discarded()) return fail_with(argv[1], errc::invalid_encoding);
-  const entity_id node = *mef::parse_entity(cfg["enrolee"]["id"].get<std::string>());
-  const entity_id registrar = *mef::parse_entity(cfg["target"]["id"].get<std::string>());
-  const auto mef_fqdn = *fqdn::parse(cfg["mef"]["fqdn"].get<std::string>());
+int run(const json& cfg) {
+  const entity_id node = *mef::parse_entity(text(cfg.at("enrolee"), "id"));
+  const entity_id registrar = *mef::parse_entity(text(cfg.at("target"), "id"));
+  const auto mef_fqdn = *fqdn::parse(text(cfg.at("mef"), "fqdn"));
 
   // 1. The Node's AE enrols: MEF handshake with its Kpm, Ke and KeID from the exporter.
-  auto node_kpm = kpm_of(cfg["enrolee"], node);
+  auto node_kpm = kpm_of(cfg.at("enrolee"), node);
   if (!node_kpm) return fail_with("enrolee kpm", node_kpm.error());
   std::optional<tls::exported_key<ke_id>> ke;
   auto answer = ask_mef(cfg, *node_kpm, node, [&] { return mef::enrolment_request(node, "enrol-1"); }, &ke);
@@ -124,16 +119,16 @@ int main(int argc, char** argv) {
   // Its key for the Registrar (SUID 22), kept in its credential store.
   auto saef = enrolled->key_for(suid::rspf_saef, registrar, node);
   if (!saef) return fail_with("derived key", saef.error());
-  auto store = credential_store::open(cfg["credential_store"]["path"].get<std::string>(),
-                                      *secret::copy_of(*hex_decode(cfg["credential_store"]["key"].get<std::string>())),
-                                      clk.now());
+  auto store_key = key(cfg.at("credential_store"), "key");
+  if (!store_key) return fail_with("credential store key", store_key.error());
+  auto store = credential_store::open(text(cfg.at("credential_store"), "path"), std::move(*store_key), clk.now());
   if (!store) return fail_with("credential store", store.error());
   if (auto put = store->put(*saef->clone()); !put) return fail_with("credential store", put.error());
   std::printf("stored %s (SUID 22) until %s\n", saef->id().str().c_str(),
               esprim::to_timestamp(saef->lifetime().not_after()).c_str());
 
   // 2. The Registrar: identities naming the MEF are fetched there (fetchCredentials).
-  auto registrar_kpm = kpm_of(cfg["target"], registrar);
+  auto registrar_kpm = kpm_of(cfg.at("target"), registrar);
   if (!registrar_kpm) return fail_with("target kpm", registrar_kpm.error());
   std::map<std::string, symmetric_credential> fetched;
   tls::psk_router router([](std::string_view, std::string_view) -> result<tls::psk_entry> { return fail(errc::not_found); });
@@ -158,7 +153,7 @@ int main(int argc, char** argv) {
   auto psk = sa::bound<secret>::create(*kept->key().clone(), {node, *cse_id::parse(to_string(registrar))}, *kept,
                                        requested_lifetime::session(24h), {}, clk);
   if (!psk) return fail_with("association", psk.error());
-  const std::string sni = cfg["target"]["sni"].get<std::string>();
+  const std::string sni = text(cfg.at("target"), "sni");
   auto ae_side = channel::psk_client({tls::transport::stream, sni}, enrolled->answer.id.str(), *psk, clk);
   auto cse_side = channel::psk_server({tls::transport::stream, sni}, registrar, router.resolver(),
                                       requested_lifetime::session(24h), {}, clk);
@@ -182,4 +177,24 @@ int main(int argc, char** argv) {
   ::close(sv[0]);
   ::close(sv[1]);
   return b.check_originator("Cnode1") == rsc::ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: mef_node <node.json>\n");
+    return 2;
+  }
+  const auto file = read_secret_file(argv[1]);
+  if (!file) return fail_with(argv[1], file.error());
+  const auto cfg = jose::parse_strict<json>({reinterpret_cast<const char*>(file->expose().data()), file->size()},
+                                            file->size(), 8);
+  if (!cfg) return fail_with(argv[1], cfg.error());
+  try {
+    return run(*cfg);
+  } catch (const json::exception& e) {
+    std::fprintf(stderr, "mef_node: %s: %s\n", argv[1], e.what());
+    return 2;
+  }
 }

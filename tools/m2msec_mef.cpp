@@ -17,6 +17,7 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -37,7 +38,8 @@ using asio::ip::tcp;
 using asio::ip::udp;
 using namespace m2msec;
 using channel = tls::channel<>;
-using json = nlohmann::json;
+// The configuration holds keys (Kpm, the store key): its strings live in wiped memory.
+using json = jose::secret_json;
 
 namespace {
 
@@ -67,6 +69,32 @@ T need(result<T> r, const std::string& what) {
   if (!r) bad_config(what + ": " + std::string(to_string(r.error())));
   return std::move(*r);
 }
+// A string member, or the string `j` is; a missing or mistyped one stops with its name.
+std::string str(const json& j) {
+  if (!j.is_string()) bad_config("a string expected: " + std::string(j.dump()));
+  return std::string(j.get_ref<const json::string_t&>());
+}
+std::string str(const json& j, const char* name) {
+  if (!j.contains(name)) bad_config(std::string("missing ") + name);
+  return str(j.at(name));
+}
+std::string str(const json& j, const char* name, const char* otherwise) {
+  return j.contains(name) ? str(j, name) : std::string(otherwise);
+}
+std::string file_text(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) bad_config(what + ": cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+// A file that holds keys, as text in wiped memory; a failure stops with its name.
+secret secret_file(const std::string& path, const std::string& what) {
+  auto f = read_secret_file(path.c_str());
+  if (!f) bad_config(what + ": cannot read " + path + " (" + std::string(to_string(f.error())) + ")");
+  return std::move(*f);
+}
+std::string_view text_of(const secret& s) {
+  return {reinterpret_cast<const char*>(s.expose().data()), s.size()};
+}
 time_point timestamp(const json& j, const char* name) {
   if (!j.contains(name) || !j[name].is_string()) bad_config(std::string("missing ") + name);
   return need(esprim::parse_timestamp(j[name].get<std::string>()), name);
@@ -80,10 +108,11 @@ bound_identity bound_of(const entity_id& e) {
 template <class Store>
 void configure(mef::server<Store>& m, const json& cfg) {
   for (const auto& k : cfg.value("kpm", json::array())) {
-    const auto id = k.at("id").get<std::string>();
-    auto key = secret::allocate(k.at("key").get<std::string>().size() / 2);
-    if (!key || !hex_decode(k.at("key").get<std::string>(), key->expose())) bad_config("kpm " + id + ": key is not hex");
-    const auto holder = need(mef::parse_entity(k.at("holder").get<std::string>()), "kpm " + id + " holder");
+    const auto id = str(k, "id");
+    if (!k.contains("key") || !k["key"].is_string()) bad_config("kpm " + id + ": missing key");
+    auto key = hex_decode_secret(std::string_view(k["key"].get_ref<const json::string_t&>()));
+    if (!key) bad_config("kpm " + id + ": key is not hex");
+    const auto holder = need(mef::parse_entity(str(k, "holder")), "kpm " + id + " holder");
     auto cred = need(symmetric_credential::make(std::move(*key), need(credential_id::make(credential_id_type::kpm_id, id), "kpm id"),
                                                 suid::preprovisioned_mef, holder,
                                                 need(validity::make(timestamp(k, "not_before"), timestamp(k, "not_after")),
@@ -91,18 +120,31 @@ void configure(mef::server<Store>& m, const json& cfg) {
                      "kpm " + id);
     if (auto r = m.add_kpm(std::move(cred), bound_of(holder)); !r) bad_config("kpm " + id + ": " + std::string(to_string(r.error())));
   }
+  // TS-0003 §10.1.2: Enrolees by raw public key, on the certificate listeners.
+  for (const auto& k : cfg.value("raw_keys", json::array())) {
+    const auto path = str(k, "public_key");
+    const auto text = file_text(path, "raw_keys " + path);
+    const auto holder = need(mef::parse_entity(str(k, "holder")), "raw_keys " + path + " holder");
+    auto key = need(raw_public_key::parse(as_bytes(text),
+                                          need(validity::make(timestamp(k, "not_before"), timestamp(k, "not_after")),
+                                               "raw_keys " + path + " lifetime"),
+                                          suid::certificate_mef),
+                    "raw_keys " + path);
+    if (auto r = m.add_raw_key(std::move(key), bound_of(holder)); !r)
+      bad_config("raw_keys " + path + ": " + std::string(to_string(r.error())));
+  }
   for (const auto& e : cfg.value("enrolees", json::array())) {
-    const auto who = need(mef::parse_entity(e.at("id").get<std::string>()), "enrolee id");
+    const auto who = need(mef::parse_entity(str(e, "id")), "enrolee id");
     mef::enrolee_profile p;
-    for (const auto& t : e.at("targets")) p.targets.push_back(need(mef::parse_entity(t.get<std::string>()), "target"));
+    for (const auto& t : e.at("targets")) p.targets.push_back(need(mef::parse_entity(str(t)), "target"));
     p.expiry = timestamp(e, "expiry");
-    if (e.contains("certificate_uri")) p.certificate_uri = e["certificate_uri"].get<std::string>();
-    if (e.contains("management_uri")) p.management_uri = e["management_uri"].get<std::string>();
-    if (e.contains("node")) p.node = need(node_id::parse(e["node"].get<std::string>()), "enrolee node");
+    if (e.contains("certificate_uri")) p.certificate_uri = str(e, "certificate_uri");
+    if (e.contains("management_uri")) p.management_uri = str(e, "management_uri");
+    if (e.contains("node")) p.node = need(node_id::parse(str(e, "node")), "enrolee node");
     if (e.contains("maf")) {
       const auto& j = e["maf"];
-      p.maf = mef::maf_instruction{suid::rspf_maf, j.at("key_registration_uri").get<std::string>(),
-                                   j.at("key_retrieval_uri").get<std::string>(), j.value("client_registration_uri", ""),
+      p.maf = mef::maf_instruction{suid::rspf_maf, str(j, "key_registration_uri"),
+                                   str(j, "key_retrieval_uri"), str(j, "client_registration_uri", ""),
                                    std::nullopt, std::nullopt};
       if (j.contains("lifetime_s")) p.maf->lifetime = std::chrono::seconds(j["lifetime_s"].get<std::uint32_t>());
     }
@@ -286,14 +328,15 @@ class daemon {
     std::chrono::steady_clock::time_point started, last;
   };
 
-  // TS-0003 §8.3.2.1 (Kpm) or §8.3.2.2 (certificates: the MEF's FQDN certificate,
-  // an Enrolee's AE-ID certificate, accepted when the MEF has its profile).
+  // TS-0003 §8.3.2.1 (Kpm) or §8.3.2.2 (certificates: the MEF's FQDN certificate;
+  // an Enrolee's raw key the MEF was given, or its AE-ID certificate, accepted when
+  // the MEF has its profile).
   std::unique_ptr<channel> new_channel(tls::transport kind, bool certificate) {
     const channel::options o{kind, mef_.settings().domain.str(), {}, usage_scope::mef};
     const auto session = requested_lifetime::session(std::chrono::minutes(10));
     auto c = certificate
                  ? channel::certificate_server(o, mef_.settings().domain, *s_.own, *s_.anchors,
-                                               tls::registered_ae([this](const ae_id& a) { return mef_.knows(a); }),
+                                               mef_.enrolees(),
                                                session, {}, clock_)
                  : channel::psk_server(o, mef_.settings().domain, mef_.resolver(), session, {}, clock_);
     if (!c) log("cannot make a channel: " + std::string(to_string(c.error())));
@@ -465,7 +508,7 @@ class daemon {
 
 template <class Store>
 int serve(Store& store, const json& cfg) {
-  typename mef::server<Store>::config c{need(fqdn::parse(cfg.at("fqdn").get<std::string>()), "fqdn")};
+  typename mef::server<Store>::config c{need(fqdn::parse(str(cfg, "fqdn")), "fqdn")};
   if (cfg.contains("ke_lifetime_s")) c.ke_lifetime = std::chrono::seconds(cfg["ke_lifetime_s"].get<std::uint32_t>());
   static const system_clock clk{};
   mef::server<Store> m(std::move(c), store, clk);
@@ -473,24 +516,20 @@ int serve(Store& store, const json& cfg) {
   // TS-0001 §11.2.1: the M2M Service Subscriptions whose Nodes may enrol.
   subscription_registry subscriptions;
   for (const auto& j : cfg.value("subscriptions", json::array())) {
-    service_subscription sub(need(sub_id::parse(j.at("id").get<std::string>()), "subscription id"));
-    for (const auto& n : j.value("nodes", json::array())) sub.enrol(need(node_id::parse(n.get<std::string>()), "node"));
+    service_subscription sub(need(sub_id::parse(str(j, "id")), "subscription id"));
+    for (const auto& n : j.value("nodes", json::array())) sub.enrol(need(node_id::parse(str(n)), "node"));
     subscriptions.add(std::move(sub));
   }
   m.authorize_against(subscriptions);
   settings s;
   const auto listen = cfg.value("listen", json::object());
-  s.tcp = listen.value("tcp", "");
-  s.udp = listen.value("udp", "");
-  s.tcp_cert = listen.value("tcp_certificate", "");
-  s.udp_cert = listen.value("udp_certificate", "");
+  s.tcp = str(listen, "tcp", "");
+  s.udp = str(listen, "udp", "");
+  s.tcp_cert = str(listen, "tcp_certificate", "");
+  s.udp_cert = str(listen, "udp_certificate", "");
   if (!s.tcp_cert.empty() || !s.udp_cert.empty()) {
     const auto& c = cfg.at("certificate");
-    auto file = [&](const char* name) {
-      std::ifstream in(c.at(name).get<std::string>());
-      if (!in) bad_config(std::string("certificate.") + name + ": cannot read " + c.at(name).get<std::string>());
-      return std::string(std::istreambuf_iterator<char>(in), {});
-    };
+    auto file = [&](const char* name) { return file_text(str(c, name), std::string("certificate.") + name); };
     s.own = tls::own_certificate{file("chain"), file("key")};
     s.anchors = std::make_shared<trust_anchors>();
     if (!s.anchors->add(as_bytes(file("anchors")))) bad_config("certificate.anchors: no certificate read");
@@ -529,22 +568,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: m2msec-mef <config.json>\n");
     return argc == 2 ? 0 : 1;
   }
-  std::ifstream in(argv[1]);
-  if (!in) bad_config(std::string("cannot read ") + argv[1]);
+  const auto text = secret_file(argv[1], "config");
   json cfg;
   try {
-    cfg = json::parse(in);
+    cfg = json::parse(text_of(text));
     const auto store = cfg.value("store", json::object());
-    const auto kind = store.value("kind", "memory");
+    const auto kind = str(store, "kind", "memory");
     if (kind == "memory") {
       memory_mef_store s;
       return serve(s, cfg);
     }
-    std::ifstream kf(store.at("key_file").get<std::string>());
-    std::string hex;
-    kf >> hex;
-    auto key = secret::allocate(32);
-    if (!key || hex.size() != 64 || !hex_decode(hex, key->expose())) bad_config("store.key_file: 64 hex digits expected");
+    const auto file = secret_file(str(store, "key_file"), "store.key_file");
+    auto hex = text_of(file);
+    while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.remove_suffix(1);
+    auto key = hex.size() == 64 ? hex_decode_secret(hex) : fail(errc::invalid_encoding);
+    if (!key) bad_config("store.key_file: 64 hex digits expected");
     auto opened = [](auto s) {
       if (!s) {
         log("cannot open the store: " + std::string(to_string(s.error())));
@@ -554,13 +592,13 @@ int main(int argc, char** argv) {
     };
 #if M2MSEC_WITH_POSTGRES
     if (kind == "postgres") {
-      auto s = opened(postgres_mef_store::open(store.at("conninfo").get<std::string>(), *key,
-                                              store.value("table", "m2msec_enrolment")));
+      auto s = opened(postgres_mef_store::open(str(store, "conninfo"), *key,
+                                              str(store, "table", "m2msec_enrolment")));
       return serve(s, cfg);
     }
 #endif
     if (kind != "sqlite") bad_config("store.kind is memory, sqlite or (built with libpq) postgres");
-    auto s = opened(sqlite_mef_store::open(store.at("path").get<std::string>(), *key));
+    auto s = opened(sqlite_mef_store::open(str(store, "path"), *key));
     return serve(s, cfg);
   } catch (const json::exception& e) {
     bad_config(e.what());

@@ -667,6 +667,89 @@ TEST_CASE("channel: bound only to an identity the credential or certificate vouc
   }
 }
 
+// TS-0003 §10.1.2: a raw public key, carried as m2msec's self-signed carrier and
+// found by its Credential-ID; the association is bound to the identity the server
+// was configured with and ends strictly before the key's configured lifetime.
+TEST_CASE("channel: a raw public key the server knows: bound as configured, inside the key's lifetime", "[channel][certificate]") {
+  using chan = tls::channel<manual_clock>;
+  const auto in_cse = *cse_id::parse("/in-cse");
+  const auto raw_ae = *ae_id::parse("/in-cse/Craw");
+  trust_anchors anchors;
+  REQUIRE(anchors.add(as_bytes(pki("ca.pem"))));
+  const auto life = *validity::make(t0 - 1h, t0 + 30min);
+  const auto client_cert = certificate::parse(as_bytes(pki("client.pem")));
+  REQUIRE(client_cert);
+  const auto spki = client_cert->spki();
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    for (auto usage : {suid::certificate_saef, suid::certificate_esprim}) {
+      manual_clock clk(t0);
+      auto key = raw_public_key::parse(spki, life, usage);
+      REQUIRE(key);
+      std::vector<std::string> asked;
+      tls::registered_peers peers{[](const ae_id&) { return false; },
+                                  [&](const credential_id& id) -> result<tls::raw_key_entry> {
+                                    asked.emplace_back(id.str());
+                                    if (id != key->id()) return fail(errc::not_found);
+                                    return tls::raw_key_entry{&*key, raw_ae};
+                                  }};
+      // The client's own view of its key lasts a day; the server was given 30 minutes.
+      const auto own_life = *validity::make(t0 - 1h, t0 + 24h);
+      auto own = raw_public_key::parse(spki, own_life);
+      auto sa = security_association::create({raw_ae, in_cse}, *own, requested_lifetime::session(2h), {}, clk);
+      REQUIRE(sa);
+      auto carrier = chan::raw_key_carrier(pki("client.key"), own_life);
+      REQUIRE(carrier);
+      const usage_scope saef = scope(suid::certificate_saef);
+      auto server = std::move(*chan::certificate_server({kind, "in-cse.sp.example.com", {}, saef}, in_cse,
+                                                        {pki("server.pem"), pki("server.key")}, anchors, peers,
+                                                        requested_lifetime::session(1h), {}, clk));
+      auto client = std::move(*chan::certificate_client({kind, "in-cse.sp.example.com", {}, saef}, *carrier, anchors,
+                                                        expected_name::cse(*fqdn::parse("in-cse.sp.example.com")), *sa, clk));
+      const bool up = test_channel::pump(*client, *server) && server->active();
+      CHECK(asked == std::vector<std::string>{key->id().str()});
+      if (usage != suid::certificate_saef) {  // the key is trusted for ESPrim only
+        CHECK_FALSE(up);
+        CHECK(server->error() == errc::wrong_usage);
+        continue;
+      }
+      REQUIRE(up);
+      auto* made = server->association();
+      REQUIRE(made);
+      CHECK(std::get<ae_id>(made->who().peer) == raw_ae);
+      CHECK(made->credential() == key->id());
+      CHECK(made->credential().type() == credential_id_type::tls_raw_key);
+      CHECK(made->lifetime().not_after() < life.not_after());
+      // Past the lifetime the server gave the key, the same key gets no handshake.
+      clk.advance(31min);
+      auto later_sa = security_association::create({raw_ae, in_cse}, *own, requested_lifetime::session(2h), {}, clk);
+      REQUIRE(later_sa);
+      auto later = std::move(*chan::certificate_server({kind, "in-cse.sp.example.com", {}, saef}, in_cse,
+                                                       {pki("server.pem"), pki("server.key")}, anchors, peers,
+                                                       requested_lifetime::session(1h), {}, clk));
+      auto later_client = std::move(*chan::certificate_client({kind, "in-cse.sp.example.com", {}, saef}, *carrier, anchors,
+                                                              expected_name::cse(*fqdn::parse("in-cse.sp.example.com")),
+                                                              *later_sa, clk));
+      CHECK_FALSE((test_channel::pump(*later_client, *later) && later->active()));
+      CHECK(later->error() == errc::expired);
+      CHECK(later->association() == nullptr);
+    }
+  }
+  // A key the server does not know, under a resolver and no certificate predicate: name_mismatch.
+  manual_clock clk(t0);
+  tls::registered_peers none{{}, [](const credential_id&) -> result<tls::raw_key_entry> { return fail(errc::not_found); }};
+  auto own = raw_public_key::parse(spki, life);
+  auto sa = security_association::create({raw_ae, in_cse}, *own, requested_lifetime::session(2h), {}, clk);
+  auto server = std::move(*chan::certificate_server({transport::stream, "in-cse.sp.example.com"}, in_cse,
+                                                    {pki("server.pem"), pki("server.key")}, anchors, none,
+                                                    requested_lifetime::session(1h), {}, clk));
+  auto client = std::move(*chan::certificate_client({transport::stream, "in-cse.sp.example.com"},
+                                                    *chan::raw_key_carrier(pki("client.key"), life), anchors,
+                                                    expected_name::cse(*fqdn::parse("in-cse.sp.example.com")), *sa, clk));
+  CHECK_FALSE((test_channel::pump(*client, *server) && server->active()));
+  CHECK(server->association() == nullptr);
+}
+
 TEST_CASE("channel: names, lifetimes, identities and failures checked where they belong (item 6)", "[channel]") {
   using chan = tls::channel<manual_clock>;
   manual_clock clk(t0);

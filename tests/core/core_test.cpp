@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -104,6 +106,26 @@ TEST_CASE("secret: move-only, wiped before release, compared in constant time", 
   auto empty = secret::allocate(0);
   REQUIRE(empty);
   CHECK(empty->empty());
+}
+
+TEST_CASE("read_secret_file: the whole file, or a clear errc", "[core][secret]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("m2msec-secret-file-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "key").string();
+  std::ofstream(path, std::ios::binary) << std::string(1000, 'k') << "end";
+  auto whole = read_secret_file(path.c_str());
+  REQUIRE(whole);
+  CHECK(whole->size() == 1003);
+  CHECK(whole->expose()[1002] == 'd');
+  CHECK(read_secret_file(path.c_str(), 1002).error() == errc::message_too_long);
+  CHECK(read_secret_file(path.c_str(), 1003));
+  CHECK(read_secret_file((dir / "missing").string().c_str()).error() == errc::io_error);
+  CHECK(read_secret_file(dir.string().c_str()).error() == errc::io_error);  // a directory
+  std::ofstream(dir / "empty");
+  auto empty = read_secret_file((dir / "empty").string().c_str());
+  REQUIRE(empty);
+  CHECK(empty->empty());
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("ct: equal and wipe", "[core][ct]") {

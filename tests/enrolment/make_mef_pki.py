@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Test PKI for the certificate RSPF (TS-0003 §8.3.2.2): a P-256 CA, the MEF's FQDN
 certificate (dNSName mef.example.com) and an Enrolee's AE-ID certificate (the
-absolute AE-ID as a URI), with their PKCS#8 keys. Test material only.
+absolute AE-ID as a URI), with their PKCS#8 keys; and raw public keys. Test material only.
     /usr/bin/python3 tests/enrolment/make_mef_pki.py tests/enrolment/pki
 """
 import datetime
@@ -54,3 +54,17 @@ def leaf(stem, san, eku):
 leaf("mef", x509.DNSName("mef.example.com"), ExtendedKeyUsageOID.SERVER_AUTH)
 leaf("enrolee", x509.UniformResourceIdentifier("//sp.example.com/in-cse/Ccert"), ExtendedKeyUsageOID.CLIENT_AUTH)
 leaf("stranger", x509.UniformResourceIdentifier("//sp.example.com/in-cse/Cstranger"), ExtendedKeyUsageOID.CLIENT_AUTH)
+
+
+# TS-0003 §10.1.2: Enrolees by raw public key: a key the MEF is given (raw), one it
+# is given with a lifetime already over (raw_old), one it never heard of (raw_other).
+def raw(stem):
+    key = ec.generate_private_key(ec.SECP256R1())
+    (out / f"{stem}.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()))
+    (out / f"{stem}.pub").write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                                    serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+for stem in ("raw", "raw_old", "raw_other"):
+    raw(stem)

@@ -94,7 +94,11 @@ struct setup {
         << ",\"maf\":{\"key_registration_uri\":\"https://maf.example.com/keyReg\",\"key_retrieval_uri\":"
         << "\"https://maf.example.com/keyRet\",\"lifetime_s\":86400}},"
         << "{\"id\":\"/in-cse/Cbrief\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(brief_expiry) << "},"
-        << "{\"id\":\"//sp.example.com/in-cse/Ccert\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(expiry) << "}]}\n";
+        << "{\"id\":\"//sp.example.com/in-cse/Ccert\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(expiry) << "},"
+        << "{\"id\":\"/in-cse/Craw\",\"targets\":[\"/mn-cse\"],\"expiry\":" << ts(expiry) << "}],"
+        << "\"raw_keys\":[{\"public_key\":\"" << pki("raw.pub") << "\",\"holder\":\"/in-cse/Craw\",\"not_before\":" << nb
+        << ",\"not_after\":" << na << "},{\"public_key\":\"" << pki("raw_old.pub")
+        << "\",\"holder\":\"/in-cse/Craw\",\"not_before\":" << ts(clk.now() - 48h) << ",\"not_after\":" << nb << "}]}\n";
   }
   ~setup() { std::filesystem::remove_all(dir); }
   [[nodiscard]] std::string config() const { return (dir / "mef.json").string(); }
@@ -178,6 +182,38 @@ result<mef::enrolment> enrol_by_certificate(unsigned short port, bool datagram, 
   auto r = exchange(**ch, sock.fd, reader, mef::enrolment_request(entity_id{self}, "cert-1"));
   if (!r) return fail(errc::io_error);
   return mef::read_enrolment(*r, std::move(*ke), entity_id{self});
+}
+
+// TS-0003 §8.3.2.2, §10.1.2: an Enrolee by raw public key (`stem`.key), presented
+// as the carrier m2msec makes of it; `signer` signs the handshake (the same key, or
+// another one for an Enrolee that has the public key only).
+result<mef::enrolment> enrol_by_raw_key(unsigned short port, bool datagram, const std::string& stem,
+                                        const std::string& signer = {}) {
+  trust_anchors anchors;
+  REQUIRE(anchors.add(as_bytes(openssl_test::slurp(pki("ca.pem")))));
+  const entity_id self{*ae_id::parse("/in-cse/Craw")};
+  const auto life = *validity::make(clk.now() - 1h, clk.now() + 24h);
+  auto own = raw_public_key::parse(as_bytes(openssl_test::slurp(pki(stem + ".pub"))), life, suid::certificate_mef);
+  REQUIRE(own);
+  auto sa = security_association::create({self, *credential_id::make(credential_id_type::tls_cse_id, "mef.example.com")},
+                                         *own, requested_lifetime::session(1h), {}, clk);
+  REQUIRE(sa);
+  auto carrier = channel::raw_key_carrier(openssl_test::slurp(pki(stem + ".key")), life);
+  REQUIRE(carrier);
+  if (!signer.empty()) carrier->key_pem = openssl_test::slurp(pki(signer + ".key"));
+  fd_guard sock = test_sockets::connect_to(port, datagram);
+  auto ch = channel::certificate_client({datagram ? tls::transport::datagram : tls::transport::stream, "mef.example.com",
+                                         {}, usage_scope::mef},
+                                        *carrier, anchors, expected_name::host(mef_fqdn), *sa, clk);
+  REQUIRE(ch);
+  if (!drive<channel>({{ch->get(), sock.fd}}, [&] { return (*ch)->active() || (*ch)->closed(); }) || !(*ch)->active())
+    return fail(errc::auth_failed);
+  auto ke = tls::enrolment_key(**ch, mef_fqdn);
+  if (!ke) return fail(ke.error());
+  mef::http::response_reader reader;
+  auto r = exchange(**ch, sock.fd, reader, mef::enrolment_request(self, "raw-1"));
+  if (!r) return fail(errc::io_error);
+  return mef::read_enrolment(*r, std::move(*ke), self);
 }
 
 std::optional<mef::response> fetch(unsigned short port, bool datagram, const ke_id& id, const entity_id& who = target_cse,
@@ -336,6 +372,43 @@ TEST_CASE("m2msec-mef: the certificate RSPF: an AE-ID certificate enrols, the Ta
   }
   CHECK(mef.stop() == 0);
   CHECK(s.log().find("handshake tcp-cert:") != std::string::npos);
+}
+
+TEST_CASE("m2msec-mef: the certificate RSPF by raw public key: the key the MEF was given enrols, TLS and DTLS",
+          "[mef][server][certificate]") {
+  setup s;
+  test_sockets::server_process mef(program(), s.config(), s.log_path());
+  REQUIRE(mef.tcp_cert != 0);
+  const entity_id raw_ae{*ae_id::parse("/in-cse/Craw")};
+  for (bool datagram : {false, true}) {
+    INFO((datagram ? "DTLS" : "TLS"));
+    const auto port = datagram ? mef.udp_cert : mef.tcp_cert;
+    auto e = enrol_by_raw_key(port, datagram, "raw");
+    REQUIRE(e);
+    // Bound to the identity the MEF was configured with for that key.
+    CHECK(to_string(e->answer.enrolee) == "/in-cse/Craw");
+    CHECK(e->answer.lifetime.not_after() < s.expiry);
+    auto r = fetch(mef.tcp, false, e->answer.id);
+    REQUIRE(r);
+    auto k = mef::read_released(*r, e->answer.id, suid::rspf_saef);
+    REQUIRE(k);
+    CHECK(to_string(k->holder()) == "/in-cse/Craw");
+    CHECK(k->key() == e->key_for(suid::rspf_saef, target_cse, raw_ae)->key());
+    saef_with_target(*e, raw_ae, "Craw", datagram ? mef.udp : mef.tcp, datagram, s.expiry);
+    // A raw key the MEF never heard of; one whose configured lifetime is over; the
+    // known public key in the carrier, with the handshake signed by another key.
+    CHECK_FALSE(enrol_by_raw_key(port, datagram, "raw_other"));
+    CHECK_FALSE(enrol_by_raw_key(port, datagram, "raw_old"));
+    CHECK_FALSE(enrol_by_raw_key(port, datagram, "raw", "raw_other"));
+    // A raw key is served on the certificate listeners only.
+    CHECK_FALSE(enrol_by_raw_key(datagram ? mef.udp : mef.tcp, datagram, "raw"));
+  }
+  CHECK(mef.stop() == 0);
+  const auto log = s.log();
+  INFO(log);
+  CHECK(log.find("peer=/in-cse/Craw") != std::string::npos);
+  CHECK(log.find("channel: expired") != std::string::npos);                // raw_old
+  CHECK(log.find("channel: authentication failed") != std::string::npos);  // signed by another key
 }
 
 TEST_CASE("m2msec-mef: a client registers over TCP, retrieves, updates and de-registers over UDP", "[mef][server]") {

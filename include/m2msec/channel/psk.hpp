@@ -28,7 +28,23 @@ using psk_resolver = std::function<result<psk_entry>(std::string_view identity, 
 // any AE whose AE-ID certificate names an absolute AE-ID the Registrar has
 // registered (the predicate says which), without naming it in advance.
 using registered_ae = std::function<bool(const ae_id&)>;
-using peer_names = std::variant<expected_name, registered_ae>;
+
+// TS-0003 §10.1.2: what a server knows of a raw public key, found by its
+// Credential-ID (type 30): the key, with the lifetime and usage configuration gave
+// it, and the identity the association will be bound to.
+struct raw_key_entry {
+  const raw_public_key* key = nullptr;
+  bound_identity peer;
+};
+using raw_key_resolver = std::function<result<raw_key_entry>(const credential_id&)>;
+// Registered peers of either kind: a raw public key the resolver knows (tried
+// first; decisions: "Raw public keys"), else a registered AE's AE-ID certificate.
+// Either may be empty.
+struct registered_peers {
+  registered_ae certificates;
+  raw_key_resolver raw_keys;
+};
+using peer_names = std::variant<expected_name, registered_ae, registered_peers>;
 
 // A PSK identity reaches the resolver only if it is 1 to 512 bytes of printable
 // ASCII (0x21-0x7E): every oneM2M key identifier is (KpsaID, KmID, KpmID, KeID,

@@ -2,7 +2,9 @@
 // wiped before release, readable only through expose().
 #pragma once
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <concepts>
@@ -116,5 +118,29 @@ class basic_secret {
 };
 
 using secret = basic_secret<locked_pages>;
+
+// A file that holds keys (a configuration, a key file), read straight into a
+// secret: no stream buffer keeps a copy. io_error when it cannot be read, not a
+// regular file, or changes size while read; message_too_long past `max` bytes.
+[[nodiscard]] inline result<secret> read_secret_file(const char* path, std::size_t max = std::size_t{16} << 20) noexcept {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(errc::io_error);
+  struct ::stat st {};
+  result<secret> out = fail(errc::io_error);
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    const auto size = static_cast<std::size_t>(st.st_size);
+    out = size > max ? fail(errc::message_too_long) : secret::allocate(size);
+    std::size_t got = 0;
+    while (out && got < size) {
+      const auto n = ::read(fd, out->expose().data() + got, size - got);
+      if (n <= 0) out = fail(errc::io_error);
+      else got += static_cast<std::size_t>(n);
+    }
+    byte extra = 0;
+    if (out && ::read(fd, &extra, 1) != 0) out = fail(errc::io_error);  // it grew
+  }
+  ::close(fd);
+  return out;
+}
 
 }  // namespace m2msec

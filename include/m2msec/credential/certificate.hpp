@@ -64,12 +64,19 @@ inline credential_id key_credential_id(credential_id_type t, bytes_view spki) {
 // It has no lifetime nor usage of its own; configuration gives them (SAEF by default).
 class raw_public_key {
  public:
-  [[nodiscard]] static result<raw_public_key> parse(bytes_view spki_der, validity lifetime,
+  // A SubjectPublicKeyInfo in DER, or in a PEM "PUBLIC KEY" block.
+  [[nodiscard]] static result<raw_public_key> parse(bytes_view der_or_pem, validity lifetime,
                                                     suid usage = suid::certificate_saef) {
     if (is_symmetric(usage)) return fail(errc::invalid_argument);
-    auto point = crypto::ec_public_key_from_spki<crypto::ecdh_p256>(spki_der);
+    byte_vector spki(der_or_pem.begin(), der_or_pem.end());
+    if (!der_or_pem.empty() && der_or_pem[0] != 0x30) {
+      auto der = backend::x509::public_key_info(der_or_pem);
+      if (!der) return fail(errc::invalid_encoding);
+      spki = std::move(*der);
+    }
+    auto point = crypto::ec_public_key_from_spki<crypto::ecdh_p256>(spki);
     if (!point) return fail(point.error() == errc::invalid_encoding ? errc::invalid_encoding : errc::profile_violation);
-    return raw_public_key(byte_vector(spki_der.begin(), spki_der.end()), std::move(*point), lifetime, usage);
+    return raw_public_key(std::move(spki), std::move(*point), lifetime, usage);
   }
   [[nodiscard]] bytes_view spki() const noexcept { return spki_; }
   [[nodiscard]] bytes_view public_point() const noexcept { return point_; }  // uncompressed, 65 bytes
@@ -78,6 +85,10 @@ class raw_public_key {
   [[nodiscard]] const credential_id& id() const noexcept { return id_; }
   [[nodiscard]] const validity& lifetime() const noexcept { return lifetime_; }
   [[nodiscard]] suid usage() const noexcept { return usage_; }
+  // The Credential-ID (type 30) of a SubjectPublicKeyInfo, as id() gives it.
+  [[nodiscard]] static credential_id id_of(bytes_view spki_der) {
+    return cert_detail::key_credential_id(credential_id_type::tls_raw_key, spki_der);
+  }
 
  private:
   raw_public_key(byte_vector spki, byte_vector point, validity v, suid usage)

@@ -154,8 +154,6 @@ class reader {
     }
     return std::nullopt;
   }
-  // The transport ended: a message cut short is an error.
-  [[nodiscard]] bool mid_message() const noexcept { return parser_->got_some(); }
 
  private:
   void reset() {
@@ -200,7 +198,6 @@ class request_reader {
     out.message = request{*op, std::string(target.substr(1)), std::string(from), out.rqi, std::move(m->body())};
     return out;
   }
-  [[nodiscard]] bool mid_message() const noexcept { return reader_.mid_message(); }
 
  private:
   reader<true, beast_http::string_body> reader_{max_body};

@@ -96,6 +96,17 @@ class server {
     return {};
   }
   void remove_kpm(std::string_view kpm_id) { kpm_.erase(std::string(kpm_id)); }
+  // Certificate RSPF by raw public key (TS-0003 §8.3.2.2, §10.1.2): an Enrolee's
+  // raw key (trusted for SUID 40, with the lifetime configuration gives it) and the
+  // identity it authenticates. Its Credential-ID (type 30) finds it.
+  [[nodiscard]] result<void> add_raw_key(raw_public_key key, bound_identity who) {
+    if (key.usage() != suid::certificate_mef) return fail(errc::wrong_usage);
+    if (!entity_of(who)) return fail(errc::invalid_argument);
+    const std::string id(key.id().value());
+    raw_keys_.insert_or_assign(id, raw_key_entry{std::move(key), std::move(who)});
+    return {};
+  }
+  void remove_raw_key(const credential_id& id) { raw_keys_.erase(std::string(id.value())); }
   // Bootstrap Instruction Configuration for one Enrolee (a CSE or AE).
   void instruct(const entity_id& enrolee, enrolee_profile p) { profiles_.insert_or_assign(key(enrolee), std::move(p)); }
 
@@ -108,6 +119,17 @@ class server {
   // Whether `who` has an Enrolee profile: the certificate RSPF accepts the AE-ID
   // certificates of those (tls::registered_ae).
   [[nodiscard]] bool knows(const entity_id& who) const { return profiles_.contains(key(who)); }
+
+  // Whom the certificate RSPF accepts: the raw keys added, then the AE-ID
+  // certificates of Enrolees that have a profile.
+  [[nodiscard]] tls::registered_peers enrolees() const {
+    return {[this](const ae_id& a) { return knows(a); },
+            [this](const credential_id& id) -> result<tls::raw_key_entry> {
+              auto it = raw_keys_.find(std::string(id.value()));
+              if (it == raw_keys_.end()) return fail(errc::not_found);
+              return tls::raw_key_entry{&it->second.key, it->second.who};
+            }};
+  }
 
   // The channel's lookup of KpmIDs.
   [[nodiscard]] tls::psk_resolver resolver() const {
@@ -165,6 +187,10 @@ class server {
  private:
   struct kpm_entry {
     symmetric_credential kpm;
+    bound_identity who;
+  };
+  struct raw_key_entry {
+    raw_public_key key;
     bound_identity who;
   };
   static std::string key(const entity_id& e) { return entity_text(e); }
@@ -306,6 +332,7 @@ class server {
   Store* store_;
   const Clock* clock_;
   std::map<std::string, kpm_entry> kpm_;
+  std::map<std::string, raw_key_entry> raw_keys_;
   std::map<std::string, enrolee_profile> profiles_;
   const subscription_registry* subscriptions_ = nullptr;
 };

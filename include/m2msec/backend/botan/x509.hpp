@@ -4,6 +4,7 @@
 #include <botan/ber_dec.h>
 #include <botan/data_src.h>
 #include <botan/hash.h>
+#include <botan/x509_key.h>
 #include <botan/x509cert.h>
 #include <botan/x509path.h>
 
@@ -110,6 +111,17 @@ inline void read_other_names(const Botan::X509_Certificate& cert,
     f.uris = san.get_attribute("URI");
     read_other_names(cert, f.other_names);
     return f;
+  });
+}
+
+// A SubjectPublicKeyInfo (DER) from DER or a PEM "PUBLIC KEY" block.
+[[nodiscard]] inline result<byte_vector> public_key_info(bytes_view der_or_pem) noexcept {
+  return guard([&]() -> result<byte_vector> {
+    Botan::DataSource_Memory src(der_or_pem.data(), der_or_pem.size());
+    const std::unique_ptr<Botan::Public_Key> key(Botan::X509::load_key(src));
+    if (!key) return fail(errc::invalid_encoding);
+    const auto der = key->subject_public_key();
+    return byte_vector(der.begin(), der.end());
   });
 }
 

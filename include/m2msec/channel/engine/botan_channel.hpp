@@ -113,6 +113,12 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     return c;
   }
 
+  // Our raw public key (its PKCS#8 private key, PEM) as a certificate client
+  // presents it: see tls_detail::raw_key_carrier. `lifetime` is the key's own.
+  [[nodiscard]] static result<own_certificate> raw_key_carrier(std::string_view key_pem, const validity& lifetime) {
+    return tls_detail::raw_key_carrier(key_pem, lifetime, Rng::get());
+  }
+
   botan_channel(const botan_channel&) = delete;
   botan_channel& operator=(const botan_channel&) = delete;
   ~botan_channel() override = default;
@@ -436,8 +442,12 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     const auto& setup = r->setup;
     result<security_association> sa = fail(errc::security_association_required);
     if (r->verified)
-      sa = security_association::create({setup.local, tls_detail::binding_of(*r->verified)}, *r->verified,
-                                        setup.lifetime, setup.limits, *clock_);
+      sa = std::visit(
+          [&](const auto& cred) {
+            return security_association::create({setup.local, r->verified->binding}, cred, setup.lifetime,
+                                                setup.limits, *clock_);
+          },
+          r->verified->credential);
     if (sa) {
       if (auto u = check_usage(sa->usage(), options_.usage); !u) sa = fail(u.error());
     }

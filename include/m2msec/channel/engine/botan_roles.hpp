@@ -8,6 +8,7 @@
 #include <botan/symkey.h>
 #include <botan/tls_alert.h>
 #include <botan/x509cert.h>
+#include <botan/x509self.h>
 
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 
 #include "m2msec/backend/botan/common.hpp"
 #include "m2msec/channel/psk.hpp"
+#include "m2msec/core/ct.hpp"
 #include "m2msec/credential/certificate.hpp"
 #include "m2msec/sa/bound.hpp"
 
@@ -62,6 +64,32 @@ struct server_setup {
   usage_limits limits;
 };
 
+// TS-0003 §8.2.1: what a verified certificate binds the association to: an AE-ID
+// certificate its absolute AE-ID; a CSE-ID certificate the CSE-ID its public
+// domain name begins with (TS-0003 §6.1: <CSE-ID>.<domain>); a Node-ID, Device or
+// FQDN certificate its Credential-ID, for the Registrar to map later.
+[[nodiscard]] inline bound_identity binding_of(const certificate_credential& cred) {
+  using F = expected_name::flavour;
+  const auto& name = cred.name();
+  if (name.type() == F::ae_id) {
+    if (auto id = ae_id::parse(name.value())) return *id;
+  }
+  if (name.type() == F::cse_id) {
+    if (auto id = cse_id::parse("/" + name.value().substr(0, name.value().find('.')))) return *id;
+  }
+  return cred.id();
+}
+
+// A peer a server verified, by its certificate or by a raw public key it was
+// configured with, and the identity the association will be bound to.
+struct verified_peer {
+  std::variant<certificate_credential, raw_public_key> credential;
+  bound_identity binding;
+  [[nodiscard]] const validity& lifetime() const noexcept {
+    return std::visit([](const auto& c) -> const validity& { return c.lifetime(); }, credential);
+  }
+};
+
 // Our certificate chain and key, and what the peer's certificate must be: both
 // certificate roles have them.
 struct certificates {
@@ -92,9 +120,17 @@ struct certificates {
 
   // TS-0003 §8.1.2.2: the peer's chain, leaf first, names the expected peer exactly
   // and validates to our anchors at `now`; it is trusted for the channel's usage (SUID 4x).
-  [[nodiscard]] result<certificate_credential> verify_peer(const std::vector<Botan::X509_Certificate>& chain,
-                                                           usage_scope usage, time_point now) const {
+  // Or, where raw keys are registered, its one certificate carries a known raw key.
+  [[nodiscard]] result<verified_peer> verify_peer(const std::vector<Botan::X509_Certificate>& chain,
+                                                  usage_scope usage, time_point now) const {
     if (chain.empty()) return fail(errc::untrusted);
+    const auto trusted_for =
+        suid_from_int(static_cast<int>(credential_type::certificate) * 10 + static_cast<int>(usage));
+    if (!trusted_for) return fail(errc::wrong_usage);
+    if (const auto* r = std::get_if<registered_peers>(&expected); r != nullptr && r->raw_keys) {
+      auto raw = raw_key_of(chain, r->raw_keys, *trusted_for, now);
+      if (raw || raw.error() != errc::not_found) return raw;
+    }
     std::vector<certificate> parsed;
     for (const auto& c : chain) {
       const auto der = c.BER_encode();
@@ -102,21 +138,40 @@ struct certificates {
       if (!p) return fail(p.error());
       parsed.push_back(std::move(*p));
     }
-    const auto trusted_for =
-        suid_from_int(static_cast<int>(credential_type::certificate) * 10 + static_cast<int>(usage));
-    if (!trusted_for) return fail(errc::wrong_usage);
     auto name = expected_name_of(parsed.front());
     if (!name) return fail(name.error());
     const std::span<const certificate> rest(parsed.data() + 1, parsed.size() - 1);
-    return certificate_credential::verify(std::move(parsed.front()), *name, *anchors, now, rest, *trusted_for);
+    auto cred = certificate_credential::verify(std::move(parsed.front()), *name, *anchors, now, rest, *trusted_for);
+    if (!cred) return fail(cred.error());
+    auto binding = binding_of(*cred);
+    return verified_peer{std::move(*cred), std::move(binding)};
   }
 
  private:
+  // TS-0003 §10.1.2: a raw public key, carried as the one certificate of the chain
+  // (decisions: "Raw public keys"): only its SubjectPublicKeyInfo is read; the
+  // handshake's CertificateVerify proves the private key. not_found: no such key.
+  [[nodiscard]] static result<verified_peer> raw_key_of(const std::vector<Botan::X509_Certificate>& chain,
+                                                        const raw_key_resolver& resolve, suid trusted_for,
+                                                        time_point now) {
+    if (chain.size() != 1) return fail(errc::not_found);
+    const auto& spki = chain.front().subject_public_key_info();
+    const bytes_view key(spki.data(), spki.size());
+    auto e = resolve(raw_public_key::id_of(key));
+    if (!e) return fail(e.error());
+    if (e->key == nullptr || !ct::equal(e->key->spki(), key)) return fail(errc::untrusted);
+    if (e->key->usage() != trusted_for) return fail(errc::wrong_usage);
+    if (auto v = e->key->lifetime().check(now); !v) return fail(v.error());
+    return verified_peer{*e->key, std::move(e->peer)};
+  }
+
   // The name the leaf must carry: the configured one, or the one absolute AE-ID it
   // names when that AE is registered.
   [[nodiscard]] result<expected_name> expected_name_of(const certificate& leaf) const {
     if (const auto* e = std::get_if<expected_name>(&expected)) return *e;
-    const auto& registered = std::get<registered_ae>(expected);
+    const auto& registered = std::holds_alternative<registered_ae>(expected)
+                                 ? std::get<registered_ae>(expected)
+                                 : std::get<registered_peers>(expected).certificates;
     if (leaf.uris().size() != 1) return fail(errc::name_mismatch);
     auto id = ae_id::parse(leaf.uris().front());
     if (!id || !id->is_absolute() || !registered || !registered(*id)) return fail(errc::name_mismatch);
@@ -124,20 +179,23 @@ struct certificates {
   }
 };
 
-// TS-0003 §8.2.1: what a verified certificate binds the association to: an AE-ID
-// certificate its absolute AE-ID; a CSE-ID certificate the CSE-ID its public
-// domain name begins with (TS-0003 §6.1: <CSE-ID>.<domain>); a Node-ID, Device or
-// FQDN certificate its Credential-ID, for the Registrar to map later.
-[[nodiscard]] inline bound_identity binding_of(const certificate_credential& cred) {
-  using F = expected_name::flavour;
-  const auto& name = cred.name();
-  if (name.type() == F::ae_id) {
-    if (auto id = ae_id::parse(name.value())) return *id;
-  }
-  if (name.type() == F::cse_id) {
-    if (auto id = cse_id::parse("/" + name.value().substr(0, name.value().find('.')))) return *id;
-  }
-  return cred.id();
+// TS-0003 §10.1.2 with Botan 2, which has no RFC 7250 (decisions: "Raw public
+// keys"): a raw key travels as the one certificate of a chain, self-signed over
+// its own key and valid for `lifetime`; a server that knows the key reads only its
+// SubjectPublicKeyInfo.
+[[nodiscard]] inline result<own_certificate> raw_key_carrier(std::string_view key_pem, const validity& lifetime,
+                                                             Botan::RandomNumberGenerator& rng) {
+  return backend::guard([&]() -> result<own_certificate> {
+    Botan::DataSource_Memory in(std::string{key_pem});
+    auto key = Botan::PKCS8::load_key(in);
+    if (!key || key->algo_name() != "ECDSA") return fail(errc::profile_violation);
+    Botan::X509_Cert_Options opts("m2msec raw public key");
+    opts.start = Botan::X509_Time(lifetime.not_before());
+    opts.end = Botan::X509_Time(lifetime.not_after());
+    opts.constraints = Botan::Key_Constraints::DIGITAL_SIGNATURE;
+    const auto cert = Botan::X509::create_self_signed_cert(opts, *key, "SHA-256", rng);
+    return own_certificate{cert.PEM_encode(), std::string{key_pem}};
+  });
 }
 
 // A PSK client: its key, bound to the association it runs under (the caller's).
@@ -189,7 +247,7 @@ struct psk_server_role {
 struct certificate_server_role {
   server_setup setup;
   certificates certs;
-  std::optional<certificate_credential> verified;
+  std::optional<verified_peer> verified;
   std::optional<security_association> sa;
 };
 using role = std::variant<psk_client_role, certificate_client_role, psk_server_role, certificate_server_role>;
