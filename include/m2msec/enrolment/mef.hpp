@@ -14,7 +14,7 @@
 #include "m2msec/channel/profiles.hpp"
 #include "m2msec/credential/symmetric.hpp"
 #include "m2msec/enrolment/mef_protocol.hpp"
-#include "m2msec/enrolment/mef_registration.hpp"
+#include "m2msec/enrolment/procedures.hpp"
 #include "m2msec/enrolment/mef_store.hpp"
 #include "m2msec/enrolment/records.hpp"
 #include "m2msec/sa/registry.hpp"
@@ -45,21 +45,6 @@ struct connection {
   bool enrolled = false;
   std::set<std::string> seen;  // rqi values answered on this connection
 };
-
-// TS-0003 §8.3.2.1: From is the requester's own CSE-ID or AE-ID (an AE may name
-// itself by its AE-ID-Stem), the one its association is bound to.
-[[nodiscard]] inline bool from_is_peer(const bound_identity& peer, std::string_view from) {
-  if (const auto* c = std::get_if<cse_id>(&peer)) {
-    auto f = cse_id::parse(from);
-    return f && *f == *c;
-  }
-  if (const auto* a = std::get_if<ae_id>(&peer)) {
-    if (auto stem = ae_id_stem::parse(from)) return a->stem() == *stem;
-    auto f = ae_id::parse(from);
-    return f && *f == *a;
-  }
-  return false;
-}
 
 // TS-0003 §10.3.7: the usage-constrained key for `target`, written as the MEF
 // authorized it (decisions: "The Mmef resources").
@@ -157,22 +142,18 @@ class server {
   // past its expiry all answer 4103 with the same body.
   [[nodiscard]] response handle(connection& c, const request& r) {
     const time_point now = clock_->now();
-    if (r.rqi.empty() || r.rqi.size() > max_rqi) return refuse(r, errc::invalid_argument, rsc::bad_request);
-    if (c.sa == nullptr || !c.sa->usable_at(now)) return refuse(r, errc::sa_expired, rsc::originator_not_authenticated);
-    if (!from_is_peer(c.peer, r.from)) return refuse(r, errc::originator_not_authenticated, rsc::originator_not_authenticated);
-    if (c.seen.contains(r.rqi)) return refuse(r, errc::replayed, rsc::bad_request);
-    if (c.seen.size() >= config_.max_requests) return refuse(r, errc::limit_reached, rsc::bad_request);
-    c.seen.insert(r.rqi);
+    if (auto no = admit(c, r, now, config_.max_requests)) return std::move(*no);
     if (r.to == resource::enrolment) {
       if (r.op != operation::create) return refuse(r, errc::unsupported, rsc::operation_not_allowed);
       return enrol(c, r, now);
     }
     if (r.to == resource::client_registration) {
       if (r.op != operation::create) return refuse(r, errc::unsupported, rsc::operation_not_allowed);
-      return register_client(c, r, now);
+      return register_client(*store_, c, r, now);
     }
     if (r.to.starts_with(std::string(resource::client_registration) + "/"))
-      return registration(c, r, std::string_view(r.to).substr(resource::client_registration.size() + 1), now);
+      return client_registration_op(*store_, c, r, std::string_view(r.to).substr(resource::client_registration.size() + 1),
+                                    now);
     auto fetch = parse_fetch_target(r.to);
     if (!fetch && fetch.error() == errc::not_found) return refuse(r, errc::not_found, rsc::not_found);
     if (!fetch) return refuse(r, fetch.error(), rsc::bad_request);
@@ -195,10 +176,7 @@ class server {
   };
   static std::string key(const entity_id& e) { return entity_text(e); }
 
-  static response refuse(const request& r, errc why, rsc code) {
-    const auto text = refusal_text(code);
-    return response{code, r.rqi, jose::wiping_string(text.begin(), text.end()), why};
-  }
+  static response refuse(const request& r, errc why, rsc code) { return refusal(r, why, code); }
 
   // TS-0003 §8.3.2.1, the Enrolment Exchange: Ke is recorded under KeID for the
   // Enrolee's Targets, with a lifetime that ends by the Enrolment Expiry and
@@ -237,10 +215,7 @@ class server {
     auto target = entity_of(c.peer);
     if (!target) return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
     auto rec = store_->find(id, now);
-    if (!rec) {
-      if (rec.error() == errc::corrupted || rec.error() == errc::io_error) return refuse(r, rec.error(), rsc::internal_server_error);
-      return refuse(r, rec.error(), rsc::originator_has_no_privilege);  // unknown or expired: as unauthorized
-    }
+    if (!rec) return store_refusal(r, rec.error());  // unknown or expired: as unauthorized
     const bool named = std::any_of(rec->targets.begin(), rec->targets.end(), [&](const entity_id& t) {
       return t.index() == target->index() && to_string(t) == to_string(*target);
     });
@@ -253,74 +228,6 @@ class server {
     auto key = usage_key(rec->ke, usage, *target);
     if (!key) return refuse(r, key.error(), rsc::internal_server_error);
     return response{rsc::ok, r.rqi, released_key_body({id, usage, std::move(*key), rec->enrolee, *life}), std::nullopt};
-  }
-
-  // TS-0003 §8.3.5.2, MEF Client Registration: the client (as its channel
-  // authenticated it) gets a clientRegID; its expirationTime ends strictly
-  // before its bootstrap credential. Registering again replaces the registration.
-  response register_client(connection& c, const request& r, time_point now) {
-    auto q = parse_registration_request(r.body);
-    if (!q) return refuse(r, q.error(), rsc::bad_request);
-    if (!q->client_fqdn || !q->expiration) return refuse(r, errc::invalid_argument, rsc::bad_request);
-    auto who = entity_of(c.peer);
-    if (!who) return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
-    std::array<byte, 16> raw{};
-    if (auto n = crypto::rng<>::fill(raw); !n) return refuse(r, n.error(), rsc::internal_server_error);
-    std::string id = hex_encode(raw);
-    for (char& ch : id) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    client_registration reg{std::move(id), *who, std::move(*q->client_fqdn), std::move(q->admin),
-                            q->labels.value_or(std::vector<std::string>{}), {}};
-    return keep(c, r, std::move(reg), *q->expiration, now, rsc::created);
-  }
-
-  // Configuration Retrieval (RETRIEVE), Registration Update (UPDATE: expirationTime,
-  // labels), De-Registration (DELETE), each by the client that registered: to any
-  // other, as for an unknown or expired clientRegID, 4103.
-  response registration(connection& c, const request& r, std::string_view id, time_point now) {
-    if (id.size() != 32) return refuse(r, errc::invalid_encoding, rsc::bad_request);
-    auto found = store_->find_client(id, now);
-    if (!found) {
-      if (found.error() == errc::corrupted || found.error() == errc::io_error)
-        return refuse(r, found.error(), rsc::internal_server_error);
-      return refuse(r, found.error(), rsc::originator_has_no_privilege);
-    }
-    auto who = entity_of(c.peer);
-    if (!who || who->index() != found->client.index() || to_string(*who) != to_string(found->client))
-      return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
-    switch (r.op) {
-      case operation::retrieve: {
-        if (!r.body.empty()) return refuse(r, errc::invalid_argument, rsc::bad_request);
-        const auto body = registration_body(*found);
-        return response{rsc::ok, r.rqi, jose::wiping_string(body.begin(), body.end()), std::nullopt};
-      }
-      case operation::update: {
-        auto q = parse_registration_request(r.body);
-        if (!q) return refuse(r, q.error(), rsc::bad_request);
-        if (q->client_fqdn || q->admin) return refuse(r, errc::invalid_argument, rsc::bad_request);
-        if (q->labels) found->labels = std::move(*q->labels);
-        const time_point exp = q->expiration.value_or(found->expiration);
-        return keep(c, r, std::move(*found), exp, now, rsc::ok);
-      }
-      case operation::del: {
-        if (auto e = store_->erase_client(id); !e) return refuse(r, e.error(), rsc::internal_server_error);
-        return response{rsc::deleted, r.rqi, {}, std::nullopt};
-      }
-      default: return refuse(r, errc::unsupported, rsc::operation_not_allowed);
-    }
-  }
-
-  // Stores a registration expiring at `asked`, capped strictly below the client's
-  // bootstrap credential, in whole seconds; answers it with `code`.
-  response keep(connection& c, const request& r, client_registration reg, time_point asked, time_point now, rsc code) {
-    auto life = validity::make(now, asked).and_then([&](validity v) {
-      return v.cap_strictly_below(c.sa->credential_lifetime());
-    });
-    if (life) life = whole_seconds(*life);
-    if (!life || life->not_after() <= now) return refuse(r, errc::invalid_validity, rsc::bad_request);
-    reg.expiration = life->not_after();
-    const auto body = registration_body(reg);
-    if (auto put = store_->put_client(std::move(reg)); !put) return refuse(r, put.error(), rsc::internal_server_error);
-    return response{code, r.rqi, jose::wiping_string(body.begin(), body.end()), std::nullopt};
   }
 
   const enrolee_profile* find_profile(const entity_id& e) const {

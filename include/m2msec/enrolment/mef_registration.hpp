@@ -85,20 +85,23 @@ inline result<fqdn> fqdn_of(const Json& o, std::string_view name) {
 
 // {"m2msec:crg": {"crid", "cid", "fqdn", "exp", "lbl", "adm"}}: the registration
 // (clientRegID, client ID, ...), also what Configuration Retrieval answers (clientCfg).
-[[nodiscard]] inline std::string registration_body(const client_registration& c) {
+// A MAF adds assignedSymmKeyID ("asid"): the KmID the client uses with it.
+[[nodiscard]] inline std::string registration_body(const client_registration& c,
+                                                   const std::optional<std::string>& assigned_key = std::nullopt) {
   protocol_detail::json o{{"crid", c.id},
                           {"cid", to_string(c.client)},
                           {"fqdn", c.client_fqdn.str()},
                           {"exp", esprim::to_timestamp(c.expiration)},
                           {"lbl", c.labels}};
   if (c.admin) o["adm"] = c.admin->str();
+  if (assigned_key) o["asid"] = *assigned_key;
   return protocol_detail::json{{"m2msec:crg", std::move(o)}}.dump();
 }
 [[nodiscard]] inline result<client_registration> parse_registration(std::string_view body) {
   using namespace protocol_detail;
   auto o = object(body, "m2msec:crg");
   if (!o) return fail(o.error());
-  if (!only(*o, {"crid", "cid", "fqdn", "exp", "lbl", "adm"})) return fail(errc::invalid_encoding);
+  if (!only(*o, {"crid", "cid", "fqdn", "exp", "lbl", "adm", "asid"})) return fail(errc::invalid_encoding);
   auto id = text(*o, "crid"), cid = text(*o, "cid"), exp = text(*o, "exp");
   auto name = fqdn_of(*o, "fqdn");
   if (!id || !cid || !exp || !name || !o->contains("lbl")) return fail(errc::invalid_encoding);
