@@ -2,7 +2,7 @@
 // other, the primitives carried over HTTP by Beast. Enrolee -> MEF -> Ke/KeID ->
 // the Target fetches its usage-constrained key -> Enrolee and Target run PSK-SAEF
 // with the KeID as psk_identity; and every refusal, with its code.
-#include "../channel/support.hpp"
+#include "link.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,7 +20,6 @@ const fqdn mef_fqdn = *fqdn::parse("mef.example.com");
 const entity_id enrolee_ae = *ae_id::parse("/in-cse/Cenrolee");
 const entity_id target_cse = *cse_id::parse("/mn-cse");
 const entity_id other_cse = *cse_id::parse("/other-cse");
-using channel = tls::channel<manual_clock>;
 using mef_server = mef::server<memory_mef_store, manual_clock>;
 
 secret key_of(byte b) {
@@ -38,59 +37,7 @@ bound_identity bound_of(const entity_id& e) {
   return std::get<ae_id>(e);
 }
 
-// One client's connection to the MEF: both channels, the MEF's view, and the HTTP readers.
-struct mef_link {
-  symmetric_credential cred;
-  sa::bound<secret> psk;
-  std::unique_ptr<channel> client, server;
-  std::optional<mef::connection> conn;
-  mef::http::request_reader requests;
-  mef::http::response_reader responses;
-  std::optional<mef::response> last;  // as the MEF produced it
-
-  mef_link(mef_server& m, const manual_clock& clk, symmetric_credential c, const entity_id& self,
-           transport kind = transport::stream)
-      : cred(std::move(c)),
-        psk(*sa::bound<secret>::create(*cred.key().clone(), {self, cred.id()}, cred, requested_lifetime::session(1h), {}, clk)) {
-    client = std::move(*tls::connect<tls::mef_handshake>({kind, "mef.example.com"}, *kpm_id::parse(cred.id().value()), psk, clk));
-    server = std::move(*channel::psk_server({kind, "mef.example.com", {}, usage_scope::mef}, mef_fqdn, m.resolver(),
-                                            requested_lifetime::session(1h), {}, clk));
-    if (test_channel::pump(*client, *server) && client->active() && server->active()) {
-      auto accepted = m.accept(*server);
-      if (accepted) conn = std::move(*accepted);
-    }
-  }
-  // Sends raw bytes as the client; the MEF answers each whole request.
-  std::optional<mef::response> send_raw(mef_server& m, std::string_view bytes) {
-    last.reset();
-    if (!client->send(as_bytes(bytes)) || !test_channel::pump(*client, *server)) return std::nullopt;
-    for (;;) {
-      std::size_t used = 0;
-      auto got = requests.read(server->received(), used);
-      server->consume_received(used);
-      if (!got) break;
-      mef::response r = got->message ? m.handle(*conn, *got->message)
-                                     : mef::response{got->code, got->rqi, {}, got->refused};
-      if (!got->message) {
-        const auto t = mef::refusal_text(got->code);
-        r.body.assign(t.begin(), t.end());
-      }
-      last = r;
-      const auto out = mef::http::write_response(r);
-      if (!server->send(as_bytes(std::string_view(out.data(), out.size())))) return std::nullopt;
-      if (got->fatal) break;
-    }
-    if (!test_channel::pump(*client, *server)) return std::nullopt;
-    std::size_t used = 0;
-    auto resp = responses.read(client->received(), used);
-    client->consume_received(used);
-    if (!resp || !resp->message) return std::nullopt;
-    return std::move(*resp->message);
-  }
-  std::optional<mef::response> exchange(mef_server& m, const mef::request& r) {
-    return send_raw(m, mef::http::write_request(r, "mef.example.com"));
-  }
-};
+using mef_link = test_link<mef_server, tls::mef_handshake, mef::connection>;
 
 // The world of the tests: an MEF, its store, an Enrolee and a Target with their Kpms.
 struct world {

@@ -118,8 +118,43 @@ concept mef_store = requires(S& s, const S& cs, enrolment_record r, const ke_id&
   return c;
 }
 
+// Client registrations in memory, for the stores of the tests: one per client.
+class memory_client_registrations {
+ public:
+  [[nodiscard]] result<void> put_client(client_registration c) {
+    const std::string owner = entity_text(c.client);
+    if (auto old = owners_.find(owner); old != owners_.end()) clients_.erase(old->second);
+    owners_[owner] = c.id;
+    const std::string id = c.id;
+    clients_.insert_or_assign(id, std::move(c));
+    return {};
+  }
+  [[nodiscard]] result<client_registration> find_client(std::string_view id, time_point now) const {
+    auto it = clients_.find(std::string(id));
+    if (it == clients_.end()) return fail(errc::not_found);
+    if (now > it->second.expiration) return fail(errc::expired);
+    return it->second;
+  }
+  [[nodiscard]] result<client_registration> find_client_of(const entity_id& who, time_point now) const {
+    auto owner = owners_.find(entity_text(who));
+    if (owner == owners_.end()) return fail(errc::not_found);
+    return find_client(owner->second, now);
+  }
+  [[nodiscard]] result<bool> erase_client(std::string_view id) {
+    auto it = clients_.find(std::string(id));
+    if (it == clients_.end()) return false;
+    owners_.erase(entity_text(it->second.client));
+    clients_.erase(it);
+    return true;
+  }
+
+ private:
+  std::map<std::string, client_registration> clients_;  // by clientRegID
+  std::map<std::string, std::string> owners_;           // client -> clientRegID
+};
+
 // The store of the tests: a map. Not thread-safe.
-class memory_mef_store {
+class memory_mef_store : public memory_client_registrations {
  public:
   [[nodiscard]] result<void> put(enrolment_record r) {
     const std::string key = r.id.str();
@@ -138,32 +173,8 @@ class memory_mef_store {
   }
   [[nodiscard]] std::size_t size() const noexcept { return records_.size(); }
 
-  [[nodiscard]] result<void> put_client(client_registration c) {
-    const std::string owner = entity_text(c.client);
-    if (auto old = owners_.find(owner); old != owners_.end()) clients_.erase(old->second);
-    owners_[owner] = c.id;
-    const std::string id = c.id;
-    clients_.insert_or_assign(id, std::move(c));
-    return {};
-  }
-  [[nodiscard]] result<client_registration> find_client(std::string_view id, time_point now) const {
-    auto it = clients_.find(std::string(id));
-    if (it == clients_.end()) return fail(errc::not_found);
-    if (now > it->second.expiration) return fail(errc::expired);
-    return it->second;
-  }
-  [[nodiscard]] result<bool> erase_client(std::string_view id) {
-    auto it = clients_.find(std::string(id));
-    if (it == clients_.end()) return false;
-    owners_.erase(entity_text(it->second.client));
-    clients_.erase(it);
-    return true;
-  }
-
  private:
   std::map<std::string, enrolment_record> records_;
-  std::map<std::string, client_registration> clients_;  // by clientRegID
-  std::map<std::string, std::string> owners_;           // client -> clientRegID
 };
 static_assert(mef_store<memory_mef_store>);
 
