@@ -32,6 +32,8 @@ struct connection {
 template <maf_store Store, clock Clock = system_clock>
 class server {
  public:
+  using connection_type = connection;
+  using store_type = Store;
   struct config {
     fqdn domain;                                            // MAF-FQDN, the domain of every KcID
     sp_id sp;                                               // targets are compared in absolute form under it

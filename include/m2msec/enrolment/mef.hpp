@@ -61,6 +61,8 @@ struct connection {
 template <mef_store Store, clock Clock = system_clock>
 class server {
  public:
+  using connection_type = connection;
+  using store_type = Store;
   struct config {
     fqdn domain;                                              // MEF-FQDN, the domain of every KeID
     duration ke_lifetime = std::chrono::hours(24 * 30);       // Ke's lifetime, before the caps
