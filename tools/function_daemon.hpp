@@ -101,6 +101,22 @@ inline bound_identity bound_of(const entity_id& e) {
   bad_config("a key's holder is a CSE-ID or an AE-ID");
 }
 
+// A pre-provisioned key of the configuration ({"id", "key" (hex), "holder",
+// "not_before", "not_after"}): its credential, and the identity it authenticates.
+inline std::pair<symmetric_credential, bound_identity> symmetric_key(const json& k, credential_id_type type, suid usage,
+                                                                     const std::string& what) {
+  const auto id = what + " " + str(k, "id");
+  if (!k.contains("key") || !k["key"].is_string()) bad_config(id + ": missing key");
+  auto key = hex_decode_secret(std::string_view(k["key"].get_ref<const json::string_t&>()));
+  if (!key) bad_config(id + ": key is not hex");
+  const auto holder = need(mef::parse_entity(str(k, "holder")), id + " holder");
+  auto life = need(validity::make(timestamp(k, "not_before"), timestamp(k, "not_after")), id + " lifetime");
+  auto cred = need(symmetric_credential::make(std::move(*key), need(credential_id::make(type, str(k, "id")), id),
+                                              usage, holder, life),
+                   id);
+  return {std::move(cred), bound_of(holder)};
+}
+
 // What the log says of a connection besides its peer: the key identifiers of its
 // handshake, never a key.
 inline std::string describe(const mef::connection& c) { return c.ke ? " keid=" + c.ke->id.str() : ""; }

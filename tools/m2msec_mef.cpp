@@ -21,17 +21,9 @@ namespace {
 template <class Store>
 void configure(mef::server<Store>& m, const json& cfg) {
   for (const auto& k : cfg.value("kpm", json::array())) {
-    const auto id = str(k, "id");
-    if (!k.contains("key") || !k["key"].is_string()) bad_config("kpm " + id + ": missing key");
-    auto key = hex_decode_secret(std::string_view(k["key"].get_ref<const json::string_t&>()));
-    if (!key) bad_config("kpm " + id + ": key is not hex");
-    const auto holder = need(mef::parse_entity(str(k, "holder")), "kpm " + id + " holder");
-    auto cred = need(symmetric_credential::make(std::move(*key), need(credential_id::make(credential_id_type::kpm_id, id), "kpm id"),
-                                                suid::preprovisioned_mef, holder,
-                                                need(validity::make(timestamp(k, "not_before"), timestamp(k, "not_after")),
-                                                     "kpm " + id + " lifetime")),
-                     "kpm " + id);
-    if (auto r = m.add_kpm(std::move(cred), bound_of(holder)); !r) bad_config("kpm " + id + ": " + std::string(to_string(r.error())));
+    auto [cred, who] = symmetric_key(k, credential_id_type::kpm_id, suid::preprovisioned_mef, "kpm");
+    const std::string id(cred.id().value());
+    if (auto r = m.add_kpm(std::move(cred), std::move(who)); !r) bad_config("kpm " + id + ": " + std::string(to_string(r.error())));
   }
   // TS-0003 §10.1.2: Enrolees by raw public key, on the certificate listeners.
   for (const auto& k : cfg.value("raw_keys", json::array())) {

@@ -1,7 +1,7 @@
 // m2msec-mef, the program, over real loopback sockets (issue 15's acceptance):
 // the whole RSPF chain over TLS/TCP and DTLS/UDP, refusals as a client sees them,
 // hostile and idle clients beside an honest one, and SIGKILL during enrolments.
-#include "sockets.hpp"
+#include "function_client.hpp"
 #include "../channel/openssl_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -23,11 +23,11 @@ using namespace m2msec;
 using namespace std::chrono_literals;
 using test_sockets::drive;
 using test_sockets::fd_guard;
-using channel = tls::channel<>;
 
 namespace {
 
-const system_clock clk{};
+using test_sockets::clk;
+using test_sockets::channel;
 const fqdn mef_fqdn = *fqdn::parse("mef.example.com");
 const entity_id enrolee_ae = *ae_id::parse("/in-cse/Cenrolee");
 const entity_id brief_ae = *ae_id::parse("/in-cse/Cbrief");
@@ -109,43 +109,8 @@ struct setup {
   }
 };
 
-// One request and its response over a channel on a socket.
-std::optional<mef::response> exchange(channel& ch, int fd, mef::http::response_reader& reader, const mef::request& r) {
-  if (!ch.send(as_bytes(mef::http::write_request(r, "mef.example.com")))) return std::nullopt;
-  std::optional<mef::response> got;
-  drive<channel>({{&ch, fd}}, [&] {
-    std::size_t used = 0;
-    if (auto m = reader.read(ch.received(), used)) got = m->message;
-    ch.consume_received(used);
-    return got.has_value() || ch.closed();
-  });
-  return got;
-}
-
-// One client connection to the MEF over a real socket.
-struct mef_client {
-  symmetric_credential cred;
-  sa::bound<secret> psk;
-  fd_guard sock;
-  std::unique_ptr<channel> ch;
-  mef::http::response_reader reader;
-  entity_id self;
-
-  mef_client(unsigned short port, bool datagram, symmetric_credential c, entity_id me)
-      : cred(std::move(c)),
-        psk(*sa::bound<secret>::create(*cred.key().clone(), {me, cred.id()}, cred, requested_lifetime::session(1h), {}, clk)),
-        sock(test_sockets::connect_to(port, datagram)),
-        self(std::move(me)) {
-    const auto kind = datagram ? tls::transport::datagram : tls::transport::stream;
-    ch = std::move(*tls::connect<tls::mef_handshake>({kind, "mef.example.com"}, *kpm_id::parse(cred.id().value()), psk, clk));
-  }
-  // DTLS drops what does not authenticate, silently: a refused client hears nothing until `limit`.
-  bool handshake(std::chrono::milliseconds limit = 10s) {
-    return sock.fd >= 0 && drive<channel>({{ch.get(), sock.fd}}, [&] { return ch->active() || ch->closed(); }, limit) &&
-           ch->active();
-  }
-  std::optional<mef::response> call(const mef::request& r) { return exchange(*ch, sock.fd, reader, r); }
-};
+using mef_client = test_sockets::function_client<tls::mef_handshake>;
+using test_sockets::exchange;
 
 result<mef::enrolment> enrol(unsigned short port, bool datagram, const entity_id& who = enrolee_ae,
                              std::string_view kpm_name = "enrolee1", byte kpm_key = 0x10) {

@@ -1,0 +1,287 @@
+// m2msec-maf, the program, over real loopback sockets (issue 16's acceptance): A
+// registers Kc for B, B retrieves it and the two complete MAF-SAEF over TLS/TCP
+// and DTLS/UDP; after expirationTime B fails the handshake until a new MAF round;
+// refusals as a client sees them; and the MAF Handshake against openssl s_client.
+#include "function_client.hpp"
+#include "../channel/openssl_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "m2msec/enrolment/maf.hpp"
+
+using namespace m2msec;
+using namespace std::chrono_literals;
+using test_sockets::channel;
+using test_sockets::clk;
+using test_sockets::drive;
+using test_sockets::fd_guard;
+using maf_client = test_sockets::function_client<tls::maf_handshake>;
+
+namespace {
+
+const fqdn maf_fqdn = *fqdn::parse("maf.example.com");
+const entity_id alpha = *ae_id::parse("/in-cse/Calpha");
+const entity_id mn_cse = *cse_id::parse("/mn-cse");
+const entity_id other_cse = *cse_id::parse("/other-cse");
+const entity_id mn_abs = *cse_id::parse("//sp.example.com/mn-cse");
+const entity_id other_abs = *cse_id::parse("//sp.example.com/other-cse");
+
+std::string program() {
+  const char* p = std::getenv("M2MSEC_MAF");
+  REQUIRE(p != nullptr);  // set by meson
+  return p;
+}
+std::string hex_key(byte b) {
+  std::string s;
+  char buf[3];
+  for (int i = 0; i < 32; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(static_cast<byte>(b + i)));
+    s += buf;
+  }
+  return s;
+}
+// A Km (SUID 11) as the client holds it.
+symmetric_credential km(std::string_view name, const entity_id& who, byte b) {
+  return *symmetric_credential::make(*hex_decode_secret(hex_key(b)),
+                                     *credential_id::make(credential_id_type::km_id, std::string(name) + "@maf.example.com"),
+                                     suid::preprovisioned_maf, who, *validity::make(clk.now() - 1h, clk.now() + 24h));
+}
+bound_identity bound_of(const entity_id& e) {
+  if (const auto* c = std::get_if<cse_id>(&e)) return *c;
+  return std::get<ae_id>(e);
+}
+
+// A configuration and a log in a folder of their own.
+struct setup {
+  std::filesystem::path dir;
+  setup() {
+    std::random_device rd;
+    dir = std::filesystem::temp_directory_path() / ("m2msec-maf-srv-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    const auto ts = [](time_point t) { return "\"" + esprim::to_timestamp(t) + "\""; };
+    auto entry = [&](std::string_view id, std::string_view holder, byte b) {
+      return "{\"id\":\"" + std::string(id) + "@maf.example.com\",\"key\":\"" + hex_key(b) + "\",\"holder\":\"" +
+             std::string(holder) + "\",\"not_before\":" + ts(clk.now() - 1h) + ",\"not_after\":" + ts(clk.now() + 90 * 24h) + "}";
+    };
+    std::ofstream(dir / "maf.json") << "{\"fqdn\":\"maf.example.com\",\"sp\":\"//sp.example.com\","
+                                    << "\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\"},\"km\":["
+                                    << entry("alpha", "/in-cse/Calpha", 0x10) << "," << entry("mn", "/mn-cse", 0x20) << ","
+                                    << entry("other", "/other-cse", 0x30) << "]}\n";
+  }
+  ~setup() { std::filesystem::remove_all(dir); }
+  [[nodiscard]] std::string config() const { return (dir / "maf.json").string(); }
+  [[nodiscard]] std::string log_path() const { return (dir / "maf.log").string(); }
+  [[nodiscard]] std::string log() const {
+    std::ifstream in(log_path());
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+};
+
+maf_client connect(unsigned short port, bool datagram, std::string_view name, const entity_id& who, byte b) {
+  return maf_client(port, datagram, km(name, who, b), who, "maf.example.com");
+}
+// A's MAF round: handshake, Client Registration, Key Registration of Kc for `targets`.
+result<maf::registered_key> register_kc(unsigned short port, bool datagram, std::vector<entity_id> targets,
+                                        time_point end, suid usage = suid::maf_saef) {
+  auto a = connect(port, datagram, "alpha", alpha, 0x10);
+  if (!a.handshake()) return fail(errc::auth_failed);
+  auto reg = a.call(maf::registration_request(alpha, "reg-1", *fqdn::parse("alpha.example.com"), clk.now() + 24h));
+  if (!reg || reg->code != rsc::created) return fail(errc::not_authorized);
+  auto kc = tls::connection_key(*a.ch, maf_fqdn);
+  if (!kc) return fail(kc.error());
+  auto r = a.call(maf::key_registration_request(alpha, "key-1", usage, std::move(targets), end));
+  if (!r) return fail(errc::io_error);
+  return maf::read_key_registration(*r, alpha, maf_fqdn, std::move(kc->key), kc->id);
+}
+std::optional<mef::response> retrieve(unsigned short port, bool datagram, std::string_view name, const entity_id& who,
+                                      byte b, const kc_id& id) {
+  auto c = connect(port, datagram, name, who, b);
+  if (!c.handshake()) return std::nullopt;
+  return c.call(maf::key_retrieval_request(who, "ret-1", id));
+}
+
+// B (/mn-cse) routes identities naming the MAF to `port`; A completes MAF-SAEF
+// with it over a loopback socket pair with its key. Whether the handshake completed.
+bool saef(const maf::registered_key& k, unsigned short port, bool datagram, bool check = true) {
+  std::map<std::string, symmetric_credential> fetched;
+  tls::psk_router router([](std::string_view, std::string_view) -> result<tls::psk_entry> { return fail(errc::not_found); });
+  router.route(maf_fqdn, [&](std::string_view identity, std::string_view) -> result<tls::psk_entry> {
+    auto id = kc_id::parse(identity);
+    if (!id) return fail(errc::not_found);
+    auto r = retrieve(port, datagram, "mn", mn_cse, 0x20, *id);
+    if (!r) return fail(errc::io_error);
+    auto cred = maf::read_retrieved(*r, *id);
+    if (!cred) return fail(errc::not_found);
+    auto who = bound_of(cred->holder());
+    auto& held = fetched.insert_or_assign(id->str(), std::move(*cred)).first->second;
+    return tls::psk_entry{&held, who};
+  });
+  // A's own credential; when not checking, one that claims a longer life (a stale A).
+  auto cred = check ? *k.credential(alpha)
+                    : *symmetric_credential::make(*k.key.clone(), *credential_id::make(credential_id_type::kpsa_or_kc_id, k.id.str()),
+                                                  suid::maf_saef, alpha, *validity::make(clk.now() - 1h, clk.now() + 1h));
+  auto psk = sa::bound<secret>::create(*cred.key().clone(), {alpha, bound_of(mn_cse)}, cred,
+                                       requested_lifetime::session(24h), {}, clk);
+  REQUIRE(psk);
+  const auto kind = datagram ? tls::transport::datagram : tls::transport::stream;
+  auto client = tls::connect<tls::maf_saef>({kind, "mn-cse.sp.example.com"}, k.id, *psk, clk);
+  auto server = channel::psk_server({kind, "mn-cse.sp.example.com"}, mn_cse, router.resolver(),
+                                    requested_lifetime::session(24h), {}, clk);
+  REQUIRE(client);
+  REQUIRE(server);
+  auto [a, b] = test_sockets::socket_pair(datagram);
+  auto& c = **client;
+  auto& t = **server;
+  drive<channel>({{&c, a.fd}, {&t, b.fd}}, [&] { return (c.active() && t.active()) || c.closed() || t.closed(); }, 5s);
+  if (!(c.active() && t.active())) return false;
+  CHECK(router.fetches() == 1);
+  // B binds to the identity the MAF supplied, strictly before expirationTime.
+  auto* sa = t.association();
+  REQUIRE(sa);
+  CHECK(to_string(sa->who().peer) == "/in-cse/Calpha");
+  CHECK(sa->lifetime().not_after() < k.answer.lifetime.not_after());
+  const std::string request = "GET /mn-cse X-M2M-Origin: Calpha";
+  REQUIRE(c.send(as_bytes(request)));
+  REQUIRE(drive<channel>({{&c, a.fd}, {&t, b.fd}}, [&] { return t.received().size() == request.size(); }));
+  CHECK(t.check_originator("Calpha") == rsc::ok);
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("m2msec-maf: A registers Kc, B retrieves it, MAF-SAEF over TLS/TCP and DTLS/UDP; after expirationTime a new round",
+          "[maf][server]") {
+  setup s;
+  test_sockets::server_process maf(program(), s.config(), s.log_path());
+  REQUIRE(maf.tcp != 0);
+  REQUIRE(maf.udp != 0);
+  for (bool datagram : {false, true}) {
+    INFO((datagram ? "DTLS/UDP" : "TLS/TCP"));
+    const auto port = datagram ? maf.udp : maf.tcp;
+    const time_point end = std::chrono::floor<std::chrono::seconds>(clk.now()) + 3s;
+    auto k = register_kc(port, datagram, {mn_abs}, end);
+    REQUIRE(k);
+    CHECK(k->answer.lifetime.not_after() <= end);
+    REQUIRE(saef(*k, port, datagram));
+    // Past expirationTime: B gets no key, the handshake fails even for an A that
+    // thinks its key still good. A new MAF round gives a new key, and it works.
+    std::this_thread::sleep_until(std::chrono::system_clock::time_point(end) + 1100ms);
+    CHECK_FALSE(saef(*k, port, datagram, false));
+    auto fresh = register_kc(port, datagram, {mn_abs}, clk.now() + 1h);
+    REQUIRE(fresh);
+    CHECK_FALSE(fresh->id == k->id);
+    CHECK(saef(*fresh, port, datagram));
+  }
+  CHECK(maf.stop(SIGTERM) == 0);
+  const auto log = s.log();
+  INFO(log);
+  CHECK(log.find("handshake tcp:") != std::string::npos);
+  CHECK(log.find("handshake udp:") != std::string::npos);
+  CHECK(log.find("peer=/in-cse/Calpha kmid=alpha@maf.example.com kcid=") != std::string::npos);
+  CHECK(log.find("to=maf/keyReg from=/in-cse/Calpha") != std::string::npos);
+  CHECK(log.find("stopped") != std::string::npos);
+  for (byte b : {byte{0x10}, byte{0x20}}) CHECK(log.find(hex_key(b).substr(0, 16)) == std::string::npos);
+}
+
+TEST_CASE("m2msec-maf: refused with their RSC and no key: not a target, unknown, expired, de-registered, unregistered",
+          "[maf][server]") {
+  setup s;
+  test_sockets::server_process maf(program(), s.config(), s.log_path());
+  REQUIRE(maf.tcp != 0);
+  auto body = [](const mef::response& r) { return std::string(r.body.data(), r.body.size()); };
+  auto k = register_kc(maf.tcp, false, {mn_abs}, std::chrono::floor<std::chrono::seconds>(clk.now()) + 2s);
+  REQUIRE(k);
+  auto not_target = retrieve(maf.udp, true, "other", other_cse, 0x30, k->id);
+  byte rel[16] = {0xEE};
+  auto unknown = retrieve(maf.tcp, false, "mn", mn_cse, 0x20, kc_id::from_bytes(rel, maf_fqdn));
+  REQUIRE(not_target);
+  REQUIRE(unknown);
+  CHECK(not_target->code == rsc::originator_has_no_privilege);
+  CHECK(body(*not_target) == body(*unknown));
+  CHECK(body(*unknown).find("\"key\"") == std::string::npos);
+  REQUIRE(retrieve(maf.tcp, false, "mn", mn_cse, 0x20, k->id)->code == rsc::ok);
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(k->answer.lifetime.not_after()) + 1100ms);
+  auto expired = retrieve(maf.tcp, false, "mn", mn_cse, 0x20, k->id);
+  REQUIRE(expired);
+  CHECK(body(*expired) == body(*unknown));
+
+  // De-registered: as unknown.
+  auto k2 = register_kc(maf.tcp, false, {mn_abs}, clk.now() + 1h);
+  REQUIRE(k2);
+  auto a = connect(maf.tcp, false, "alpha", alpha, 0x10);
+  REQUIRE(a.handshake());
+  auto del = a.call(maf::key_deregistration_request(alpha, "d1", k2->id));
+  REQUIRE(del);
+  CHECK(del->code == rsc::deleted);
+  auto gone = retrieve(maf.tcp, false, "mn", mn_cse, 0x20, k2->id);
+  REQUIRE(gone);
+  CHECK(body(*gone) == body(*unknown));
+
+  // A client that never registered; two targets for SAEF; a wrong Km.
+  auto other = connect(maf.tcp, false, "other", other_cse, 0x30);
+  REQUIRE(other.handshake());
+  const auto value = *hex_decode_secret(hex_key(0x44));
+  auto unregistered = other.call(maf::key_registration_request(other_cse, "k1", suid::maf_saef, {mn_abs}, clk.now() + 1h, &value));
+  REQUIRE(unregistered);
+  CHECK(unregistered->code == rsc::originator_has_no_privilege);
+  auto two = a.call(maf::key_registration_request(alpha, "k2", suid::maf_saef, {mn_abs, other_abs}, clk.now() + 1h, &value));
+  REQUIRE(two);
+  CHECK(two->code == rsc::bad_request);
+  for (bool datagram : {false, true}) {
+    maf_client wrong(datagram ? maf.udp : maf.tcp, datagram, km("alpha", alpha, 0x11), alpha, "maf.example.com");
+    CHECK_FALSE(wrong.handshake(2s));
+  }
+  CHECK(maf.stop() == 0);
+  const auto log = s.log();
+  INFO(log);
+  CHECK(log.find("why=not authorized") != std::string::npos);  // not a target
+  CHECK(log.find("why=not found") != std::string::npos);       // unknown, de-registered, unregistered
+  CHECK(log.find("why=expired") != std::string::npos);
+  CHECK(log.find("why=invalid argument") != std::string::npos);  // two targets
+}
+
+TEST_CASE("m2msec-maf: the MAF handshake with openssl s_client -psk: KcID and Kc are OpenSSL's EXPORTER-oneM2M-Connection",
+          "[maf][server][interop]") {
+  setup s;
+  test_sockets::server_process maf(program(), s.config(), s.log_path());
+  REQUIRE(maf.tcp != 0);
+  for (bool datagram : {false, true}) {
+    INFO((datagram ? "DTLS" : "TLS"));
+    const auto port = datagram ? maf.udp : maf.tcp;
+    openssl_test::process client({"s_client", "-connect", "127.0.0.1:" + std::to_string(port),
+                                  datagram ? "-dtls1_2" : "-tls1_2", "-cipher",
+                                  datagram ? "PSK-AES128-CCM8" : "PSK-AES128-CBC-SHA256", "-psk", hex_key(0x10),
+                                  "-psk_identity", "alpha@maf.example.com", "-servername", "maf.example.com",
+                                  "-keymatexport", "EXPORTER-oneM2M-Connection", "-keymatexportlen", "48", "-ign_eof"});
+    REQUIRE(client.wait_for("Keying material: "));
+    const std::string keying = client.keying_material();
+    REQUIRE(keying.size() == 96);
+    // Client Registration, then Key Registration of Kc, typed into s_client.
+    client.write(mef::http::write_request(maf::registration_request(alpha, "ossl-1", *fqdn::parse("alpha.example.com"),
+                                                                    clk.now() + 24h), "maf.example.com"));
+    REQUIRE(client.wait_for("X-M2M-RSC: 2001"));
+    client.write(mef::http::write_request(maf::key_registration_request(alpha, "ossl-2", suid::maf_saef, {mn_abs},
+                                                                        clk.now() + 1h), "maf.example.com"));
+    REQUIRE(client.wait_for("{\"m2msec:kreg\""));
+    REQUIRE(client.wait_for("]}}"));
+    const auto out = client.output();
+    const auto at = out.find("{\"m2msec:kreg\"");
+    auto answer = maf::parse_key_answer(out.substr(at, out.find("]}}", at) + 3 - at));
+    REQUIRE(answer);
+    // RelativeKeyID = hexBinary(KcID), the first 16 bytes (decisions A1, A5, A8).
+    CHECK(answer->relative_id == keying.substr(0, 32));
+    // Kc = the last 32: what B retrieves is OpenSSL's.
+    const auto id = *kc_id::parse(answer->relative_id + "@maf.example.com");
+    auto r = retrieve(maf.tcp, false, "mn", mn_cse, 0x20, id);
+    REQUIRE(r);
+    auto got = maf::read_retrieved(*r, id);
+    REQUIRE(got);
+    CHECK(got->key() == *hex_decode_secret(keying.substr(32)));
+  }
+  CHECK(maf.stop() == 0);
+}
