@@ -35,7 +35,7 @@ void serve(bytes_view in) {
   auto cred = *symmetric_credential::make(key(1), *credential_id::parse("11-alpha@maf.example.com"),
                                           suid::preprovisioned_maf, entity_id{alpha}, *validity::make(t0 - 1h, t0 + 24h));
   auto sa = *security_association::create({maf_fqdn, alpha}, cred, requested_lifetime::session(1h), {}, clk);
-  maf::connection c{alpha, &sa, "alpha@maf.example.com",
+  maf::connection c{alpha, entity_id{alpha}, &sa, "alpha@maf.example.com",
                     tls::exported_key<kc_id>{kc_id::from_bytes(std::array<byte, 16>{2}, maf_fqdn), key(2)}, false, {}};
   mef::http::request_reader reader;
   for (int i = 0; i < 16 && !in.empty(); ++i) {

@@ -33,7 +33,7 @@ void serve(bytes_view in) {
                                           suid::preprovisioned_mef, entity_id{enrolee}, *validity::make(t0 - 1h, t0 + 24h));
   auto sa = *security_association::create({*fqdn::parse("mef.example.com"), enrolee}, cred,
                                           requested_lifetime::session(1h), {}, clk);
-  mef::connection c{enrolee, &sa, tls::exported_key<ke_id>{ke_id::from_bytes(std::array<byte, 16>{2}, *fqdn::parse("mef.example.com")), key(2)},
+  mef::connection c{enrolee, entity_id{enrolee}, &sa, tls::exported_key<ke_id>{ke_id::from_bytes(std::array<byte, 16>{2}, *fqdn::parse("mef.example.com")), key(2)},
                     false, {}};
   mef::http::request_reader reader;
   for (int i = 0; i < 16 && !in.empty(); ++i) {

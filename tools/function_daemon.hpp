@@ -102,7 +102,8 @@ inline bound_identity bound_of(const entity_id& e) {
 }
 
 // A pre-provisioned key of the configuration ({"id", "key" (hex), "holder",
-// "not_before", "not_after"}): its credential, and the identity it authenticates.
+// "not_before", "not_after"}): its credential, and the identity it authenticates:
+// its holder's CSE-ID or AE-ID, or for a MAF (an FQDN) the key's Credential-ID.
 inline std::pair<symmetric_credential, bound_identity> symmetric_key(const json& k, credential_id_type type, suid usage,
                                                                      const std::string& what) {
   const auto id = what + " " + str(k, "id");
@@ -114,6 +115,8 @@ inline std::pair<symmetric_credential, bound_identity> symmetric_key(const json&
   auto cred = need(symmetric_credential::make(std::move(*key), need(credential_id::make(type, str(k, "id")), id),
                                               usage, holder, life),
                    id);
+  // A key a MAF holds (by its FQDN) binds its connections to the key's Credential-ID.
+  if (std::holds_alternative<fqdn>(holder)) return {std::move(cred), bound_identity{credential_id(cred.id())}};
   return {std::move(cred), bound_of(holder)};
 }
 

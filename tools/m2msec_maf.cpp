@@ -8,6 +8,7 @@
 // on stdout, one line each, then "ready". Exit codes: 0 stopped by a signal, 1 bad
 // configuration, 2 a store or socket that cannot be opened.
 #include "function_daemon.hpp"
+#include "m2msec/enrolment/blocking_client.hpp"
 
 using namespace m2msec;
 using namespace m2msec::tools;
@@ -24,6 +25,64 @@ void configure(maf::server<Store>& m, const json& cfg) {
   }
 }
 
+// TS-0003 §8.8.2.3 (remote case), §8.3.4.3: a client provisioned by the MEF
+// presents its KeID as KmID; the MAF, an Enrolment Target, fetches the SUID 21
+// key from the MEF over its own MEF handshake (Kpm). The fetch blocks the daemon
+// for its round trip (at most 5 s); fetched keys are kept until they expire.
+class mef_fetcher {
+ public:
+  mef_fetcher(const json& j, fqdn self) : self_(std::move(self)) {
+    const auto where = str(j, "address");
+    const auto colon = where.rfind(':');
+    if (colon == std::string::npos) bad_config("mef.address is not address:port");
+    host_ = where.substr(0, colon);
+    port_ = static_cast<unsigned short>(std::stoul(where.substr(colon + 1)));
+    mef_ = need(fqdn::parse(str(j, "fqdn")), "mef.fqdn");
+    auto [kpm, who] = symmetric_key(j.at("kpm"), credential_id_type::kpm_id, suid::preprovisioned_mef, "mef.kpm");
+    if (!std::holds_alternative<fqdn>(kpm.holder())) bad_config("mef.kpm: its holder is this MAF's FQDN");
+    kpm_.emplace(std::move(kpm));
+  }
+  [[nodiscard]] const fqdn& mef() const noexcept { return mef_; }
+
+  result<tls::psk_entry> operator()(std::string_view identity, std::string_view) {
+    static const system_clock clk{};
+    const auto now = clk.now();
+    std::erase_if(fetched_, [&](const auto& kv) { return now > kv.second.lifetime().not_after(); });
+    auto id = ke_id::parse(identity);
+    if (!id) return fail(errc::not_found);
+    auto psk = sa::bound<secret>::create(*kpm_->key().clone(), {entity_id{self_}, kpm_->id()}, *kpm_,
+                                         requested_lifetime::session(std::chrono::minutes(1)), {}, clk);
+    auto sock = mef::tcp_socket::connect(host_, port_);
+    if (!psk || !sock) return fail(errc::not_found);
+    auto ch = tls::connect<tls::mef_handshake>({tls::transport::stream, mef_.str()}, *kpm_id::parse(kpm_->id().value()),
+                                               *psk, clk);
+    if (!ch || !mef::handshake(**ch, sock->fd(), std::chrono::seconds(5))) {
+      log("mef: no handshake with " + host_ + ":" + std::to_string(port_));
+      return fail(errc::not_found);
+    }
+    auto r = mef::call(**ch, sock->fd(), mef::fetch_request(entity_id{self_}, "maf-" + id->relative(), *id, suid::rspf_maf),
+                       mef_.str(), std::chrono::seconds(5));
+    (**ch).close();
+    (void)tls::flush(**ch, sock->fd());
+    if (!r) return fail(errc::not_found);
+    auto cred = mef::read_released(*r, *id, suid::rspf_maf);
+    log("mef: fetched " + id->str() + " rsc=" + std::to_string(static_cast<unsigned>(r->code)) +
+        (cred ? " for " + to_string(cred->holder()) : std::string()));
+    if (!cred) return fail(errc::not_found);
+    const auto holder = cred->holder();
+    if (!std::holds_alternative<cse_id>(holder) && !std::holds_alternative<ae_id>(holder)) return fail(errc::not_found);
+    auto& kept = fetched_.insert_or_assign(id->str(), std::move(*cred)).first->second;
+    return tls::psk_entry{&kept, bound_of(holder)};
+  }
+
+ private:
+  fqdn self_, mef_ = *fqdn::parse("mef.invalid");
+  std::string host_;
+  unsigned short port_ = 0;
+  std::optional<symmetric_credential> kpm_;
+  std::map<std::string, symmetric_credential> fetched_;
+};
+
 template <class Store>
 int serve(Store& store, const json& cfg) {
   typename maf::server<Store>::config c{need(fqdn::parse(str(cfg, "fqdn")), "fqdn"), need(sp_id::parse(str(cfg, "sp")), "sp")};
@@ -34,11 +93,18 @@ int serve(Store& store, const json& cfg) {
   configure(m, cfg);
   const auto s = read_settings(cfg);
   if (!s.tcp_cert.empty() || !s.udp_cert.empty()) bad_config("listen: the certificate MAF handshake is not served yet");
-  return run(m, s, [&m](tls::transport kind, bool) -> std::unique_ptr<channel> {
+  // KmIDs the MAF holds; KeIDs of its MEF, fetched there.
+  tls::psk_router router(m.resolver(), tls::router_limits{});
+  std::optional<mef_fetcher> fetcher;
+  if (cfg.contains("mef")) {
+    fetcher.emplace(cfg["mef"], m.settings().domain);
+    router.route(fetcher->mef(), [&fetcher](std::string_view identity, std::string_view sni) { return (*fetcher)(identity, sni); });
+  }
+  return run(m, s, [&m, &router](tls::transport kind, bool) -> std::unique_ptr<channel> {
     // TS-0003 §8.8.2.2: the MAF Handshake, psk_identity = KmID, psk = Km.
     const channel::options o{kind, m.settings().domain.str(), {}, usage_scope::maf};
-    auto ch = channel::psk_server(o, m.settings().domain, m.resolver(), requested_lifetime::session(std::chrono::minutes(10)),
-                                  {}, clk);
+    auto ch = channel::psk_server(o, m.settings().domain, router.resolver(),
+                                  requested_lifetime::session(std::chrono::minutes(10)), {}, clk);
     if (!ch) log("cannot make a channel: " + std::string(to_string(ch.error())));
     return ch ? std::move(*ch) : nullptr;
   });

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "m2msec/enrolment/maf.hpp"
+#include "m2msec/enrolment/mef.hpp"
 
 using namespace m2msec;
 using namespace std::chrono_literals;
@@ -284,4 +285,80 @@ TEST_CASE("m2msec-maf: the MAF handshake with openssl s_client -psk: KcID and Kc
     CHECK(got->key() == *hex_decode_secret(keying.substr(32)));
   }
   CHECK(maf.stop() == 0);
+}
+
+// TS-0003 §8.8.2.3, remote case: an Enrolee provisioned by m2msec-mef (its
+// Enrolment Targets include the MAF) registers with m2msec-maf using the SUID 21
+// key it derives from Ke, its KeID as KmID; the MAF fetches the same key from the MEF.
+TEST_CASE("m2msec-maf: an Enrolee provisioned by m2msec-mef registers with m2msec-maf using the SUID 21 key",
+          "[maf][server][mef]") {
+  const char* mef_program = std::getenv("M2MSEC_MEF");
+  REQUIRE(mef_program != nullptr);  // set by meson
+  setup s;
+  const auto ts = [](time_point t) { return "\"" + esprim::to_timestamp(t) + "\""; };
+  const auto nb = ts(clk.now() - 1h), na = ts(clk.now() + 90 * 24h);
+  const auto expiry = std::chrono::floor<std::chrono::seconds>(clk.now()) + 7 * 24h;
+  std::ofstream(s.dir / "mef.json")
+      << "{\"fqdn\":\"mef.example.com\",\"listen\":{\"tcp\":\"127.0.0.1:0\"},\"kpm\":["
+      << "{\"id\":\"node@mef.example.com\",\"key\":\"" << hex_key(0x50) << "\",\"holder\":\"/in-cse/Cnode\",\"not_before\":"
+      << nb << ",\"not_after\":" << na << "},"
+      << "{\"id\":\"maf@mef.example.com\",\"key\":\"" << hex_key(0x60) << "\",\"holder\":\"maf.example.com\",\"not_before\":"
+      << nb << ",\"not_after\":" << na << "}],"
+      << "\"enrolees\":[{\"id\":\"/in-cse/Cnode\",\"targets\":[\"maf.example.com\"],\"expiry\":" << ts(expiry) << "}]}\n";
+  test_sockets::server_process mef(mef_program, (s.dir / "mef.json").string(), (s.dir / "mef.log").string());
+  REQUIRE(mef.tcp != 0);
+  std::ofstream(s.dir / "maf.json")
+      << "{\"fqdn\":\"maf.example.com\",\"sp\":\"//sp.example.com\",\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\"},"
+      << "\"mef\":{\"address\":\"127.0.0.1:" << mef.tcp << "\",\"fqdn\":\"mef.example.com\",\"kpm\":{\"id\":\"maf@mef.example.com\","
+      << "\"key\":\"" << hex_key(0x60) << "\",\"holder\":\"maf.example.com\",\"not_before\":" << nb << ",\"not_after\":" << na
+      << "}},\"km\":[{\"id\":\"mn@maf.example.com\",\"key\":\"" << hex_key(0x20)
+      << "\",\"holder\":\"/mn-cse\",\"not_before\":" << nb << ",\"not_after\":" << na << "}]}\n";
+  test_sockets::server_process maf(program(), s.config(), s.log_path());
+  REQUIRE(maf.tcp != 0);
+
+  // The Enrolee enrols at the MEF.
+  const entity_id node = *ae_id::parse("/in-cse/Cnode");
+  auto kpm = *symmetric_credential::make(*hex_decode_secret(hex_key(0x50)),
+                                         *credential_id::make(credential_id_type::kpm_id, "node@mef.example.com"),
+                                         suid::preprovisioned_mef, node, *validity::make(clk.now() - 1h, clk.now() + 24h));
+  test_sockets::function_client<tls::mef_handshake> enrolee(mef.tcp, false, std::move(kpm), node);
+  REQUIRE(enrolee.handshake());
+  auto ke = tls::enrolment_key(*enrolee.ch, *fqdn::parse("mef.example.com"));
+  REQUIRE(ke);
+  auto answer = enrolee.call(mef::enrolment_request(node, "enrol-1"));
+  REQUIRE(answer);
+  auto e = mef::read_enrolment(*answer, std::move(*ke), node);
+  REQUIRE(e);
+
+  for (bool datagram : {false, true}) {
+    INFO((datagram ? "DTLS/UDP" : "TLS/TCP"));
+    // Km = the usage-constrained key for the MAF (SUID 21), named by the KeID.
+    auto km21 = e->key_for(suid::rspf_maf, entity_id{maf_fqdn}, node);
+    REQUIRE(km21);
+    maf_client c(datagram ? maf.udp : maf.tcp, datagram, std::move(*km21), node, "maf.example.com");
+    REQUIRE(c.handshake());
+    auto reg = c.call(maf::registration_request(node, "reg-1", *fqdn::parse("node.example.com"), clk.now() + 24h));
+    REQUIRE(reg);
+    CHECK(reg->code == rsc::created);
+    // assignedSymmKeyID: the KmID it used, its KeID.
+    CHECK(std::string(reg->body.data(), reg->body.size()).find("\"asid\":\"" + e->answer.id.str() + "\"") != std::string::npos);
+    const auto value = *hex_decode_secret(hex_key(0x70));
+    auto k = c.call(maf::key_registration_request(node, "key-1", suid::maf_esdata_encryption, {mn_abs}, clk.now() + 1h, &value));
+    REQUIRE(k);
+    CHECK(k->code == rsc::created);
+  }
+  // A key the MEF never released gets no handshake: a KeID it does not know.
+  byte rel[16] = {0xAB};
+  auto forged = *symmetric_credential::make(*hex_decode_secret(hex_key(0x50)),
+                                            *credential_id::make(credential_id_type::kpsa_or_kc_id,
+                                                                 ke_id::from_bytes(rel, *fqdn::parse("mef.example.com")).str()),
+                                            suid::rspf_maf, node, *validity::make(clk.now() - 1h, clk.now() + 1h));
+  maf_client stranger(maf.tcp, false, std::move(forged), node, "maf.example.com");
+  CHECK_FALSE(stranger.handshake(3s));
+  CHECK(maf.stop() == 0);
+  CHECK(mef.stop() == 0);
+  const auto log = s.log();
+  INFO(log);
+  CHECK(log.find("mef: fetched " + e->answer.id.str() + " rsc=2000 for /in-cse/Cnode") != std::string::npos);
+  CHECK(log.find("rsc=4103") != std::string::npos);  // the forged KeID
 }

@@ -20,6 +20,7 @@ namespace m2msec::maf {
 // to, the KmID it used (assignedSymmKeyID), and Kc/KcID from its handshake.
 struct connection {
   bound_identity peer;
+  std::optional<entity_id> who;        // the CSE or AE the association is bound to
   security_association* sa = nullptr;  // the channel's; the channel outlives the connection
   std::string key_id;                  // the PSK identity; empty for a certificate
   std::optional<tls::exported_key<kc_id>> kc;
@@ -74,7 +75,7 @@ class server {
     if (!ch.active() || sa == nullptr) return fail(errc::security_association_required);
     auto kc = tls::connection_key(ch, config_.domain);
     if (!kc) return fail(kc.error());
-    return connection{sa->who().peer, sa, ch.peer_identity(), std::move(*kc), false, {}};
+    return connection{sa->who().peer, mef::entity_of(sa->who().peer), sa, ch.peer_identity(), std::move(*kc), false, {}};
   }
 
   // One request on one connection. Every refusal has its errc (for the log) and
@@ -157,7 +158,7 @@ class server {
     if (!a.usage || !maf_usage(*a.usage) || !a.targets || !a.expiration)
       return mef::refusal(r, errc::invalid_argument, rsc::bad_request);
     if (!targets_fit(*a.usage, *a.targets)) return mef::refusal(r, errc::invalid_argument, rsc::bad_request);
-    auto who = mef::entity_of(c.peer);
+    const auto& who = c.who;
     if (!who) return mef::refusal(r, errc::not_authorized, rsc::originator_has_no_privilege);
     auto reg = store_->find_client_of(*who, now);
     if (!reg) return mef::store_refusal(r, reg.error());  // an unregistered client: 4103
@@ -188,7 +189,7 @@ class server {
   // expirationTime, SUID and source client ID.
   response retrieve_key(connection& c, const request& r, std::string_view id, time_point now) {
     if (!r.body.empty()) return mef::refusal(r, errc::invalid_argument, rsc::bad_request);
-    auto who = mef::entity_of(c.peer);
+    const auto& who = c.who;
     if (!who) return mef::refusal(r, errc::not_authorized, rsc::originator_has_no_privilege);
     auto k = store_->find_key(id, now);
     if (!k) return mef::store_refusal(r, k.error());
@@ -204,7 +205,7 @@ class server {
     if (!q) return mef::refusal(r, q.error(), rsc::bad_request);
     auto& a = q->asked;
     if (a.usage || a.admin || q->key) return mef::refusal(r, errc::invalid_argument, rsc::bad_request);
-    auto who = mef::entity_of(c.peer);
+    const auto& who = c.who;
     if (!who) return mef::refusal(r, errc::not_authorized, rsc::originator_has_no_privilege);
     auto k = own_key(*who, id, now);
     if (!k) return mef::store_refusal(r, k.error());
@@ -228,7 +229,7 @@ class server {
   // TS-0003 §8.8.2.10, Key De-Registration, by its source: no target gets it again.
   response deregister_key(connection& c, const request& r, std::string_view id, time_point now) {
     if (!r.body.empty()) return mef::refusal(r, errc::invalid_argument, rsc::bad_request);
-    auto who = mef::entity_of(c.peer);
+    const auto& who = c.who;
     if (!who) return mef::refusal(r, errc::not_authorized, rsc::originator_has_no_privilege);
     auto k = own_key(*who, id, now);
     if (!k) return mef::store_refusal(r, k.error());

@@ -40,6 +40,7 @@ struct enrolee_profile {
 // to, and Ke/KeID from its handshake's exporter.
 struct connection {
   bound_identity peer;
+  std::optional<entity_id> who;  // whom the MEF serves it as: the CSE or AE bound, or a MAF by its FQDN
   security_association* sa = nullptr;  // the channel's; the channel outlives the connection
   std::optional<tls::exported_key<ke_id>> ke;
   bool enrolled = false;
@@ -136,7 +137,7 @@ class server {
     if (!ch.active() || sa == nullptr) return fail(errc::security_association_required);
     auto ke = tls::enrolment_key(ch, config_.domain);
     if (!ke) return fail(ke.error());
-    return connection{sa->who().peer, sa, std::move(*ke), false, {}};
+    return connection{sa->who().peer, who_is(sa->who().peer), sa, std::move(*ke), false, {}};
   }
 
   // One request on one connection. Every refusal has its errc (refused, for the
@@ -177,6 +178,16 @@ class server {
     bound_identity who;
   };
   static std::string key(const entity_id& e) { return entity_text(e); }
+  // The CSE or AE an association is bound to; or, bound to the Credential-ID of
+  // a Kpm that a MAF holds (its FQDN), that MAF (TS-0003 §8.3.4.3: it fetches SUID 21 keys).
+  std::optional<entity_id> who_is(const bound_identity& peer) const {
+    if (auto e = entity_of(peer)) return e;
+    const auto* id = std::get_if<credential_id>(&peer);
+    if (id == nullptr) return std::nullopt;
+    auto it = kpm_.find(std::string(id->value()));
+    if (it == kpm_.end() || !std::holds_alternative<fqdn>(it->second.kpm.holder())) return std::nullopt;
+    return it->second.kpm.holder();
+  }
 
   static response refuse(const request& r, errc why, rsc code) { return refusal(r, why, code); }
 
@@ -188,7 +199,7 @@ class server {
     if (!asked) return refuse(r, asked.error(), rsc::bad_request);
     if (!c.ke) return refuse(r, errc::wrong_usage, rsc::originator_not_authenticated);
     if (c.enrolled) return refuse(r, errc::replayed, rsc::bad_request);
-    auto who = entity_of(c.peer);
+    const auto& who = c.who;
     const auto* p = who ? find_profile(*who) : nullptr;
     if (p == nullptr) return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
     if (p->node && (subscriptions_ == nullptr || subscriptions_->of_node(*p->node) == nullptr))
@@ -214,7 +225,7 @@ class server {
   // usage-constrained key for itself, living strictly inside Ke's lifetime.
   response release(connection& c, const request& r, const ke_id& id, suid usage, time_point now) {
     if (type_of(usage) != credential_type::rspf_symmetric) return refuse(r, errc::wrong_usage, rsc::bad_request);
-    auto target = entity_of(c.peer);
+    const auto& target = c.who;
     if (!target) return refuse(r, errc::not_authorized, rsc::originator_has_no_privilege);
     auto rec = store_->find(id, now);
     if (!rec) return store_refusal(r, rec.error());  // unknown or expired: as unauthorized

@@ -1,7 +1,7 @@
 // m2msec: what the MEF and the MAF do alike (TS-0003 §8.3.5.2, §8.8.2): admit a
 // request on an authenticated connection, refuse one, and serve Client
 // Registration, Configuration Retrieval, Registration Update and De-Registration.
-// A Connection has `peer` (whom its association is bound to), `sa` and `seen`
+// A Connection has `who` (whom the function serves it as), `sa` and `seen`
 // (the rqi values it answered); a Store has put_client/find_client/erase_client.
 #pragma once
 
@@ -38,14 +38,27 @@ namespace m2msec::mef {
   return false;
 }
 
-// Whether a request may be served on `c` at `now`: a usable association, From its
-// peer, an rqi not seen on this connection, at most `max_requests` per connection.
-// A refusal when not; the rqi is remembered when it may.
+// From is the requester the function serves the connection as: its CSE-ID or
+// AE-ID (or AE-ID-Stem), or a MAF's FQDN (its MAF-ID).
+[[nodiscard]] inline bool from_is(const std::optional<entity_id>& who, std::string_view from) {
+  if (!who) return false;
+  if (const auto* c = std::get_if<cse_id>(&*who)) return from_is_peer(*c, from);
+  if (const auto* a = std::get_if<ae_id>(&*who)) return from_is_peer(*a, from);
+  if (const auto* f = std::get_if<fqdn>(&*who)) {
+    auto named = fqdn::parse(from);
+    return named && *named == *f;
+  }
+  return false;
+}
+
+// Whether a request may be served on `c` at `now`: a usable association, From
+// whom it serves the connection as, an rqi not seen on this connection, at most
+// `max_requests` per connection. A refusal when not; the rqi is remembered when it may.
 template <class Connection>
 [[nodiscard]] std::optional<response> admit(Connection& c, const request& r, time_point now, std::size_t max_requests) {
   if (r.rqi.empty() || r.rqi.size() > max_rqi) return refusal(r, errc::invalid_argument, rsc::bad_request);
   if (c.sa == nullptr || !c.sa->usable_at(now)) return refusal(r, errc::sa_expired, rsc::originator_not_authenticated);
-  if (!from_is_peer(c.peer, r.from)) return refusal(r, errc::originator_not_authenticated, rsc::originator_not_authenticated);
+  if (!from_is(c.who, r.from)) return refusal(r, errc::originator_not_authenticated, rsc::originator_not_authenticated);
   if (c.seen.contains(r.rqi)) return refusal(r, errc::replayed, rsc::bad_request);
   if (c.seen.size() >= max_requests) return refusal(r, errc::limit_reached, rsc::bad_request);
   c.seen.insert(r.rqi);
@@ -85,7 +98,7 @@ template <class Store, class Connection>
   auto q = parse_registration_request(r.body);
   if (!q) return refusal(r, q.error(), rsc::bad_request);
   if (!q->client_fqdn || !q->expiration) return refusal(r, errc::invalid_argument, rsc::bad_request);
-  auto who = entity_of(c.peer);
+  const auto& who = c.who;
   if (!who) return refusal(r, errc::not_authorized, rsc::originator_has_no_privilege);
   std::array<byte, 16> raw{};
   if (auto n = crypto::rng<>::fill(raw); !n) return refusal(r, n.error(), rsc::internal_server_error);
@@ -105,7 +118,7 @@ template <class Store, class Connection>
   if (id.size() != 32) return refusal(r, errc::invalid_encoding, rsc::bad_request);
   auto found = store.find_client(id, now);
   if (!found) return store_refusal(r, found.error());
-  auto who = entity_of(c.peer);
+  const auto& who = c.who;
   if (!who || who->index() != found->client.index() || to_string(*who) != to_string(found->client))
     return refusal(r, errc::not_authorized, rsc::originator_has_no_privilege);
   switch (r.op) {
