@@ -7,19 +7,16 @@
 //   build/tools/m2msec-mef examples/mef/mef.json &
 //   build/examples/mef_node examples/mef/node.json
 #include <cstdio>
-#include <fstream>
 #include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "m2msec/channel/socket_pump.hpp"
 #include "m2msec/credential/store.hpp"
-#include "m2msec/enrolment/http_binding.hpp"
+#include "m2msec/enrolment/blocking_client.hpp"
 #include "m2msec/enrolment/mef.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace m2msec;
@@ -35,22 +32,6 @@ const system_clock clk{};
 int fail_with(const char* what, errc e) {
   std::fprintf(stderr, "mef_node: %s: %s\n", what, std::string(to_string(e)).c_str());
   return 1;
-}
-
-// A TCP connection to host:port, or -1.
-int connect_tcp(const std::string& host, int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<unsigned short>(port));
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1 ||
-      ::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 std::string text(const json& j, const char* name) { return std::string(j.at(name).get_ref<const json::string_t&>()); }
@@ -75,29 +56,18 @@ result<mef::response> ask_mef(const json& cfg, const symmetric_credential& kpm, 
   const auto mef_fqdn = fqdn::parse(text(cfg.at("mef"), "fqdn"));
   auto psk = sa::bound<secret>::create(*kpm.key().clone(), {self, kpm.id()}, kpm, requested_lifetime::session(10min), {}, clk);
   if (!mef_fqdn || !psk) return fail(errc::invalid_argument);
-  const int fd = connect_tcp(text(cfg.at("mef"), "host"), cfg.at("mef").at("port").get<int>());
-  if (fd < 0) return fail(errc::io_error);
+  auto sock = mef::tcp_socket::connect(text(cfg.at("mef"), "host"), cfg.at("mef").at("port").get<unsigned short>());
+  if (!sock) return fail(sock.error());
   auto ch = tls::connect<tls::mef_handshake>({tls::transport::stream, mef_fqdn->str()}, *kpm_id::parse(kpm.id().value()),
                                              *psk, clk);
   if (!ch) return fail(ch.error());
   auto& c = **ch;
-  std::optional<mef::response> got;
-  mef::http::response_reader reader;
-  const bool up = tls::pump_until<channel>({{&c, fd}}, [&] { return c.active() || c.closed(); }) && c.active();
-  if (up && ke) *ke = *tls::enrolment_key(c, *mef_fqdn);
-  if (up && c.send(as_bytes(mef::http::write_request(ask(), mef_fqdn->str())))) {
-    (void)tls::pump_until<channel>({{&c, fd}}, [&] {
-      std::size_t used = 0;
-      if (auto m = reader.read(c.received(), used)) got = m->message;
-      c.consume_received(used);
-      return got.has_value() || c.closed();
-    });
-  }
+  if (!mef::handshake(c, sock->fd())) return fail(c.error().value_or(errc::auth_failed));
+  if (ke) *ke = *tls::enrolment_key(c, *mef_fqdn);
+  auto got = mef::call(c, sock->fd(), ask(), mef_fqdn->str());
   c.close();
-  (void)tls::flush(c, fd);
-  ::close(fd);
-  if (!got) return fail(c.error().value_or(errc::auth_failed));
-  return std::move(*got);
+  (void)tls::flush(c, sock->fd());
+  return got;
 }
 
 int run(const json& cfg) {
