@@ -9,6 +9,7 @@
 // configuration, 2 a store or socket that cannot be opened.
 #include "function_daemon.hpp"
 #include "m2msec/enrolment/blocking_client.hpp"
+#include "m2msec/enrolment/sqlite_maf_store.hpp"
 
 using namespace m2msec;
 using namespace m2msec::tools;
@@ -121,10 +122,15 @@ int main(int argc, char** argv) {
   const auto text = secret_file(argv[1], "config");
   try {
     const auto cfg = json::parse(text_of(text));
-    const auto kind = str(cfg.value("store", json::object()), "kind", "memory");
-    if (kind != "memory") bad_config("store.kind: the MAF keeps its state in memory only, so far");
-    memory_maf_store store;
-    return serve(store, cfg);
+    const auto store = cfg.value("store", json::object());
+    const auto kind = str(store, "kind", "memory");
+    if (kind == "memory") {
+      memory_maf_store s;
+      return serve(s, cfg);
+    }
+    if (kind != "sqlite") bad_config("store.kind is memory or sqlite");
+    auto s = opened(sqlite_maf_store::open(str(store, "path"), store_key(store)));
+    return serve(s, cfg);
   } catch (const json::exception& e) {
     bad_config(e.what());
   }

@@ -14,6 +14,7 @@
 
 #include "m2msec/enrolment/maf.hpp"
 #include "m2msec/enrolment/mef.hpp"
+#include "m2msec/enrolment/sqlite_maf_store.hpp"
 
 using namespace m2msec;
 using namespace std::chrono_literals;
@@ -60,16 +61,19 @@ bound_identity bound_of(const entity_id& e) {
 // A configuration and a log in a folder of their own.
 struct setup {
   std::filesystem::path dir;
-  setup() {
+  explicit setup(std::string_view store = "memory") {
     std::random_device rd;
     dir = std::filesystem::temp_directory_path() / ("m2msec-maf-srv-" + std::to_string(rd()));
     std::filesystem::create_directories(dir);
+    std::ofstream(dir / "store.key") << hex_key(0x77) << "\n";
     const auto ts = [](time_point t) { return "\"" + esprim::to_timestamp(t) + "\""; };
     auto entry = [&](std::string_view id, std::string_view holder, byte b) {
       return "{\"id\":\"" + std::string(id) + "@maf.example.com\",\"key\":\"" + hex_key(b) + "\",\"holder\":\"" +
              std::string(holder) + "\",\"not_before\":" + ts(clk.now() - 1h) + ",\"not_after\":" + ts(clk.now() + 90 * 24h) + "}";
     };
     std::ofstream(dir / "maf.json") << "{\"fqdn\":\"maf.example.com\",\"sp\":\"//sp.example.com\","
+                                    << "\"store\":{\"kind\":\"" << store << "\",\"path\":\"" << (dir / "maf.db").string()
+                                    << "\",\"key_file\":\"" << (dir / "store.key").string() << "\"},"
                                     << "\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\"},\"km\":["
                                     << entry("alpha", "/in-cse/Calpha", 0x10) << "," << entry("mn", "/mn-cse", 0x20) << ","
                                     << entry("other", "/other-cse", 0x30) << "]}\n";
@@ -361,4 +365,54 @@ TEST_CASE("m2msec-maf: an Enrolee provisioned by m2msec-mef registers with m2mse
   INFO(log);
   CHECK(log.find("mef: fetched " + e->answer.id.str() + " rsc=2000 for /in-cse/Cnode") != std::string::npos);
   CHECK(log.find("rsc=4103") != std::string::npos);  // the forged KeID
+}
+
+TEST_CASE("m2msec-maf: SIGKILL at random points during 100 key registrations; every acknowledged one survives (SQLite)",
+          "[maf][server][crash]") {
+  setup s("sqlite");
+  std::mt19937 rng(20261129);
+  std::vector<maf::registered_key> acked;
+  int kills = 0, attempts = 0;
+  auto server = std::make_unique<test_sockets::server_process>(program(), s.config(), s.log_path());
+  while (acked.size() < 100) {
+    REQUIRE(server->tcp != 0);
+    ++attempts;
+    REQUIRE(attempts < 400);
+    if (rng() % 8 == 0) {
+      // Kill while a registration is in flight: after a random delay of 0-3 ms.
+      std::thread killer([&, delay = rng() % 3000] {
+        std::this_thread::sleep_for(std::chrono::microseconds(delay));
+        server->stop(SIGKILL);
+      });
+      auto k = register_kc(server->tcp, false, {mn_abs}, clk.now() + 1h);
+      killer.join();
+      if (k) acked.push_back(std::move(*k));  // acknowledged before the kill
+      ++kills;
+      server = std::make_unique<test_sockets::server_process>(program(), s.config(), s.log_path());
+      continue;
+    }
+    auto k = register_kc(server->tcp, false, {mn_abs}, clk.now() + 1h);
+    REQUIRE(k);
+    acked.push_back(std::move(*k));
+  }
+  INFO("kills " << kills << ", attempts " << attempts);
+  CHECK(kills >= 8);
+  // After the last restart, B retrieves keys registered before the kills.
+  for (std::size_t i : {std::size_t{0}, acked.size() / 2, acked.size() - 1}) {
+    auto r = retrieve(server->tcp, false, "mn", mn_cse, 0x20, acked[i].id);
+    REQUIRE(r);
+    auto got = maf::read_retrieved(*r, acked[i].id);
+    REQUIRE(got);
+    CHECK(got->key() == acked[i].key);
+  }
+  CHECK(server->stop(SIGKILL) == 128 + SIGKILL);
+  // Every acknowledged key is in the store, whole: it opens under the store key.
+  auto store = sqlite_maf_store::open(s.dir / "maf.db", *hex_decode_secret(hex_key(0x77)));
+  REQUIRE(store);
+  int found = 0;
+  for (const auto& k : acked) {
+    auto rec = store->find_key(k.id.relative(), clk.now());
+    if (rec && rec->key == k.key && to_string(rec->source) == "/in-cse/Calpha") ++found;
+  }
+  CHECK(found == static_cast<int>(acked.size()));
 }

@@ -24,28 +24,86 @@ struct enrolment_row {
   byte_vector sealed;   // nonce || Ke sealed
 };
 
-class enrolment_sealer {
+// A secret column sealed at rest: XChaCha20-Poly1305 under the 32-byte store
+// key, a fresh nonce per row, the row's other columns as associated data.
+class column_sealer {
  public:
   using aead = crypto::aead<crypto::xchacha20_poly1305, backend::sodium>;
-  static constexpr std::string_view ad_label = "m2msec mef enrolment v1:";
 
-  [[nodiscard]] static result<enrolment_sealer> create(const secret& store_key) {
+  [[nodiscard]] static result<column_sealer> create(const secret& store_key) {
     if (store_key.size() != aead::key_size) return fail(errc::invalid_key_size);
     auto a = aead::create(store_key.expose());
     if (!a) return fail(a.error());
-    return enrolment_sealer(std::move(*a));
+    return column_sealer(std::move(*a));
+  }
+  // nonce || sealed `key`, bound to `ad`.
+  [[nodiscard]] result<byte_vector> seal(const secret& key, std::string_view ad) const {
+    byte_vector out(aead::nonce_size + aead::sealed_size(key.size()));
+    const mutable_bytes nonce = mutable_bytes(out).first(aead::nonce_size);
+    if (auto n = crypto::rng<>::fill(nonce); !n) return fail(n.error());
+    if (auto r = aead_.seal(mutable_bytes(out).subspan(aead::nonce_size), nonce, as_bytes(ad), key.expose()); !r)
+      return fail(r.error());
+    return out;
+  }
+  // The key, when `sealed` opens under this store key and `ad`; corrupted otherwise.
+  [[nodiscard]] result<secret> open(bytes_view sealed, std::string_view ad) const {
+    if (sealed.size() < aead::nonce_size + aead::tag_size) return fail(errc::corrupted);
+    auto key = secret::allocate(sealed.size() - aead::nonce_size - aead::tag_size);
+    if (!key) return fail(key.error());
+    if (!aead_.open(key->expose(), sealed.first(aead::nonce_size), as_bytes(ad), sealed.subspan(aead::nonce_size)))
+      return fail(errc::corrupted);
+    return key;
+  }
+  // `label`, then each part after its length: no two rows share it.
+  [[nodiscard]] static std::string associated_data(std::string_view label, std::initializer_list<std::string_view> parts) {
+    std::string ad(label);
+    for (auto part : parts) {
+      ad += std::to_string(part.size()) + ':';
+      ad += part;
+    }
+    return ad;
+  }
+
+ private:
+  explicit column_sealer(aead a) : aead_(std::move(a)) {}
+  mutable aead aead_;  // the AEAD policies' seal and open are not const; neither changes the key
+};
+
+// Entity texts, each ended by '\n', and back (corrupted when they do not parse).
+[[nodiscard]] inline std::string entity_list(const std::vector<entity_id>& v) {
+  std::string out;
+  for (const auto& e : v) out += entity_text(e) + "\n";
+  return out;
+}
+[[nodiscard]] inline result<std::vector<entity_id>> parse_entity_list(std::string_view rest) {
+  std::vector<entity_id> out;
+  while (!rest.empty()) {
+    const auto end = rest.find('\n');
+    if (end == std::string_view::npos) return fail(errc::corrupted);
+    auto t = parse_entity_text(rest.substr(0, end));
+    if (!t) return fail(errc::corrupted);
+    out.push_back(std::move(*t));
+    rest.remove_prefix(end + 1);
+  }
+  return out;
+}
+
+class enrolment_sealer {
+ public:
+  static constexpr std::string_view ad_label = "m2msec mef enrolment v1:";
+
+  [[nodiscard]] static result<enrolment_sealer> create(const secret& store_key) {
+    auto c = column_sealer::create(store_key);
+    if (!c) return fail(c.error());
+    return enrolment_sealer(std::move(*c));
   }
 
   [[nodiscard]] result<enrolment_row> seal(const enrolment_record& r) const {
-    enrolment_row row{r.id.str(), entity_text(r.enrolee), {}, r.lifetime.not_before().time_since_epoch().count(),
-                      r.lifetime.not_after().time_since_epoch().count(),
-                      byte_vector(aead::nonce_size + aead::sealed_size(r.ke.size()))};
-    for (const auto& t : r.targets) row.targets += entity_text(t) + "\n";
-    const mutable_bytes nonce = mutable_bytes(row.sealed).first(aead::nonce_size);
-    if (auto n = crypto::rng<>::fill(nonce); !n) return fail(n.error());
-    const std::string ad = associated_data(row);
-    if (auto s = aead_.seal(mutable_bytes(row.sealed).subspan(aead::nonce_size), nonce, as_bytes(ad), r.ke.expose()); !s)
-      return fail(s.error());
+    enrolment_row row{r.id.str(), entity_text(r.enrolee), entity_list(r.targets),
+                      r.lifetime.not_before().time_since_epoch().count(), r.lifetime.not_after().time_since_epoch().count(), {}};
+    auto sealed = sealer_.seal(r.ke, associated_data(row));
+    if (!sealed) return fail(sealed.error());
+    row.sealed = std::move(*sealed);
     return row;
   }
 
@@ -53,44 +111,25 @@ class enrolment_sealer {
   // this key and these columns is corrupted, whatever its columns say.
   [[nodiscard]] result<enrolment_record> open(const ke_id& id, const enrolment_row& row) const {
     if (row.id != id.str()) return fail(errc::corrupted);
-    const bytes_view sealed = row.sealed;
-    if (sealed.size() < aead::nonce_size + aead::tag_size) return fail(errc::corrupted);
-    auto ke = secret::allocate(sealed.size() - aead::nonce_size - aead::tag_size);
+    auto ke = sealer_.open(row.sealed, associated_data(row));
     if (!ke) return fail(ke.error());
-    const std::string ad = associated_data(row);
-    if (!aead_.open(ke->expose(), sealed.first(aead::nonce_size), as_bytes(ad), sealed.subspan(aead::nonce_size)))
-      return fail(errc::corrupted);
     auto enrolee = parse_entity_text(row.enrolee);
-    if (!enrolee) return fail(errc::corrupted);
-    std::vector<entity_id> targets;
-    for (std::string_view rest = row.targets; !rest.empty();) {
-      const auto end = rest.find('\n');
-      if (end == std::string_view::npos) return fail(errc::corrupted);
-      auto t = parse_entity_text(rest.substr(0, end));
-      if (!t) return fail(errc::corrupted);
-      targets.push_back(std::move(*t));
-      rest.remove_prefix(end + 1);
-    }
+    auto targets = parse_entity_list(row.targets);
     auto life = validity::make(time_point(duration(row.not_before)), time_point(duration(row.not_after)));
-    if (!life) return fail(errc::corrupted);
-    return enrolment_record{id, std::move(*ke), std::move(*enrolee), std::move(targets), *life};
+    if (!enrolee || !targets || !life) return fail(errc::corrupted);
+    return enrolment_record{id, std::move(*ke), std::move(*enrolee), std::move(*targets), *life};
   }
 
  private:
-  explicit enrolment_sealer(aead a) : aead_(std::move(a)) {}
+  explicit enrolment_sealer(column_sealer s) : sealer_(std::move(s)) {}
 
-  // Every column but the sealed one, each after its length: no two rows share it.
+  // Every column but the sealed one.
   static std::string associated_data(const enrolment_row& row) {
-    std::string ad(ad_label);
-    for (std::string_view part : {std::string_view(row.id), std::string_view(row.enrolee), std::string_view(row.targets)}) {
-      ad += std::to_string(part.size()) + ':';
-      ad += part;
-    }
-    ad += std::to_string(row.not_before) + ':' + std::to_string(row.not_after);
-    return ad;
+    return column_sealer::associated_data(ad_label, {row.id, row.enrolee, row.targets}) + std::to_string(row.not_before) +
+           ':' + std::to_string(row.not_after);
   }
 
-  mutable aead aead_;  // the AEAD policies' seal and open are not const; neither changes the key
+  column_sealer sealer_;
 };
 
 }  // namespace m2msec
