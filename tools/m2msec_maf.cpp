@@ -10,6 +10,9 @@
 #include "function_daemon.hpp"
 #include "m2msec/enrolment/blocking_client.hpp"
 #include "m2msec/enrolment/sqlite_maf_store.hpp"
+#if M2MSEC_WITH_POSTGRES
+#include "m2msec/enrolment/postgres_maf_store.hpp"
+#endif
 
 using namespace m2msec;
 using namespace m2msec::tools;
@@ -128,7 +131,13 @@ int main(int argc, char** argv) {
       memory_maf_store s;
       return serve(s, cfg);
     }
-    if (kind != "sqlite") bad_config("store.kind is memory or sqlite");
+#if M2MSEC_WITH_POSTGRES
+    if (kind == "postgres") {
+      auto s = opened(postgres_maf_store::open(str(store, "conninfo"), store_key(store), str(store, "table", "m2msec_maf_key")));
+      return serve(s, cfg);
+    }
+#endif
+    if (kind != "sqlite") bad_config("store.kind is memory, sqlite or (built with libpq) postgres");
     auto s = opened(sqlite_maf_store::open(str(store, "path"), store_key(store)));
     return serve(s, cfg);
   } catch (const json::exception& e) {

@@ -15,6 +15,9 @@
 #include "m2msec/enrolment/maf.hpp"
 #include "m2msec/enrolment/mef.hpp"
 #include "m2msec/enrolment/sqlite_maf_store.hpp"
+#if M2MSEC_WITH_POSTGRES
+#include "m2msec/enrolment/postgres_maf_store.hpp"
+#endif
 
 using namespace m2msec;
 using namespace std::chrono_literals;
@@ -61,11 +64,15 @@ bound_identity bound_of(const entity_id& e) {
 // A configuration and a log in a folder of their own.
 struct setup {
   std::filesystem::path dir;
-  explicit setup(std::string_view store = "memory") {
+  std::string table;  // PostgreSQL: this setup's own table, or a shared one
+
+  explicit setup(std::string_view store = "memory", std::string shared_table = {}) {
     std::random_device rd;
     dir = std::filesystem::temp_directory_path() / ("m2msec-maf-srv-" + std::to_string(rd()));
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "store.key") << hex_key(0x77) << "\n";
+    table = shared_table.empty() ? "maf_" + std::to_string(rd()) : shared_table;
+    const char* pg = std::getenv("M2MSEC_PG");
     const auto ts = [](time_point t) { return "\"" + esprim::to_timestamp(t) + "\""; };
     auto entry = [&](std::string_view id, std::string_view holder, byte b) {
       return "{\"id\":\"" + std::string(id) + "@maf.example.com\",\"key\":\"" + hex_key(b) + "\",\"holder\":\"" +
@@ -73,7 +80,8 @@ struct setup {
     };
     std::ofstream(dir / "maf.json") << "{\"fqdn\":\"maf.example.com\",\"sp\":\"//sp.example.com\","
                                     << "\"store\":{\"kind\":\"" << store << "\",\"path\":\"" << (dir / "maf.db").string()
-                                    << "\",\"key_file\":\"" << (dir / "store.key").string() << "\"},"
+                                    << "\",\"key_file\":\"" << (dir / "store.key").string() << "\",\"table\":\"" << table
+                                    << "\",\"conninfo\":\"" << (pg ? pg : "") << "\"},"
                                     << "\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\"},\"km\":["
                                     << entry("alpha", "/in-cse/Calpha", 0x10) << "," << entry("mn", "/mn-cse", 0x20) << ","
                                     << entry("other", "/other-cse", 0x30) << "]}\n";
@@ -416,3 +424,66 @@ TEST_CASE("m2msec-maf: SIGKILL at random points during 100 key registrations; ev
   }
   CHECK(found == static_cast<int>(acked.size()));
 }
+
+#if M2MSEC_WITH_POSTGRES
+TEST_CASE("m2msec-maf: two replicas on one PostgreSQL: a key registered at one is retrieved at the other", "[.postgres]") {
+  setup a("postgres");
+  setup b("postgres", a.table);  // another process, another folder, the same tables
+  test_sockets::server_process one(program(), a.config(), a.log_path()), two(program(), b.config(), b.log_path());
+  REQUIRE(one.tcp != 0);
+  REQUIRE(two.tcp != 0);
+  for (int round = 0; round < 5; ++round) {
+    auto at_one = register_kc(one.tcp, false, {mn_abs}, clk.now() + 1h);
+    auto at_two = register_kc(two.udp, true, {mn_abs}, clk.now() + 1h);
+    REQUIRE(at_one);
+    REQUIRE(at_two);
+    // Each key is retrieved at the other replica, and is the source's.
+    auto r1 = retrieve(two.tcp, false, "mn", mn_cse, 0x20, at_one->id);
+    auto r2 = retrieve(one.udp, true, "mn", mn_cse, 0x20, at_two->id);
+    REQUIRE(r1);
+    REQUIRE(r2);
+    CHECK(maf::read_retrieved(*r1, at_one->id)->key() == at_one->key);
+    CHECK(maf::read_retrieved(*r2, at_two->id)->key() == at_two->key);
+    // MAF-SAEF with a key registered at one replica, the Target fetching at the other.
+    if (round == 0) CHECK(saef(*at_one, two.tcp, false));
+  }
+  // De-registered at one: unknown at the other.
+  auto last = register_kc(one.tcp, false, {mn_abs}, clk.now() + 1h);
+  REQUIRE(last);
+  auto c = connect(one.tcp, false, "alpha", alpha, 0x10);
+  REQUIRE(c.handshake());
+  REQUIRE(c.call(maf::key_deregistration_request(alpha, "d1", last->id))->code == rsc::deleted);
+  CHECK(retrieve(two.tcp, false, "mn", mn_cse, 0x20, last->id)->code == rsc::originator_has_no_privilege);
+  CHECK(one.stop() == 0);
+  CHECK(two.stop() == 0);
+}
+
+TEST_CASE("m2msec-maf on PostgreSQL: SIGKILL during key registrations; nothing acknowledged lost", "[.postgres][crash]") {
+  setup s("postgres");
+  std::vector<maf::registered_key> acked;
+  auto server = std::make_unique<test_sockets::server_process>(program(), s.config(), s.log_path());
+  std::mt19937 rng(7);
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(server->tcp != 0);
+    std::thread killer([&, delay = rng() % 3000, kill = i % 5 == 4] {
+      if (!kill) return;
+      std::this_thread::sleep_for(std::chrono::microseconds(delay));
+      server->stop(SIGKILL);
+    });
+    auto k = register_kc(server->tcp, false, {mn_abs}, clk.now() + 1h);
+    killer.join();
+    if (k) acked.push_back(std::move(*k));
+    if (!server->running()) server = std::make_unique<test_sockets::server_process>(program(), s.config(), s.log_path());
+  }
+  CHECK(acked.size() >= 30);
+  CHECK(server->stop(SIGKILL) == 128 + SIGKILL);
+  auto store = postgres_maf_store::open(std::getenv("M2MSEC_PG"), *hex_decode_secret(hex_key(0x77)), s.table);
+  REQUIRE(store);
+  int found = 0;
+  for (const auto& k : acked) {
+    auto rec = store->find_key(k.id.relative(), clk.now());
+    if (rec && rec->key == k.key) ++found;
+  }
+  CHECK(found == static_cast<int>(acked.size()));
+}
+#endif

@@ -9,6 +9,7 @@
 
 #include <random>
 
+#include "m2msec/enrolment/postgres_maf_store.hpp"
 #include "m2msec/enrolment/postgres_mef_store.hpp"
 #include "store_support.hpp"
 
@@ -32,7 +33,7 @@ struct table {
     name = "t" + std::to_string(rd());
   }
   ~table() {
-    exec("DROP TABLE IF EXISTS " + name);
+    exec("DROP TABLE IF EXISTS " + name + ", " + name + "_client");
     PQfinish(admin);
   }
   bool exec(const std::string& sql) {
@@ -114,4 +115,19 @@ TEST_CASE("MEF PostgreSQL store: two writer processes lose nothing; a killed con
                  "AND datname = current_database() AND usename = current_user AND query LIKE '%" + t.name + "%'"));
   REQUIRE(s->put(record(7)));
   CHECK(s->find(record(7).id, t0));
+}
+
+TEST_CASE("MAF PostgreSQL store: keeps, finds, replaces, expires, purges and erases keys as the map does; rows sealed",
+          "[postgres][maf]") {
+  table t;
+  auto s = postgres_maf_store::open(conninfo(), key_of(0x42), t.name);
+  REQUIRE(s);
+  keys_behaviour(*s);
+  REQUIRE(s->put_key(registered(4)));
+  // Another store key opens no row; a target added in the table is corrupted.
+  auto other = postgres_maf_store::open(conninfo(), key_of(0x43), t.name);
+  REQUIRE(other);
+  CHECK(other->find_key(registered(4).relative_id, t0).error() == errc::corrupted);
+  REQUIRE(t.exec("UPDATE " + t.name + " SET targets = targets || 'cse://sp.example.com/evil' || chr(10)"));
+  CHECK(s->find_key(registered(4).relative_id, t0).error() == errc::corrupted);
 }
