@@ -12,6 +12,8 @@
 #include <random>
 #include <thread>
 
+#include "m2msec/e2e/esdata.hpp"
+#include "m2msec/e2e/esprim.hpp"
 #include "m2msec/enrolment/maf.hpp"
 #include "m2msec/enrolment/mef.hpp"
 #include "m2msec/enrolment/sqlite_maf_store.hpp"
@@ -487,3 +489,137 @@ TEST_CASE("m2msec-maf on PostgreSQL: SIGKILL during key registrations; nothing a
   CHECK(found == static_cast<int>(acked.size()));
 }
 #endif
+
+namespace {
+
+// One hop-by-hop link (TLS-PSK over a loopback socket pair) from `down` to `up`:
+// what a transit CSE sees of the traffic it forwards.
+struct hop {
+  symmetric_credential cred;
+  std::optional<sa::bound<secret>> psk;
+  std::unique_ptr<channel> client, server;
+  std::pair<fd_guard, fd_guard> fds;
+
+  hop(const entity_id& down, const cse_id& up, std::string_view name, byte b)
+      : cred(*symmetric_credential::make(*hex_decode_secret(hex_key(b)),
+                                         *credential_id::make(credential_id_type::kpsa_or_kc_id, std::string(name) + "@sp.example.com"),
+                                         suid::preprovisioned_saef, down, *validity::make(clk.now() - 1h, clk.now() + 24h))),
+        fds(test_sockets::socket_pair(false)) {
+    psk.emplace(*sa::bound<secret>::create(*cred.key().clone(), {down, cred.id()}, cred, requested_lifetime::session(1h), {}, clk));
+    client = std::move(*channel::psk_client({tls::transport::stream, "hop.sp.example.com"}, cred.id().value(), *psk, clk));
+    server = std::move(*channel::psk_server(
+        {tls::transport::stream, "hop.sp.example.com"}, up,
+        [this](std::string_view, std::string_view) -> result<tls::psk_entry> { return tls::psk_entry{&cred, bound_of(cred.holder())}; },
+        requested_lifetime::session(1h), {}, clk));
+    REQUIRE(drive<channel>({{client.get(), fds.first.fd}, {server.get(), fds.second.fd}},
+                           [&] { return client->active() && server->active(); }));
+  }
+  // Bytes from one end to the other, as the far end receives them.
+  std::string carry(const std::string& bytes, bool upward) {
+    channel& from = upward ? *client : *server;
+    channel& to = upward ? *server : *client;
+    REQUIRE(from.send(as_bytes(bytes)));
+    REQUIRE(drive<channel>({{client.get(), fds.first.fd}, {server.get(), fds.second.fd}},
+                           [&] { return to.received().size() == bytes.size(); }));
+    const auto got = to.received();
+    std::string out(reinterpret_cast<const char*>(got.data()), got.size());
+    to.consume_received(got.size());
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("m2msec-maf: ESPrim between an AE and a CSE through a transit CSE, and ESData for two readers, keys from the MAF",
+          "[maf][server][e2e]") {
+  setup s;
+  test_sockets::server_process maf(program(), s.config(), s.log_path());
+  REQUIRE(maf.tcp != 0);
+  const cse_id transit = *cse_id::parse("/in-cse");
+  const cse_id hosting = std::get<cse_id>(mn_cse);
+
+  // ESPrim: the AE registers Kc for ESPrim (SUID 33) with the Hosting CSE as target;
+  // the Hosting CSE retrieves it. Both derive the pairwiseESPrimKey, living as Kc does.
+  auto k = register_kc(maf.tcp, false, {mn_abs}, clk.now() + 1h, suid::maf_esprim);
+  REQUIRE(k);
+  auto r = retrieve(maf.udp, true, "mn", mn_cse, 0x20, k->id);
+  REQUIRE(r);
+  auto at_receiver = maf::read_retrieved(*r, k->id);
+  REQUIRE(at_receiver);
+  esprim::receiver rx(hosting);
+  auto rx_key = maf::esprim_key(*at_receiver, k->id, mn_cse, "Calpha");
+  REQUIRE(rx_key);
+  CHECK(rx_key->credential.lifetime() == at_receiver->lifetime());
+  CHECK(rx_key->credential.lifetime().not_after() == k->answer.lifetime.not_after());
+  REQUIRE(rx.add_pairwise_key(std::move(*rx_key)));
+  auto ro = rx.issue_rand_object(30min, true, clk);
+  REQUIRE(ro);
+  auto own = k->credential(alpha);
+  REQUIRE(own);
+  auto tx_key = maf::esprim_key(*own, k->id, alpha, "Calpha");
+  REQUIRE(tx_key);
+  auto orig = esprim::originator::start(*tx_key, alpha, *ro, jose::enc::a256gcm, 30min, clk);
+  REQUIRE(orig);
+  const std::string request = R"({"op":2,"to":"/mn-cse/meter/la","fr":"Calpha","rqi":"e2e-1","rvi":"4"})";
+  auto jwe = orig->protect_request(as_bytes(request), clk);
+  REQUIRE(jwe);
+  // AE -> transit CSE -> Hosting CSE, hop by hop; the transit sees the JWE only.
+  hop ae_to_transit(alpha, transit, "ae-hop", 0x31), transit_to_host(entity_id{transit}, hosting, "cse-hop", 0x32);
+  const auto at_transit = ae_to_transit.carry(*jwe, true);
+  CHECK(at_transit.find("meter") == std::string::npos);
+  CHECK(at_transit.find("Calpha") == std::string::npos);
+  const auto at_host = transit_to_host.carry(at_transit, true);
+  auto got = rx.unprotect(at_host, clk);
+  REQUIRE(got);
+  CHECK(got->from == "Calpha");
+  CHECK(std::string(got->primitive.begin(), got->primitive.end()) == request);
+  auto answer = rx.protect_response(*got, as_bytes(std::string(R"({"rsc":2000,"rqi":"e2e-1","pc":{"m2m:cin":{"con":"21.5"}}})")),
+                                    clk);
+  REQUIRE(answer);
+  const auto back_at_transit = transit_to_host.carry(*answer, false);
+  CHECK(back_at_transit.find("21.5") == std::string::npos);
+  auto back = orig->unprotect_response(ae_to_transit.carry(back_at_transit, false), clk);
+  REQUIRE(back);
+
+  // ESData: the AE registers a Key Value (SUID 34) for two readers; each retrieves
+  // it and opens what the AE sealed; a third entity gets no key.
+  const auto value = *hex_decode_secret(hex_key(0x5A));
+  auto a = connect(maf.tcp, false, "alpha", alpha, 0x10);
+  REQUIRE(a.handshake());
+  auto reg = a.call(maf::key_registration_request(alpha, "esd-1", suid::maf_esdata_encryption, {mn_abs, other_abs},
+                                                  clk.now() + 1h, &value));
+  REQUIRE(reg);
+  auto esd = maf::read_key_registration(*reg, alpha, maf_fqdn, *value.clone());
+  REQUIRE(esd);
+  const auto data = *validity::make(clk.now(), clk.now() + 30min);
+  auto bind = [&](const secret& key, const symmetric_credential& cred, const entity_id& who) {
+    auto jwk = jose::jwk::symmetric(*key.clone(), jose::alg_set{jose::alg::dir}, esd->id.str());
+    REQUIRE(jwk);
+    auto b = esdata::bind(std::move(*jwk), cred, {who, cred.id()}, data, clk);
+    REQUIRE(b);
+    return std::move(*b);
+  };
+  auto source_cred = esd->credential(alpha);
+  REQUIRE(source_cred);
+  auto sealing = bind(value, *source_cred, alpha);
+  esdata::protection how{{{&sealing, jose::alg::dir}}, jose::enc::a256gcm, nullptr, jose::alg::es256,
+                         esdata::content_security::jose_compact};
+  auto sealed = esdata::protect(as_bytes(std::string(R"({"kWh":17.2})")), "application/json", how, clk);
+  REQUIRE(sealed);
+  for (auto [name, who, b] : {std::tuple{"mn", mn_cse, byte{0x20}}, std::tuple{"other", other_cse, byte{0x30}}}) {
+    INFO(name);
+    auto rr = retrieve(maf.tcp, false, name, who, b, esd->id);
+    REQUIRE(rr);
+    auto cred = maf::read_retrieved(*rr, esd->id);
+    REQUIRE(cred);
+    auto opening = bind(cred->key(), *cred, who);
+    esdata::bound_key* keys[] = {&opening};
+    auto opened = esdata::unprotect(sealed->value, sealed->content_info, {keys, {}, true, false, {}}, clk);
+    REQUIRE(opened);
+    CHECK(std::string(opened->data.begin(), opened->data.end()) == R"({"kWh":17.2})");
+  }
+  auto third = retrieve(maf.tcp, false, "alpha", alpha, 0x10, esd->id);  // the source is no reader
+  REQUIRE(third);
+  CHECK(third->code == rsc::originator_has_no_privilege);
+  CHECK(maf.stop() == 0);
+}

@@ -11,6 +11,7 @@
 #include "m2msec/backend/random.hpp"
 #include "m2msec/channel/profiles.hpp"
 #include "m2msec/credential/symmetric.hpp"
+#include "m2msec/e2e/esprim/session.hpp"
 #include "m2msec/enrolment/maf_protocol.hpp"
 #include "m2msec/enrolment/procedures.hpp"
 
@@ -326,6 +327,21 @@ struct registered_key {
   auto cid = credential_id::make(credential_id_type::kpsa_or_kc_id, id.str());
   if (!cid) return fail(cid.error());
   return symmetric_credential::make(std::move(*a->key), std::move(*cid), a->usage, std::move(a->source), a->lifetime);
+}
+
+// TS-0003 §8.4.2 C.6a.4 (A7): the pairwiseESPrimKey from a MAF key for ESPrim
+// (SUID 33), as the source (`key.credential`) or the Target (`read_retrieved`)
+// holds it: derived from Kc, named pairwiseESPrimKeyID = the key identifier,
+// living as Kc does; `originator` is the From it authenticates.
+[[nodiscard]] inline result<esprim::pairwise_key> esprim_key(const symmetric_credential& kc, const kc_id& id,
+                                                             entity_id holder, std::string originator) {
+  if (kc.usage() != suid::maf_esprim) return fail(errc::wrong_usage);
+  auto key = derive_maf_pairwise_esprim_key(kc.key(), id);
+  auto cid = credential_id::make(credential_id_type::pairwise_esprim_key_id, id.str());
+  if (!key || !cid) return fail(!key ? key.error() : cid.error());
+  auto cred = symmetric_credential::make(std::move(*key), std::move(*cid), suid::maf_esprim, std::move(holder), kc.lifetime());
+  if (!cred) return fail(cred.error());
+  return esprim::pairwise_key{std::move(*cred), std::move(originator)};
 }
 
 }  // namespace m2msec::maf
