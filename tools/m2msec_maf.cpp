@@ -96,7 +96,6 @@ int serve(Store& store, const json& cfg) {
   maf::server<Store> m(std::move(c), store, clk);
   configure(m, cfg);
   const auto s = read_settings(cfg);
-  if (!s.tcp_cert.empty() || !s.udp_cert.empty()) bad_config("listen: the certificate MAF handshake is not served yet");
   // KmIDs the MAF holds; KeIDs of its MEF, fetched there.
   tls::psk_router router(m.resolver(), tls::router_limits{});
   std::optional<mef_fetcher> fetcher;
@@ -104,11 +103,17 @@ int serve(Store& store, const json& cfg) {
     fetcher.emplace(cfg["mef"], m.settings().domain);
     router.route(fetcher->mef(), [&fetcher](std::string_view identity, std::string_view sni) { return (*fetcher)(identity, sni); });
   }
-  return run(m, s, [&m, &router](tls::transport kind, bool) -> std::unique_ptr<channel> {
-    // TS-0003 §8.8.2.2: the MAF Handshake, psk_identity = KmID, psk = Km.
+  return run(m, s, [&m, &s, &router](tls::transport kind, bool certificate) -> std::unique_ptr<channel> {
+    // TS-0003 §8.8.2.2: the MAF Handshake, psk_identity = KmID and psk = Km; or
+    // certificates: the MAF's FQDN certificate, a client's AE-ID certificate that
+    // chains to the anchors (decisions: "The Mmaf resources").
     const channel::options o{kind, m.settings().domain.str(), {}, usage_scope::maf};
-    auto ch = channel::psk_server(o, m.settings().domain, router.resolver(),
-                                  requested_lifetime::session(std::chrono::minutes(10)), {}, clk);
+    const auto session = requested_lifetime::session(std::chrono::minutes(10));
+    auto ch = certificate
+                  ? channel::certificate_server(o, m.settings().domain, *s.own, *s.anchors,
+                                                tls::registered_ae([](const ae_id& a) { return a.is_absolute(); }), session,
+                                                {}, clk)
+                  : channel::psk_server(o, m.settings().domain, router.resolver(), session, {}, clk);
     if (!ch) log("cannot make a channel: " + std::string(to_string(ch.error())));
     return ch ? std::move(*ch) : nullptr;
   });

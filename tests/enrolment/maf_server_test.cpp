@@ -38,6 +38,7 @@ const entity_id other_cse = *cse_id::parse("/other-cse");
 const entity_id mn_abs = *cse_id::parse("//sp.example.com/mn-cse");
 const entity_id other_abs = *cse_id::parse("//sp.example.com/other-cse");
 
+std::string pki(const std::string& name) { return M2MSEC_SOURCE_DIR "/tests/enrolment/pki/" + name; }
 std::string program() {
   const char* p = std::getenv("M2MSEC_MAF");
   REQUIRE(p != nullptr);  // set by meson
@@ -84,7 +85,10 @@ struct setup {
                                     << "\"store\":{\"kind\":\"" << store << "\",\"path\":\"" << (dir / "maf.db").string()
                                     << "\",\"key_file\":\"" << (dir / "store.key").string() << "\",\"table\":\"" << table
                                     << "\",\"conninfo\":\"" << (pg ? pg : "") << "\"},"
-                                    << "\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\"},\"km\":["
+                                    << "\"listen\":{\"tcp\":\"127.0.0.1:0\",\"udp\":\"127.0.0.1:0\","
+                                    << "\"tcp_certificate\":\"127.0.0.1:0\",\"udp_certificate\":\"127.0.0.1:0\"},"
+                                    << "\"certificate\":{\"chain\":\"" << pki("maf.pem") << "\",\"key\":\"" << pki("maf.key")
+                                    << "\",\"anchors\":\"" << pki("ca.pem") << "\"},\"km\":["
                                     << entry("alpha", "/in-cse/Calpha", 0x10) << "," << entry("mn", "/mn-cse", 0x20) << ","
                                     << entry("other", "/other-cse", 0x30) << "]}\n";
   }
@@ -621,5 +625,61 @@ TEST_CASE("m2msec-maf: ESPrim between an AE and a CSE through a transit CSE, and
   auto third = retrieve(maf.tcp, false, "alpha", alpha, 0x10, esd->id);  // the source is no reader
   REQUIRE(third);
   CHECK(third->code == rsc::originator_has_no_privilege);
+  CHECK(maf.stop() == 0);
+}
+
+TEST_CASE("m2msec-maf: the certificate MAF Handshake: an AE-ID certificate registers Kc, the Target retrieves it, TLS and DTLS",
+          "[maf][server][certificate]") {
+  setup s;
+  test_sockets::server_process maf(program(), s.config(), s.log_path());
+  REQUIRE(maf.tcp_cert != 0);
+  REQUIRE(maf.udp_cert != 0);
+  trust_anchors anchors;
+  REQUIRE(anchors.add(as_bytes(openssl_test::slurp(pki("ca.pem")))));
+  const entity_id cert_ae = *ae_id::parse("//sp.example.com/in-cse/Ccert");
+  for (bool datagram : {false, true}) {
+    INFO((datagram ? "DTLS" : "TLS"));
+    auto cred = certificate_credential::verify(*certificate::parse(as_bytes(openssl_test::slurp(pki("enrolee.pem")))),
+                                               *expected_name::ae(std::get<ae_id>(cert_ae)), anchors, clk.now(), {},
+                                               suid::certificate_maf);
+    REQUIRE(cred);
+    auto sa = security_association::create({cert_ae, *credential_id::make(credential_id_type::tls_cse_id, "maf.example.com")},
+                                           *cred, requested_lifetime::session(1h), {}, clk);
+    REQUIRE(sa);
+    fd_guard sock = test_sockets::connect_to(datagram ? maf.udp_cert : maf.tcp_cert, datagram);
+    auto ch = channel::certificate_client({datagram ? tls::transport::datagram : tls::transport::stream, "maf.example.com",
+                                           {}, usage_scope::maf},
+                                          {openssl_test::slurp(pki("enrolee.pem")), openssl_test::slurp(pki("enrolee.key"))},
+                                          anchors, expected_name::host(maf_fqdn), *sa, clk);
+    REQUIRE(ch);
+    REQUIRE(drive<channel>({{ch->get(), sock.fd}}, [&] { return (*ch)->active() || (*ch)->closed(); }));
+    REQUIRE((*ch)->active());
+    auto kc = tls::connection_key(**ch, maf_fqdn);
+    REQUIRE(kc);
+    mef::http::response_reader reader;
+    auto reg = test_sockets::exchange(**ch, sock.fd, reader,
+                                      maf::registration_request(cert_ae, "reg-1", *fqdn::parse("cert.example.com"),
+                                                                clk.now() + 24h),
+                                      "maf.example.com");
+    REQUIRE(reg);
+    CHECK(reg->code == rsc::created);
+    // A certificate client has no assignedSymmKeyID.
+    CHECK(std::string(reg->body.data(), reg->body.size()).find("asid") == std::string::npos);
+    auto r = test_sockets::exchange(**ch, sock.fd, reader,
+                                    maf::key_registration_request(cert_ae, "key-1", suid::maf_saef, {mn_abs}, clk.now() + 1h),
+                                    "maf.example.com");
+    REQUIRE(r);
+    auto k = maf::read_key_registration(*r, cert_ae, maf_fqdn, std::move(kc->key), kc->id);
+    REQUIRE(k);
+    auto got = retrieve(maf.tcp, false, "mn", mn_cse, 0x20, k->id);
+    REQUIRE(got);
+    auto at_target = maf::read_retrieved(*got, k->id);
+    REQUIRE(at_target);
+    CHECK(at_target->key() == k->key);
+    CHECK(to_string(at_target->holder()) == "//sp.example.com/in-cse/Ccert");
+    // A Km client on the certificate port gets no handshake.
+    auto wrong = maf_client(datagram ? maf.udp_cert : maf.tcp_cert, datagram, km("alpha", alpha, 0x10), alpha, "maf.example.com");
+    CHECK_FALSE(wrong.handshake(2s));
+  }
   CHECK(maf.stop() == 0);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Test PKI for the certificate RSPF (TS-0003 §8.3.2.2): a P-256 CA, the MEF's FQDN
-certificate (dNSName mef.example.com) and an Enrolee's AE-ID certificate (the
+"""Test PKI for the certificate RSPF (TS-0003 §8.3.2.2) and the certificate MAF
+Handshake (§8.8.2.2): a P-256 CA, the MEF's and the MAF's FQDN certificates
+(dNSName mef.example.com, maf.example.com) and an Enrolee's AE-ID certificate (the
 absolute AE-ID as a URI), with their PKCS#8 keys; and raw public keys. Test material only.
     /usr/bin/python3 tests/enrolment/make_mef_pki.py tests/enrolment/pki
 """
@@ -52,6 +53,7 @@ def leaf(stem, san, eku):
 
 
 leaf("mef", x509.DNSName("mef.example.com"), ExtendedKeyUsageOID.SERVER_AUTH)
+leaf("maf", x509.DNSName("maf.example.com"), ExtendedKeyUsageOID.SERVER_AUTH)
 leaf("enrolee", x509.UniformResourceIdentifier("//sp.example.com/in-cse/Ccert"), ExtendedKeyUsageOID.CLIENT_AUTH)
 leaf("stranger", x509.UniformResourceIdentifier("//sp.example.com/in-cse/Cstranger"), ExtendedKeyUsageOID.CLIENT_AUTH)
 
