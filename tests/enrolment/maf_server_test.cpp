@@ -69,7 +69,7 @@ struct setup {
   std::filesystem::path dir;
   std::string table;  // PostgreSQL: this setup's own table, or a shared one
 
-  explicit setup(std::string_view store = "memory", std::string shared_table = {}) {
+  explicit setup(std::string_view store = "memory", std::string shared_table = {}, std::string extra = {}) {
     std::random_device rd;
     dir = std::filesystem::temp_directory_path() / ("m2msec-maf-srv-" + std::to_string(rd()));
     std::filesystem::create_directories(dir);
@@ -81,7 +81,7 @@ struct setup {
       return "{\"id\":\"" + std::string(id) + "@maf.example.com\",\"key\":\"" + hex_key(b) + "\",\"holder\":\"" +
              std::string(holder) + "\",\"not_before\":" + ts(clk.now() - 1h) + ",\"not_after\":" + ts(clk.now() + 90 * 24h) + "}";
     };
-    std::ofstream(dir / "maf.json") << "{\"fqdn\":\"maf.example.com\",\"sp\":\"//sp.example.com\","
+    std::ofstream(dir / "maf.json") << "{\"fqdn\":\"maf.example.com\",\"sp\":\"//sp.example.com\"," << extra
                                     << "\"store\":{\"kind\":\"" << store << "\",\"path\":\"" << (dir / "maf.db").string()
                                     << "\",\"key_file\":\"" << (dir / "store.key").string() << "\",\"table\":\"" << table
                                     << "\",\"conninfo\":\"" << (pg ? pg : "") << "\"},"
@@ -682,4 +682,57 @@ TEST_CASE("m2msec-maf: the certificate MAF Handshake: an AE-ID certificate regis
     CHECK_FALSE(wrong.handshake(2s));
   }
   CHECK(maf.stop() == 0);
+}
+
+TEST_CASE("m2msec-maf: idle, half-open, oversized and garbage clients are cut off; an honest one is served meanwhile",
+          "[maf][server]") {
+  setup s("memory", {}, "\"handshake_timeout_s\":1,\"idle_timeout_s\":2,\"max_connections\":40,");
+  test_sockets::server_process maf(program(), s.config(), s.log_path());
+  REQUIRE(maf.tcp != 0);
+  // 20 connections that say nothing, 5 that send half a ClientHello.
+  std::vector<fd_guard> idle;
+  for (int i = 0; i < 20; ++i) idle.push_back(test_sockets::connect_to(maf.tcp, false));
+  for (int i = 0; i < 5; ++i) {
+    idle.push_back(test_sockets::connect_to(maf.tcp, false));
+    const unsigned char half[] = {0x16, 0x03, 0x03, 0x01, 0x00, 0x01, 0x00};
+    CHECK(::send(idle.back().fd, half, sizeof half, MSG_NOSIGNAL) == sizeof half);
+  }
+  // Over its limit, or not HTTP at all: 4000, and the connection closes.
+  for (const std::string& bad : {std::string("POST /maf/keyReg HTTP/1.1\r\nHost: m\r\nX-M2M-Origin: /in-cse/Calpha\r\n"
+                                            "X-M2M-RI: b\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n"),
+                                std::string("\x16\x03\x03 not a request at all\r\n\r\n")}) {
+    auto c = connect(maf.tcp, false, "alpha", alpha, 0x10);
+    REQUIRE(c.handshake());
+    REQUIRE(c.ch->send(as_bytes(bad)));
+    std::optional<mef::response> got;
+    drive<channel>({{c.ch.get(), c.sock.fd}}, [&] {
+      std::size_t used = 0;
+      if (auto m = c.reader.read(c.ch->received(), used)) got = m->message;
+      c.ch->consume_received(used);
+      return c.ch->closed();
+    });
+    REQUIRE(got);
+    CHECK(got->code == rsc::bad_request);
+    CHECK(c.ch->closed());
+  }
+  // Meanwhile an honest source registers a key, at once, and its Target retrieves it.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto k = register_kc(maf.tcp, false, {mn_abs}, clk.now() + 1h);
+  REQUIRE(k);
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  REQUIRE(retrieve(maf.udp, true, "mn", mn_cse, 0x20, k->id)->code == rsc::ok);
+  // Those that never finished a handshake are closed within the timeouts.
+  std::this_thread::sleep_for(2500ms);
+  int closed = 0;
+  for (auto& f : idle) {
+    char b;
+    pollfd p{f.fd, POLLIN, 0};
+    if (::poll(&p, 1, 1000) == 1 && ::recv(f.fd, &b, 1, 0) <= 0) ++closed;
+  }
+  CHECK(closed == 25);
+  CHECK(maf.stop() == 0);
+  const auto log = s.log();
+  INFO(log);
+  CHECK(log.find("framing error, closed") != std::string::npos);
+  CHECK(log.find("timed out") != std::string::npos);
 }
