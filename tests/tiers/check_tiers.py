@@ -35,7 +35,7 @@ SYSTEM = [
     (re.compile(r"#include\s*<botan/"), ("backend/botan/", "channel/engine/")),
     (re.compile(r"#include\s*<sqlite3"), ("enrolment/",)),
     (re.compile(r"#include\s*<boost/"), ("enrolment/http_binding.hpp",)),
-    (re.compile(r"#include\s*<libpq"), ("enrolment/postgres_mef_store.hpp",)),
+    (re.compile(r"#include\s*<libpq"), ("enrolment/postgres_function_store.hpp",)),
 ]
 INCLUDE = re.compile(r'#include\s*"m2msec/([a-z_0-9]+)/')
 NAMESPACE = re.compile(r"namespace\s+([a-z_0-9:]+)\s*\{")
