@@ -5,7 +5,7 @@
 // with the key-answer parser. Nothing may crash, leak or answer without a code.
 #include <cstdlib>
 
-#include "m2msec/enrolment/http_binding.hpp"
+#include "function_fuzz.hpp"
 #include "m2msec/enrolment/maf.hpp"
 
 using namespace m2msec;
@@ -37,20 +37,7 @@ void serve(bytes_view in) {
   auto sa = *security_association::create({maf_fqdn, alpha}, cred, requested_lifetime::session(1h), {}, clk);
   maf::connection c{alpha, entity_id{alpha}, &sa, "alpha@maf.example.com",
                     tls::exported_key<kc_id>{kc_id::from_bytes(std::array<byte, 16>{2}, maf_fqdn), key(2)}, false, {}};
-  mef::http::request_reader reader;
-  for (int i = 0; i < 16 && !in.empty(); ++i) {
-    std::size_t used = 0;
-    auto got = reader.read(in, used);
-    in = in.subspan(used);
-    if (!got) break;
-    if (got->message) {
-      auto r = m.handle(c, *got->message);
-      if (static_cast<unsigned>(r.code) < 2000 || (r.refused.has_value() == (static_cast<unsigned>(r.code) < 3000)))
-        std::abort();  // every answer has a code; refusals, and only they, are not 2xxx
-      (void)mef::http::write_response(r);
-    }
-    if (got->fatal || used == 0) break;
-  }
+  function_fuzz::serve(m, c, in);
 }
 
 void read_response(bytes_view in) {

@@ -4,6 +4,8 @@
 
 #include "sockets.hpp"
 
+#include <catch2/catch.hpp>
+
 #include "m2msec/channel/profiles.hpp"
 #include "m2msec/enrolment/http_binding.hpp"
 
@@ -13,6 +15,30 @@ using namespace m2msec;
 using namespace std::chrono_literals;
 using channel = tls::channel<>;
 inline const system_clock clk{};
+
+// A test file of tests/enrolment/pki.
+inline std::string pki(const std::string& name) { return M2MSEC_SOURCE_DIR "/tests/enrolment/pki/" + name; }
+// The server program meson names in `variable` (M2MSEC_MEF, M2MSEC_MAF).
+inline std::string program_named(const char* variable) {
+  const char* p = std::getenv(variable);
+  REQUIRE(p != nullptr);  // set by meson
+  return p;
+}
+// 32 bytes b, b+1, ... as hex: the tests' keys.
+inline std::string hex_key(byte b) {
+  std::string s;
+  char buf[3];
+  for (int i = 0; i < 32; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(static_cast<byte>(b + i)));
+    s += buf;
+  }
+  return s;
+}
+// The CSE or AE as the identity an association is bound to.
+inline bound_identity bound_of(const entity_id& e) {
+  if (const auto* c = std::get_if<cse_id>(&e)) return *c;
+  return std::get<ae_id>(e);
+}
 
 // One request and its response over a channel on a socket.
 template <class Channel>

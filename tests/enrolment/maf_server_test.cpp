@@ -38,30 +38,15 @@ const entity_id other_cse = *cse_id::parse("/other-cse");
 const entity_id mn_abs = *cse_id::parse("//sp.example.com/mn-cse");
 const entity_id other_abs = *cse_id::parse("//sp.example.com/other-cse");
 
-std::string pki(const std::string& name) { return M2MSEC_SOURCE_DIR "/tests/enrolment/pki/" + name; }
-std::string program() {
-  const char* p = std::getenv("M2MSEC_MAF");
-  REQUIRE(p != nullptr);  // set by meson
-  return p;
-}
-std::string hex_key(byte b) {
-  std::string s;
-  char buf[3];
-  for (int i = 0; i < 32; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(static_cast<byte>(b + i)));
-    s += buf;
-  }
-  return s;
-}
+std::string program() { return test_sockets::program_named("M2MSEC_MAF"); }
+using test_sockets::bound_of;
+using test_sockets::hex_key;
+using test_sockets::pki;
 // A Km (SUID 11) as the client holds it.
 symmetric_credential km(std::string_view name, const entity_id& who, byte b) {
   return *symmetric_credential::make(*hex_decode_secret(hex_key(b)),
                                      *credential_id::make(credential_id_type::km_id, std::string(name) + "@maf.example.com"),
                                      suid::preprovisioned_maf, who, *validity::make(clk.now() - 1h, clk.now() + 24h));
-}
-bound_identity bound_of(const entity_id& e) {
-  if (const auto* c = std::get_if<cse_id>(&e)) return *c;
-  return std::get<ae_id>(e);
 }
 
 // A configuration and a log in a folder of their own.

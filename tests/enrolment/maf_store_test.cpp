@@ -19,17 +19,6 @@ using namespace store_support;
 
 namespace {
 
-struct temp_file {
-  std::filesystem::path path;
-  temp_file() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("m2msec-maf-" + std::to_string(rd()) + ".db");
-  }
-  ~temp_file() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
-  }
-};
-
 void tamper(const std::filesystem::path& file, const std::string& sql) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);

@@ -34,25 +34,10 @@ const entity_id brief_ae = *ae_id::parse("/in-cse/Cbrief");
 const entity_id target_cse = *cse_id::parse("/mn-cse");
 const entity_id other_cse = *cse_id::parse("/other-cse");
 
-std::string pki(const std::string& name) { return M2MSEC_SOURCE_DIR "/tests/enrolment/pki/" + name; }
-std::string program() {
-  const char* p = std::getenv("M2MSEC_MEF");
-  REQUIRE(p != nullptr);  // set by meson
-  return p;
-}
-std::string hex_key(byte b) {
-  std::string s;
-  char buf[3];
-  for (int i = 0; i < 32; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(static_cast<byte>(b + i)));
-    s += buf;
-  }
-  return s;
-}
-bound_identity bound_of(const entity_id& e) {
-  if (const auto* c = std::get_if<cse_id>(&e)) return *c;
-  return std::get<ae_id>(e);
-}
+std::string program() { return test_sockets::program_named("M2MSEC_MEF"); }
+using test_sockets::bound_of;
+using test_sockets::hex_key;
+using test_sockets::pki;
 symmetric_credential kpm(std::string_view name, const entity_id& who, byte b) {
   return *symmetric_credential::make(*secret::copy_of(*hex_decode(hex_key(b))),
                                      *credential_id::make(credential_id_type::kpm_id, std::string(name) + "@mef.example.com"),

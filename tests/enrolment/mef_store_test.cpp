@@ -20,21 +20,6 @@ using namespace m2msec;
 using namespace std::chrono_literals;
 using namespace store_support;
 
-namespace {
-
-struct temp_file {
-  std::filesystem::path path;
-  temp_file() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("m2msec-mef-" + std::to_string(rd()) + ".db");
-  }
-  ~temp_file() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
-  }
-};
-
-}  // namespace
-
 TEST_CASE("MEF stores: the map and SQLite keep, find, replace, expire, purge and erase alike", "[mef][store]") {
   memory_mef_store m;
   same_behaviour(m);

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <random>
+
 #include "m2msec/enrolment/maf_store.hpp"
 #include "m2msec/enrolment/mef_store.hpp"
 
@@ -12,6 +15,18 @@ using namespace m2msec;
 using namespace std::chrono_literals;
 
 inline const time_point t0 = time_point(std::chrono::seconds(1798761600));  // 2027-01-01
+
+// A SQLite file of its own, removed with its WAL and shared-memory files.
+struct temp_file {
+  std::filesystem::path path;
+  temp_file() {
+    std::random_device rd;
+    path = std::filesystem::temp_directory_path() / ("m2msec-store-" + std::to_string(rd()) + ".db");
+  }
+  ~temp_file() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+  }
+};
 
 inline secret key_of(byte b) {
   byte k[32];
