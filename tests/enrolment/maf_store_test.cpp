@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "../e2e/esprim_support.hpp"
 #include "m2msec/enrolment/sqlite_maf_store.hpp"
 #include "store_support.hpp"
 
@@ -73,4 +74,50 @@ TEST_CASE("MAF SQLite store: keys sealed at rest, bound to their row, persistent
   REQUIRE(s->put_key(registered(3)));
   tamper(f.path, "UPDATE maf_key SET not_after = not_after + 86400000000000 WHERE rel_id = '" + registered(3).relative_id + "'");
   CHECK(s->find_key(registered(3).relative_id, t0).error() == errc::corrupted);
+}
+
+// issue 14 item 8: two Receivers (two nodes of one CSE, or a restart) that take the
+// same rand object share their replay records through the function store's file:
+// a request accepted at one is refused at the other, until its rand objects expire.
+TEST_CASE("ESPrim replay records shared through the SQLite store: a request accepted at one node is refused at another",
+          "[esprim][replay][store]") {
+  temp_file f;
+  esprim_support::pair p;
+  auto node = [&](sqlite_maf_store& store) {
+    esprim::receiver_options opt;
+    opt.shared_replays = [&store](const replay_cache::object_id& id, time_point expires, time_point now) {
+      return store.claim_replay(id, expires, now);
+    };
+    auto rx = std::make_unique<esprim::receiver>(p.hosting, std::move(opt));
+    REQUIRE(rx->add_pairwise_key({esprim_support::credential(p.pairwise, p.hosting, p.key_life),
+                                  esprim_support::originator_from}));
+    REQUIRE(rx->add_rand_object(p.receiver_object));
+    return rx;
+  };
+  // Two store objects on one file: two processes' connections.
+  auto one = sqlite_maf_store::open(f.path, key_of(0x42));
+  auto two = sqlite_maf_store::open(f.path, key_of(0x42));
+  REQUIRE(one);
+  REQUIRE(two);
+  auto a = node(*one), b = node(*two);
+  auto orig = p.originator();
+  auto captured = orig.protect_request(as_bytes(esprim_support::request()), p.clock);
+  REQUIRE(captured);
+  REQUIRE(a->unprotect(*captured, p.clock));
+  CHECK(b->unprotect(*captured, p.clock).error() == esprim::error{rsc::originator_not_authenticated, errc::replayed});
+  // A restart of node a (a new Receiver, its own cache empty): refused too.
+  CHECK(node(*one)->unprotect(*captured, p.clock).error() ==
+        esprim::error{rsc::originator_not_authenticated, errc::replayed});
+  // Another request is accepted at either.
+  auto next = orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, "req-2")), p.clock);
+  REQUIRE(next);
+  CHECK(b->unprotect(*next, p.clock));
+  // Claims end with the rand objects: purged after, and a claim may be taken again then.
+  replay_cache::object_id id{};
+  id[0] = 7;
+  const time_point now = p.clock.now();
+  REQUIRE(one->claim_replay(id, now + 1min, now));
+  CHECK(two->claim_replay(id, now + 1min, now).error() == errc::replayed);
+  CHECK(two->claim_replay(id, now + 3min, now + 2min));
+  CHECK(*one->purge_replays(now + 2h) >= 1);
 }

@@ -33,7 +33,7 @@ struct table {
     name = "t" + std::to_string(rd());
   }
   ~table() {
-    exec("DROP TABLE IF EXISTS " + name + ", " + name + "_client");
+    exec("DROP TABLE IF EXISTS " + name + ", " + name + "_client, " + name + "_replay");
     PQfinish(admin);
   }
   bool exec(const std::string& sql) {
@@ -130,4 +130,23 @@ TEST_CASE("MAF PostgreSQL store: keeps, finds, replaces, expires, purges and era
   CHECK(other->find_key(registered(4).relative_id, t0).error() == errc::corrupted);
   REQUIRE(t.exec("UPDATE " + t.name + " SET targets = targets || 'cse://sp.example.com/evil' || chr(10)"));
   CHECK(s->find_key(registered(4).relative_id, t0).error() == errc::corrupted);
+}
+
+TEST_CASE("Replay claims on PostgreSQL: once per object until it expires, across replicas", "[postgres][replay]") {
+  table t;
+  auto one = postgres_maf_store::open(conninfo(), key_of(0x42), t.name);
+  auto two = postgres_mef_store::open(conninfo(), key_of(0x42), t.name);  // the MEF's store of the same database
+  REQUIRE(one);
+  REQUIRE(two);
+  std::array<byte, 28> id{};  // an ESPrim object's IV and tag
+  id[27] = 9;
+  REQUIRE(one->claim_replay(id, t0 + 1min, t0));
+  CHECK(two->claim_replay(id, t0 + 1min, t0 + 30s).error() == errc::replayed);
+  CHECK(one->claim_replay(id, t0 + 1min, t0).error() == errc::replayed);
+  id[0] = 1;
+  CHECK(two->claim_replay(id, t0 + 1min, t0));
+  // Past its expiry a claim may be taken again; purge drops the expired ones.
+  id[0] = 0;
+  CHECK(two->claim_replay(id, t0 + 3min, t0 + 2min));
+  CHECK(*one->purge_replays(t0 + 1h) == 2);
 }

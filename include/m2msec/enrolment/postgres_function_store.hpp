@@ -2,8 +2,9 @@
 // provider that runs several replicas on one database: the connection, tables
 // created once under an advisory lock, each write one statement committed when it
 // returns (synchronous_commit as the server has it, on by default) or several in
-// one transaction between begin() and commit(), and the client registrations
-// (TS-0003 §8.3.5.2, §8.8.2.3) in `<table>_client`. A connection that broke is
+// one transaction between begin() and commit(), the client registrations
+// (TS-0003 §8.3.5.2, §8.8.2.3) in `<table>_client`, and ESPrim replay records a
+// cluster of Receivers shares in `<table>_replay`. A connection that broke is
 // reset once and the statement tried again: every write is idempotent (an upsert
 // of one whole row, or a delete). One object per thread.
 #pragma once
@@ -55,6 +56,19 @@ class postgres_function_store {
     return std::string_view(PQcmdTuples(res.get())) != "0";
   }
 
+  // A Receiver's replay record shared between nodes (esprim::receiver_options::
+  // shared_replays): `id` is claimed until `expires`; errc::replayed while an
+  // unexpired claim holds it. Atomic across replicas.
+  [[nodiscard]] result<void> claim_replay(bytes_view id, time_point expires, time_point now) {
+    const std::string e = std::to_string(expires.time_since_epoch().count()), n = std::to_string(now.time_since_epoch().count());
+    auto res = write(replay_sql_.claim, {binary(id), text(e), text(n)});
+    if (!res) return fail(errc::io_error);
+    if (std::string_view(PQcmdTuples(res.get())) == "0") return fail(errc::replayed);
+    return {};
+  }
+  // Drops the replay claims that expired before `now`; returns how many.
+  [[nodiscard]] result<std::size_t> purge_replays(time_point now) { return purged(replay_sql_.purge, now); }
+
   // Group commit, as the SQLite store has it: the writes between begin() and
   // commit() are one transaction; a failed write makes commit() roll back and fail.
   [[nodiscard]] result<void> begin() {
@@ -105,6 +119,7 @@ class postgres_function_store {
          {std::string("SELECT pg_advisory_lock(7262015)"), create,
           "CREATE TABLE IF NOT EXISTS " + table_ + "_client (reg_id TEXT PRIMARY KEY, client TEXT NOT NULL UNIQUE, "
           "fqdn TEXT NOT NULL, admin TEXT NOT NULL, labels TEXT NOT NULL, expiration BIGINT NOT NULL)",
+          "CREATE TABLE IF NOT EXISTS " + table_ + "_replay (id BYTEA PRIMARY KEY, expires BIGINT NOT NULL)",
           std::string("SELECT pg_advisory_unlock(7262015)")})
       if (!run(sql, {})) return fail(errc::io_error);
     const std::string t = table_ + "_client";
@@ -114,6 +129,10 @@ class postgres_function_store {
                    "expiration = EXCLUDED.expiration",
                    "SELECT client, fqdn, admin, labels, expiration FROM " + t + " WHERE reg_id = $1",
                    "SELECT reg_id FROM " + t + " WHERE client = $1", "DELETE FROM " + t + " WHERE reg_id = $1"};
+    const std::string r = table_ + "_replay";
+    replay_sql_ = {"INSERT INTO " + r + " (id, expires) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET expires = "
+                   "EXCLUDED.expires WHERE " + r + ".expires < $3",
+                   "DELETE FROM " + r + " WHERE expires < $1"};
     return {};
   }
   // Column `i` of row 0, as bytes; a BIGINT column in binary as its value.
@@ -179,9 +198,13 @@ class postgres_function_store {
   struct client_statements {
     std::string put, find, find_of, erase;
   };
+  struct replay_statements {
+    std::string claim, purge;
+  };
   connection db_;
   std::string table_;
   client_statements client_sql_;
+  replay_statements replay_sql_;
   bool batch_ = false, batch_failed_ = false;
 };
 

@@ -3,8 +3,9 @@
 // that a write that returns has been committed to disk and a process killed at
 // any point leaves the old row or the new one; one IMMEDIATE transaction per
 // write (a writer waits, up to the busy timeout, rather than fails), or one per
-// batch (group commit); and the client registrations (TS-0003 §8.3.5.2,
-// §8.8.2.3), one per client. One object per thread.
+// batch (group commit); the client registrations (TS-0003 §8.3.5.2,
+// §8.8.2.3), one per client; and ESPrim replay records a cluster of Receivers
+// shares. One object per thread.
 #pragma once
 
 #include <sqlite3.h>
@@ -68,6 +69,32 @@ class sqlite_function_store {
     return erased;
   }
 
+  // A Receiver's replay record shared between nodes (esprim::receiver_options::
+  // shared_replays): `id` is claimed until `expires`; errc::replayed while an
+  // unexpired claim holds it. Atomic across processes on one file.
+  [[nodiscard]] result<void> claim_replay(bytes_view id, time_point expires, time_point now) {
+    bool claimed = false;
+    auto r = transaction([&]() -> result<void> {
+      statement st(db_.get(),
+                   "INSERT INTO replay (id, expires) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET expires = "
+                   "excluded.expires WHERE replay.expires < ?3");
+      if (!st) return fail(errc::io_error);
+      st.blob(1, id);
+      st.integer(2, expires.time_since_epoch().count());
+      st.integer(3, now.time_since_epoch().count());
+      if (st.step() != SQLITE_DONE) return fail(errc::io_error);
+      claimed = sqlite3_changes(db_.get()) > 0;
+      return {};
+    });
+    if (!r) return fail(r.error());
+    if (!claimed) return fail(errc::replayed);
+    return {};
+  }
+  // Drops the replay claims that expired before `now`; returns how many.
+  [[nodiscard]] result<std::size_t> purge_replays(time_point now) {
+    return purge_where("DELETE FROM replay WHERE expires < ?1", now);
+  }
+
   // Group commit: the writes between begin() and commit() are one transaction,
   // on disk when commit() returns; until then none of them is. A server answers
   // the writes of a batch only after its commit (tools/function_daemon.hpp); if one
@@ -100,7 +127,8 @@ class sqlite_function_store {
     sqlite3_busy_timeout(raw, static_cast<int>(busy.count()));
     for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                             "CREATE TABLE IF NOT EXISTS client_reg (reg_id TEXT PRIMARY KEY, client TEXT NOT NULL UNIQUE, "
-                            "fqdn TEXT NOT NULL, admin TEXT NOT NULL, labels TEXT NOT NULL, expiration INTEGER NOT NULL) STRICT"})
+                            "fqdn TEXT NOT NULL, admin TEXT NOT NULL, labels TEXT NOT NULL, expiration INTEGER NOT NULL) STRICT",
+                            "CREATE TABLE IF NOT EXISTS replay (id BLOB PRIMARY KEY, expires INTEGER NOT NULL) STRICT"})
       if (auto r = exec(sql); !r) return r;
     for (const char* sql : tables)
       if (auto r = exec(sql); !r) return r;

@@ -3,6 +3,8 @@
 // replay cache, and responses under the session's key.
 #pragma once
 
+#include <functional>
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -30,6 +32,12 @@ struct receiver_options {
   std::size_t replay_entries = 65536;
   std::size_t replay_entries_per_key = 8192;
   usage_limits session_limits{};  // each session's, besides AES-GCM's usage limit
+  // Replay records shared between the nodes that take the same rand objects
+  // (docs/decisions.md, "Replay scope"): after this Receiver's own check, each
+  // object is claimed there until it expires; errc::replayed when another node
+  // (or this one, before a restart) claimed it. Empty: this Receiver's records only.
+  // The MEF's and the MAF's SQLite and PostgreSQL stores provide one (claim_replay).
+  std::function<result<void>(const replay_cache::object_id&, time_point expires, time_point now)> shared_replays{};
   std::vector<std::uint8_t> key_gen_ids{key_gen_hmac_sha256};
   std::vector<std::uint8_t> protocol_ids{jwe_a128gcm, jwe_a192gcm, jwe_a256gcm};
 };
@@ -170,9 +178,10 @@ class receiver {
     if (sent) originators_.insert_or_assign(std::tuple{std::string(k), std::string(o)}, std::move(*sent));
     if (fresh) sessions_.emplace(session_id{k, r, o}, std::move(*fresh));
     // Beyond the spec: each object once while its rand objects are valid.
-    if (auto once = replays_.insert(seen, std::min(orig_expiry, recv.expiry), now, owners_.find(k)->second,
-                                    opt_.replay_entries_per_key);
-        !once)
+    const time_point replay_until = std::min(orig_expiry, recv.expiry);
+    auto once = replays_.insert(seen, replay_until, now, owners_.find(k)->second, opt_.replay_entries_per_key);
+    if (once && opt_.shared_replays) once = opt_.shared_replays(seen, replay_until, now);
+    if (!once)
       return refuse(once.error() == errc::replayed ? rsc::originator_not_authenticated : rsc::internal_server_error,
                     once.error());
     // (7) TS-0003 §7.2.2.
