@@ -318,3 +318,47 @@ TEST_CASE("maf: a key lives no longer than asked, the MAF's cap, the client's re
   CHECK(ask("b", t0 + 24h) == t0 + 5h);  // the client's registration ends first
   CHECK(ask("c", t0 + 100 * 365 * 24h) == t0 + 5h);
 }
+
+TEST_CASE("maf: Client Registration, Configuration Retrieval, Update and De-Registration at maf/clientReg", "[maf]") {
+  world w;
+  auto a = w.link("alpha", alpha, 0x10);
+  auto created = a.exchange(w.maf, maf::registration_request(alpha, "r1", *fqdn::parse("alpha.example.com"), t0 + 24h, {"x"}));
+  REQUIRE(created);
+  auto reg = mef::read_registration(*created);
+  REQUIRE(reg);
+  const std::string path = std::string(maf::resource::client_registration) + "/" + reg->id;
+  auto got = a.exchange(w.maf, mef::request{mef::operation::retrieve, path, "/in-cse/Calpha", "r2", {}});
+  REQUIRE(got);
+  CHECK(mef::read_registration(*got)->labels == std::vector<std::string>{"x"});
+  auto upd = a.exchange(w.maf, mef::request{mef::operation::update, path, "/in-cse/Calpha", "r3",
+                                            mef::registration_request_body({std::nullopt, t0 + 2h, std::vector<std::string>{"y"},
+                                                                            std::nullopt})});
+  REQUIRE(upd);
+  CHECK(mef::read_registration(*upd)->expiration == t0 + 2h);
+  // Another client: as unknown.
+  auto other = w.link("other", other_cse, 0x30);
+  auto theirs = other.exchange(w.maf, mef::request{mef::operation::del, path, "/other-cse", "o1", {}});
+  REQUIRE(theirs);
+  CHECK(theirs->code == rsc::originator_has_no_privilege);
+  auto del = a.exchange(w.maf, mef::request{mef::operation::del, path, "/in-cse/Calpha", "r4", {}});
+  REQUIRE(del);
+  CHECK(del->code == rsc::deleted);
+  // De-registered: no key registration any more.
+  auto k = a.exchange(w.maf, maf::key_registration_request(alpha, "k1", suid::maf_saef, {mn_abs}, t0 + 1h));
+  REQUIRE(k);
+  CHECK(k->code == rsc::originator_has_no_privilege);
+}
+
+TEST_CASE("A distributed key: one key is all of it, two keys are its halves (A10)", "[maf][kdf]") {
+  const auto k = key_of(0x40);
+  auto one = one_key(k);
+  REQUIRE(one);
+  CHECK(*one == k);
+  auto two = two_keys(k);
+  REQUIRE(two);
+  CHECK(two->first.size() == 16);
+  CHECK(two->second.size() == 16);
+  CHECK(two->first.expose()[0] == 0x40);
+  CHECK(two->second.expose()[0] == 0x50);
+  CHECK(two_keys(*secret::allocate(15)).error() == errc::invalid_key_size);
+}

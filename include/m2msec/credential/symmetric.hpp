@@ -45,6 +45,23 @@ class symmetric_credential {
   validity lifetime_;
 };
 
+// TS-0003 §8.3.5.1, §8.8.1 (decision A10): how a protocol takes a key an MEF or
+// a MAF distributed. One that names the key itself (psk = Kc or Kpsa, a
+// pairwiseESPrimKey, an ESData key) needs one key: all of it. One that needs two
+// (encryption and integrity) takes the first half and the second half.
+struct key_halves {
+  secret first, second;
+};
+[[nodiscard]] inline result<secret> one_key(const secret& distributed) { return distributed.clone(); }
+[[nodiscard]] inline result<key_halves> two_keys(const secret& distributed) {
+  if (distributed.size() < 2 || distributed.size() % 2 != 0) return fail(errc::invalid_key_size);
+  const auto k = distributed.expose();
+  auto a = secret::copy_of(k.first(k.size() / 2));
+  auto b = secret::copy_of(k.subspan(k.size() / 2));
+  if (!a || !b) return fail(!a ? a.error() : b.error());
+  return key_halves{std::move(*a), std::move(*b)};
+}
+
 // TS-0003 §10.7 (Enrolment Expiry): a key derived from Ke never outlives Ke. The
 // requested lifetime is cut to end strictly before Ke's; Ke must be valid at `now`.
 [[nodiscard]] inline result<validity> derived_lifetime(const validity& parent, const validity& requested,

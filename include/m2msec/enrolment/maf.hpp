@@ -266,7 +266,7 @@ struct registered_key {
   [[nodiscard]] result<symmetric_credential> credential(const entity_id& self) const {
     auto life = answer.lifetime.cap_strictly_below(answer.lifetime);
     if (!life) return fail(errc::expired);
-    auto k = key.clone();
+    auto k = one_key(key);  // A10: the protocol names the key itself
     auto cid = credential_id::make(credential_id_type::kpsa_or_kc_id, id.str());
     if (!k || !cid) return fail(!k ? k.error() : cid.error());
     return symmetric_credential::make(std::move(*k), std::move(*cid), answer.usage, self, *life);
@@ -325,8 +325,9 @@ struct registered_key {
   if (!a) return fail(a.error());
   if (a->relative_id != id.relative() || !a->key) return fail(errc::auth_failed);
   auto cid = credential_id::make(credential_id_type::kpsa_or_kc_id, id.str());
-  if (!cid) return fail(cid.error());
-  return symmetric_credential::make(std::move(*a->key), std::move(*cid), a->usage, std::move(a->source), a->lifetime);
+  auto k = one_key(*a->key);  // A10: the protocol names the key itself
+  if (!cid || !k) return fail(!cid ? cid.error() : k.error());
+  return symmetric_credential::make(std::move(*k), std::move(*cid), a->usage, std::move(a->source), a->lifetime);
 }
 
 // TS-0003 §8.4.2 C.6a.4 (A7): the pairwiseESPrimKey from a MAF key for ESPrim

@@ -334,10 +334,5 @@ struct enrolment {
   return request{operation::del, std::string(resource::client_registration) + "/" + std::string(reg_id), to_string(self),
                  std::move(rqi), {}};
 }
-// The registration an answer (2001 or 2000) carries.
-[[nodiscard]] inline result<client_registration> read_registration(const response& r) {
-  if (r.code != rsc::created && r.code != rsc::ok) return fail(errc::not_authorized);
-  return parse_registration({r.body.data(), r.body.size()});
-}
 
 }  // namespace m2msec::mef

@@ -118,4 +118,10 @@ inline result<fqdn> fqdn_of(const Json& o, std::string_view name) {
   return c;
 }
 
+// The registration an answer (2001 or 2000) carries.
+[[nodiscard]] inline result<client_registration> read_registration(const response& r) {
+  if (r.code != rsc::created && r.code != rsc::ok) return fail(errc::not_authorized);
+  return parse_registration({r.body.data(), r.body.size()});
+}
+
 }  // namespace m2msec::mef
