@@ -1,6 +1,8 @@
 // m2msec: byte spans used by every primitive.
 #pragma once
 
+#include "m2msec/core/cxx.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <span>

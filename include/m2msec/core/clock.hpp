@@ -1,6 +1,8 @@
 // m2msec: time as a policy. Every validity check takes a clock.
 #pragma once
 
+#include "m2msec/core/cxx.hpp"
+
 #include <chrono>
 #include <concepts>
 

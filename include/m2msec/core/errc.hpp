@@ -1,6 +1,8 @@
 // m2msec: one error type for the whole library.
 #pragma once
 
+#include "m2msec/core/cxx.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string>
