@@ -84,7 +84,7 @@ class process {
     if (stdin_ >= 0) ::close(stdin_);
     stdin_ = -1;
   }
-  void write(const std::string& s) { REQUIRE(::write(stdin_, s.data(), s.size()) == static_cast<ssize_t>(s.size())); }
+  void write(std::string_view s) { REQUIRE(::write(stdin_, s.data(), s.size()) == static_cast<ssize_t>(s.size())); }
   [[nodiscard]] std::string output() const { return slurp(out_path_); }
   bool wait_for(const std::string& text, std::chrono::milliseconds limit = 5000ms) const {
     const auto end = std::chrono::steady_clock::now() + limit;

@@ -240,11 +240,21 @@ TEST_CASE("mef: a Kpm that does not match, a replayed or malformed request: refu
   CHECK(l.server->error().has_value());
 }
 
+// A Key Value travels in request bodies (MAF Key Registration) and keys in
+// response bodies: every place the binding holds one is wiping memory.
+static_assert(std::is_same_v<decltype(mef::request::body), jose::wiping_string>);
+static_assert(std::is_same_v<decltype(mef::response::body), jose::wiping_string>);
+static_assert(std::is_same_v<decltype(mef::http::write_request(std::declval<const mef::request&>(), "")),
+                             jose::wiping_string>);
+static_assert(std::is_same_v<decltype(mef::http::write_response(std::declval<const mef::response&>())),
+                             jose::wiping_string>);
+
 TEST_CASE("mef: HTTP binding: content type, sizes, headers; a fatal framing error ends the connection", "[mef]") {
   world w;
   mef_link l(w.mef, w.clk, kpm("enrolee1", enrolee_ae, 0x10), enrolee_ae);
   REQUIRE(l.conn);
-  const std::string body = mef::enrolment_request_body({});
+  const auto wiped = mef::enrolment_request_body({});
+  const std::string body(wiped.begin(), wiped.end());
   auto http = [&](std::string_view type, std::string_view extra = {}) {
     return "POST /mef/enrolment HTTP/1.1\r\nHost: mef.example.com\r\nX-M2M-Origin: /in-cse/Cenrolee\r\n" +
            std::string(extra) + "Content-Type: " + std::string(type) + "\r\nContent-Length: " + std::to_string(body.size()) +

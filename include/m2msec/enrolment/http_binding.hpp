@@ -85,15 +85,15 @@ inline bool json_content(std::string_view type) {
 }  // namespace binding_detail
 
 // A request primitive as an HTTP request to `host` (TS-0009 §6.2, §6.3: X-M2M-Origin, X-M2M-RI).
-[[nodiscard]] inline std::string write_request(const request& r, std::string_view host) {
-  beast_http::request<beast_http::string_body> m{method_of(r.op), "/" + r.to, 11};
+[[nodiscard]] inline jose::wiping_string write_request(const request& r, std::string_view host) {
+  beast_http::request<wiping_body> m{method_of(r.op), "/" + r.to, 11};
   m.set(beast_http::field::host, boost::beast::string_view(host.data(), host.size()));
   m.set("X-M2M-Origin", r.from);
   m.set("X-M2M-RI", r.rqi);
   m.set(beast_http::field::accept, "application/json");
   if (!r.body.empty()) m.set(beast_http::field::content_type, "application/json");
   m.body() = r.body;
-  std::string out;
+  jose::wiping_string out;
   binding_detail::serialize(m, out);
   return out;
 }
@@ -200,7 +200,7 @@ class request_reader {
   }
 
  private:
-  reader<true, beast_http::string_body> reader_{max_body};
+  reader<true, wiping_body> reader_{max_body};
 };
 
 // The client's side: response primitives from HTTP responses.

@@ -282,7 +282,7 @@ struct registered_key {
   key_request q{usage, std::move(targets), expiration, std::move(labels), std::nullopt, value};
   auto body = key_request_body(q);
   return request{operation::create, std::string(resource::key_registration), to_string(self), std::move(rqi),
-                 std::string(body.data(), body.size())};
+                 std::move(body)};
 }
 // The answer names Kc's RelativeKeyID when Kc was registered (`own`), and the source itself.
 [[nodiscard]] inline result<registered_key> read_key_registration(const response& r, const entity_id& self,
@@ -309,7 +309,7 @@ struct registered_key {
   key_request q{std::nullopt, std::move(targets), expiration, std::nullopt, std::nullopt, nullptr};
   auto body = key_request_body(q);
   return request{operation::update, std::string(resource::key_registration) + "/" + id.relative(), to_string(self),
-                 std::move(rqi), std::string(body.data(), body.size())};
+                 std::move(rqi), std::move(body)};
 }
 [[nodiscard]] inline request key_deregistration_request(const entity_id& self, std::string rqi, const kc_id& id) {
   return request{operation::del, std::string(resource::key_registration) + "/" + id.relative(), to_string(self),

@@ -34,10 +34,10 @@ struct request {
   std::string to;    // CSE-relative, e.g. "mef/enrolment"
   std::string from;  // fr: the requester's AE-ID or CSE-ID
   std::string rqi;   // request identifier, echoed in the response
-  std::string body;  // pc, JSON
+  jose::wiping_string body;  // pc, JSON: wiping memory, as a Key Value may travel in it
 };
-// A response primitive: rsc, rqi and the content. A body that carries a key lives
-// in wiping memory.
+// A response primitive: rsc, rqi and the content: wiping memory, as a key may
+// travel in it.
 struct response {
   rsc code = rsc::ok;
   std::string rqi;
@@ -172,9 +172,11 @@ inline result<suid> suid_of(const Json& o, std::string_view name) {
 // ---- the Enrolment Exchange ----------------------------------------------------------
 
 // TS-0003 Table 8.3.2.1-1: {"m2msec:enrReq": {"cei": bool, "mei": bool, "rmi": bool}}
-[[nodiscard]] inline std::string enrolment_request_body(const indications& i) {
-  return protocol_detail::json{{"m2msec:enrReq", {{"cei", i.certificate}, {"mei", i.maf}, {"rmi", i.remote_management}}}}
-      .dump();
+[[nodiscard]] inline jose::wiping_string enrolment_request_body(const indications& i) {
+  const auto text =
+      protocol_detail::json{{"m2msec:enrReq", {{"cei", i.certificate}, {"mei", i.maf}, {"rmi", i.remote_management}}}}
+          .dump();
+  return {text.begin(), text.end()};
 }
 [[nodiscard]] inline result<indications> parse_enrolment_request(std::string_view body) {
   using namespace protocol_detail;

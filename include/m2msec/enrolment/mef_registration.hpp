@@ -17,13 +17,14 @@ struct registration_request {
 };
 
 // {"m2msec:crgReq": {"fqdn", "exp", "lbl": [...], "adm"}}
-[[nodiscard]] inline std::string registration_request_body(const registration_request& q) {
+[[nodiscard]] inline jose::wiping_string registration_request_body(const registration_request& q) {
   protocol_detail::json o = protocol_detail::json::object();
   if (q.client_fqdn) o["fqdn"] = q.client_fqdn->str();
   if (q.expiration) o["exp"] = esprim::to_timestamp(*q.expiration);
   if (q.labels) o["lbl"] = *q.labels;
   if (q.admin) o["adm"] = q.admin->str();
-  return protocol_detail::json{{"m2msec:crgReq", std::move(o)}}.dump();
+  const auto text = protocol_detail::json{{"m2msec:crgReq", std::move(o)}}.dump();
+  return {text.begin(), text.end()};
 }
 
 namespace protocol_detail {
