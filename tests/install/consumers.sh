@@ -26,6 +26,12 @@ echo "flags: $flags"
 c++ -Wall -Wextra -Werror "$here/consumer/main.cpp" $flags -o "$work/pc_consumer"
 "$work/pc_consumer"
 
+echo "== Botan through -I, not -isystem: still no warning (no future-internal Botan header)"
+plain=$(echo "$flags" | sed 's/-isystem */-I/g')
+printf '#include "m2msec/m2msec.hpp"\n#include "m2msec/channel/channel.hpp"\nint main() {}\n' > "$work/all.cpp"
+c++ -Wall -Wextra -Wpedantic -Werror -fsyntax-only "$work/all.cpp" $plain
+echo "flags: $plain"
+
 echo "== below C++20: one clear error"
 if c++ -std=c++17 $(PKG_CONFIG_PATH=$pc pkg-config --cflags m2msec | sed 's/-std=c++20//') -fsyntax-only \
      "$here/consumer/main.cpp" 2> "$work/cxx17.log"; then

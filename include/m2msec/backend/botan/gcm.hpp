@@ -1,12 +1,11 @@
-// m2msec: AES-GCM (NIST SP 800-38D) on Botan 2's AES and GHASH. Botan's own
-// GCM_Mode allocates per message; this adapter does not, and it checks the
-// tag before it decrypts anything.
+// m2msec: AES-GCM (NIST SP 800-38D) on Botan 2's AES and our GHASH (Botan's
+// is future-internal). Botan's own GCM_Mode allocates per message; this
+// adapter does not, and it checks the tag before it decrypts anything.
 #pragma once
-
-#include <botan/ghash.h>
 
 #include "m2msec/backend/botan/aead_mode.hpp"
 #include "m2msec/backend/botan/block_cipher.hpp"
+#include "m2msec/backend/ghash.hpp"
 
 namespace m2msec::crypto {
 
@@ -22,10 +21,10 @@ class aead<aes_gcm<KeyBytes>, backend::botan>
 
   [[nodiscard]] static result<aead> create(bytes_view key) {
     return base::keyed(key, [&] {
-      aead a(backend::botan_detail::make_aes(key), std::make_unique<Botan::GHASH>());
+      auto aes = backend::botan_detail::make_aes(key);
       byte h[16] = {};
-      a.aes_->encrypt(h);  // H = E(K, 0^128)
-      a.ghash_->set_key(h, sizeof h);
+      aes->encrypt(h);  // H = E(K, 0^128)
+      aead a(std::move(aes), ghash(h));
       ct::wipe(h, sizeof h);
       return a;
     });
@@ -42,8 +41,7 @@ class aead<aes_gcm<KeyBytes>, backend::botan>
         [&] { crypt(out, ciphertext.data(), ciphertext.size(), nonce); });
   }
 
-  aead(std::unique_ptr<Botan::BlockCipher> aes, std::unique_ptr<Botan::GHASH> ghash) noexcept
-      : aes_(std::move(aes)), ghash_(std::move(ghash)) {}
+  aead(std::unique_ptr<Botan::BlockCipher> aes, const ghash& hash) noexcept : aes_(std::move(aes)), ghash_(hash) {}
 
   // J0 = nonce || 0^31 || 1 for a 96-bit nonce; data uses counters from 2.
   static void counter_block(byte* b, bytes_view nonce, std::uint64_t i) noexcept {
@@ -59,15 +57,12 @@ class aead<aes_gcm<KeyBytes>, backend::botan>
     byte ekj0[16];
     counter_block(ekj0, nonce, 1);
     aes_->encrypt(ekj0);
-    ghash_->set_associated_data(ad.data(), ad.size());
-    ghash_->start(ekj0, sizeof ekj0);
-    ghash_->update(ciphertext.data(), ciphertext.size());
-    ghash_->final(out, tag_size);
+    ghash_.tag(out, ad, ciphertext, ekj0);
     ct::wipe(ekj0, sizeof ekj0);
   }
 
   std::unique_ptr<Botan::BlockCipher> aes_;
-  std::unique_ptr<Botan::GHASH> ghash_;
+  ghash ghash_;
 };
 
 static_assert(aead_policy<aead<aes128_gcm, backend::botan>>);

@@ -1,8 +1,7 @@
 // m2msec: ECDH on P-256/384/521 and X25519 on Botan 2.
 #pragma once
 
-#include <botan/alg_id.h>
-#include <botan/asn1_oid.h>
+#include <botan/asn1_obj.h>
 #include <botan/ber_dec.h>
 #include <botan/bigint.h>
 #include <botan/curve25519.h>
