@@ -37,10 +37,10 @@ inline std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// `openssl ...` with a pipe to its stdin and its output in a file.
+// `openssl ...` (or another program) with a pipe to its stdin and its output in a file.
 class process {
  public:
-  explicit process(std::vector<std::string> args) {
+  explicit process(std::vector<std::string> args, std::string program = "openssl") {
     char tmpl[] = "/tmp/m2msec-openssl-XXXXXX";
     const int out = ::mkstemp(tmpl);
     REQUIRE(out >= 0);
@@ -54,10 +54,10 @@ class process {
     posix_spawn_file_actions_adddup2(&fa, out, 2);
     posix_spawn_file_actions_addclose(&fa, in[1]);
     std::vector<char*> argv;
-    args.insert(args.begin(), "openssl");
+    args.insert(args.begin(), program);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    REQUIRE(::posix_spawnp(&pid_, "openssl", &fa, nullptr, argv.data(), environ) == 0);
+    REQUIRE(::posix_spawnp(&pid_, program.c_str(), &fa, nullptr, argv.data(), environ) == 0);
     posix_spawn_file_actions_destroy(&fa);
     ::close(in[0]);
     ::close(out);
@@ -78,6 +78,20 @@ class process {
       ::waitpid(pid_, nullptr, 0);
       pid_ = -1;
     }
+  }
+  // Its exit status, once it ends within `limit` (-1 when it does not: then killed).
+  int wait_exit(std::chrono::milliseconds limit = 10000ms) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (pid_ > 0 && std::chrono::steady_clock::now() < end) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    kill_now();
+    return -1;
   }
   // Closes its stdin: s_client without -ign_eof then sends close_notify and quits.
   void close_stdin() {

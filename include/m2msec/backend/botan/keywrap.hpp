@@ -12,8 +12,9 @@ class keywrap<aes_kw<KeyBytes>, backend::botan> {
 
  public:
   static constexpr std::size_t key_size = KeyBytes, overhead = 8;
-  // RFC 3394 §2: at least two 64-bit blocks of key data.
-  static constexpr std::size_t min_input = 16;
+  // RFC 3394 §2: at least two 64-bit blocks of key data; m2msec wraps keys, so
+  // at most 64 KiB of them (message_too_long past that).
+  static constexpr std::size_t min_input = 16, max_input = std::size_t{1} << 16;
 
   [[nodiscard]] static result<keywrap> create(bytes_view key) {
     if (key.size() != key_size) return fail(errc::invalid_key_size);
@@ -24,6 +25,7 @@ class keywrap<aes_kw<KeyBytes>, backend::botan> {
   // RFC 3394 §2.2.1, in the index-based form.
   [[nodiscard]] result<std::size_t> wrap(mutable_bytes out, bytes_view key_data) noexcept {
     if (key_data.size() < min_input || key_data.size() % 8 != 0) return fail(errc::invalid_argument);
+    if (key_data.size() > max_input) return fail(errc::message_too_long);
     const std::size_t total = key_data.size() + overhead;
     if (out.size() < total) return fail(errc::buffer_too_small);
     const std::size_t n = key_data.size() / 8;
