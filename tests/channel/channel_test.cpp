@@ -873,8 +873,10 @@ TEST_CASE("channel: the ClientHello reader counts every host_name; the router li
                                               : std::vector<std::string>{"a.example.com", "b.example.com"});
     const auto one = record(body);
     // Split the handshake message across two records: header and the rest.
-    byte_vector two = {22, 3, 3, 0, 20};
-    two.insert(two.end(), one.begin() + 5, one.begin() + 25);
+    byte_vector two(25);
+    const byte first_header[5] = {22, 3, 3, 0, 20};
+    std::copy(std::begin(first_header), std::end(first_header), two.begin());
+    std::copy(one.begin() + 5, one.begin() + 25, two.begin() + 5);
     const std::size_t rest = one.size() - 25;
     two.insert(two.end(), {22, 3, 3, static_cast<byte>(rest >> 8), static_cast<byte>(rest)});
     two.insert(two.end(), one.begin() + 25, one.end());
@@ -901,10 +903,11 @@ TEST_CASE("channel: the ClientHello reader counts every host_name; the router li
   });
   for (int i = 0; i < 1000; ++i) CHECK(router("ab@maf.example.com", "").error() == errc::not_found);
   CHECK(fetched == 1);
-  for (int i = 0; i < 1000; ++i) CHECK(router("x" + std::to_string(i) + "@maf.example.com", "").error() == errc::not_found);
+  auto name = [](int i) { return std::string("x").append(std::to_string(i)).append("@maf.example.com"); };
+  for (int i = 0; i < 1000; ++i) CHECK(router(name(i), "").error() == errc::not_found);
   CHECK(fetched == 10);  // the burst
   clk.advance(5s);
-  for (int i = 1000; i < 1100; ++i) (void)router("x" + std::to_string(i) + "@maf.example.com", "");
+  for (int i = 1000; i < 1100; ++i) (void)router(name(i), "");
   CHECK(fetched == 20);  // 5 s at 2 per second
   CHECK(router.fetches() == 20);
   CHECK(router.refused() == 999 + 991 + 90);

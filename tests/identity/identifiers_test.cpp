@@ -184,7 +184,9 @@ TEST_CASE("Credential-ID: <type>-<value> with every type code", "[identity]") {
   CHECK(c->str() == "10-thiskey@mymef.com");
   int valid = 0;
   for (int t = 0; t < 100; ++t) {
-    const std::string s = (t < 10 ? "0" : "") + std::to_string(t) + "-k1";
+    std::string s = t < 10 ? "0" : "";
+    s += std::to_string(t);
+    s += "-k1";
     if (auto id = credential_id::parse(s)) {
       ++valid;
       CHECK(id->str() == s);

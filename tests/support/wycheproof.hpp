@@ -87,7 +87,10 @@ class tally {
     } else {
       ++acceptable_;
       std::string flags;
-      for (const auto& f : test.value("flags", json::array())) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
+      for (const auto& f : test.value("flags", json::array())) {
+        if (!flags.empty()) flags += ',';
+        flags += f.get<std::string>();
+      }
       auto& [accepted, rejected] = acceptable_by_flags_[flags];
       if (o.what == outcome::accepted) {
         CHECK(o.output_matches);

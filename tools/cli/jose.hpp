@@ -81,7 +81,7 @@ inline void add_jose(CLI::App& app, jose_args& a) {
     auto p = jose::parse_jwe(text);
     if (!p) bad("--in", why(p.error()));
     auto d = jose::decrypt(std::move(*p), std::span<const jose::jwk>(&k, 1));
-    if (!d) refuse("jwe unprotect", why(d.error()));
+    if (!d) refuse("--in", why(d.error()));
     jose_detail::write_bytes(d->plaintext);
   });
   auto* jwe_inspect = jwe->add_subcommand("inspect", "the structure and headers, no key needed");
@@ -118,7 +118,7 @@ inline void add_jose(CLI::App& app, jose_args& a) {
     auto p = jose::parse_jws(text);
     if (!p) bad("--in", why(p.error()));
     auto v = jose::verify(std::move(*p), std::span<const jose::jwk>(&k, 1));
-    if (!v) refuse("jws verify", why(v.error()));
+    if (!v) refuse("--in", why(v.error()));
     jose_detail::write_bytes(v->payload);
   });
   auto* jws_inspect = jws->add_subcommand("inspect", "the structure and headers, no key needed");

@@ -85,13 +85,13 @@ inline int open_socket(const std::string& address, bool dtls, bool server) {
 // The first peer: accepted (TCP), or the sender of the first datagram, connected.
 inline int first_peer(int fd, bool dtls, int seconds) {
   pollfd p{fd, POLLIN, 0};
-  if (::poll(&p, 1, seconds * 1000) != 1) refuse("serve", "no peer within " + std::to_string(seconds) + " s");
+  if (::poll(&p, 1, seconds * 1000) != 1) refuse("address", "no peer within " + std::to_string(seconds) + " s");
   if (!dtls) return ::accept(fd, nullptr, nullptr);
   sockaddr_storage from{};
   socklen_t len = sizeof from;
   byte probe[1];
   (void)::recvfrom(fd, probe, sizeof probe, MSG_PEEK, reinterpret_cast<sockaddr*>(&from), &len);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&from), len) != 0) refuse("serve", "cannot answer the peer");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&from), len) != 0) refuse("address", "cannot answer the peer");
   return ::dup(fd);
 }
 

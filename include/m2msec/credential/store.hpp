@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -144,8 +145,10 @@ class basic_credential_store {
 
   // The header, then the file's name: the file belongs to this store.
   [[nodiscard]] byte_vector associated_data(bytes_view header) const {
-    byte_vector ad(header.begin(), header.end());
-    ad.insert(ad.end(), name_.begin(), name_.end());
+    byte_vector ad(header.size() + name_.size());
+    std::copy(header.begin(), header.end(), ad.begin());
+    std::transform(name_.begin(), name_.end(), ad.begin() + static_cast<std::ptrdiff_t>(header.size()),
+                   [](char c) { return static_cast<byte>(c); });
     return ad;
   }
 

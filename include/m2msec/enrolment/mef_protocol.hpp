@@ -287,8 +287,9 @@ inline result<suid> suid_of(const Json& o, std::string_view name) {
 // The KeID and SUID a `to` names; not_found for a `to` that is not a fetch,
 // invalid_encoding for one whose KeID or SUID does not parse.
 [[nodiscard]] inline result<std::pair<ke_id, suid>> parse_fetch_target(std::string_view to) {
-  if (!to.starts_with(resource::fetch_credentials)) return fail(errc::not_found);
-  to.remove_prefix(resource::fetch_credentials.size());
+  const std::string_view prefix = resource::fetch_credentials;
+  if (to.size() < prefix.size() || to.compare(0, prefix.size(), prefix) != 0) return fail(errc::not_found);
+  to.remove_prefix(prefix.size());
   const auto slash = to.rfind('/');
   if (slash == std::string_view::npos || to.size() - slash != 3) return fail(errc::invalid_encoding);
   const char a = to[slash + 1], b = to[slash + 2];

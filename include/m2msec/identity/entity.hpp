@@ -30,7 +30,10 @@ using bound_identity = std::variant<cse_id, ae_id, std::vector<ae_id>, credentia
       [](const auto& v) -> std::string {
         if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::vector<ae_id>>) {
           std::string s = "[";
-          for (const auto& a : v) s += (s.size() > 1 ? "," : "") + a.str();
+          for (const auto& a : v) {
+            if (s.size() > 1) s += ',';
+            s += a.str();
+          }
           return s + "]";
         } else {
           return v.str();

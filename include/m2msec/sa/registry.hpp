@@ -155,7 +155,12 @@ class sa_registry {
 
  private:
   // The kind of identity, then its text.
-  static std::string key(const bound_identity& peer) { return std::to_string(peer.index()) + ":" + to_string(peer); }
+  static std::string key(const bound_identity& peer) {
+    std::string k = std::to_string(peer.index());
+    k += ':';
+    k += to_string(peer);
+    return k;
+  }
   std::optional<sp_id> own_sp_;
   std::map<std::string, security_association> by_peer_;
   std::set<std::string> revoked_;

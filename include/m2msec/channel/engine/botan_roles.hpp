@@ -75,7 +75,9 @@ struct server_setup {
     if (auto id = ae_id::parse(name.value())) return *id;
   }
   if (name.type() == F::cse_id) {
-    if (auto id = cse_id::parse("/" + name.value().substr(0, name.value().find('.')))) return *id;
+    std::string text = "/";
+    text += name.value().substr(0, name.value().find('.'));
+    if (auto id = cse_id::parse(text)) return *id;
   }
   return cred.id();
 }

@@ -23,7 +23,8 @@ enum class role { originator, receiver };
 // esprimRandValue is typed xs:NCName; m2msec writes the 128 bits as "X" and
 // 32 upper-case hex digits (docs/decisions.md, A6).
 [[nodiscard]] inline std::string rand_value_text(const rand_object& o) {
-  std::string s = "X" + hex_encode(o.value);
+  std::string s = "X";
+  s += hex_encode(o.value);
   for (char& c : s) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 32 : c);
   return s;
 }
