@@ -915,3 +915,72 @@ TEST_CASE("channel: the ClientHello reader counts every host_name; the router li
   CHECK(router("ab@maf.example.com", "").error() == errc::not_found);
   CHECK(fetched == 21);
 }
+
+TEST_CASE("channel observer: hello, identity, established; a refused identity and its alerts; never a key",
+          "[channel][observer]") {
+  struct seen {
+    std::vector<std::string> lines;
+    tls::channel_observer observer() {
+      return [this](const tls::channel_event& e) {
+        lines.push_back(std::string(to_string(e.stage)) + ":" + std::string(e.text) + ":" + std::to_string(e.code));
+      };
+    }
+    [[nodiscard]] bool has(const std::string& line) const {
+      return std::find(lines.begin(), lines.end(), line) != lines.end();
+    }
+  };
+  const std::string key_hex = hex_encode(kpsa_credential().key().expose());
+  for (auto kind : {transport::stream, transport::datagram}) {
+    INFO((kind == transport::stream ? "TLS" : "DTLS"));
+    for (const std::string identity : {"ae1@issuer.example.com", "ae9@issuer.example.com"}) {
+      const bool known = identity == "ae1@issuer.example.com";
+      INFO(identity);
+      manual_clock clk{t0};
+      auto server_cred = kpsa_credential(), client_cred = kpsa_credential();
+      auto psk = bind_psk(client_cred, 2h, {}, clk);
+      seen client_seen, server_seen;
+      auto resolver = [&](std::string_view id, std::string_view) -> result<tls::psk_entry> {
+        if (id != "ae1@issuer.example.com") return fail(errc::not_found);
+        return tls::psk_entry{&server_cred, *ae_id::parse("/in-cse/C0042")};
+      };
+      auto server = std::move(*tls::channel<manual_clock>::psk_server(
+          {kind, "in-cse.sp.example.com", {}, usage_scope::saef, server_seen.observer()}, *cse_id::parse("/in-cse"),
+          resolver, requested_lifetime::session(1h), {}, clk));
+      auto client = std::move(*tls::channel<manual_clock>::psk_client(
+          {kind, "in-cse.sp.example.com", {}, usage_scope::saef, client_seen.observer()}, identity, psk, clk));
+      const bool ok = test_channel::pump(*client, *server) && client->active() && server->active();
+      CHECK(ok == known);
+      const std::string suite = std::to_string(kind == transport::stream ? 0x00AE : 0xC0A8);
+      CHECK(client_seen.has("hello:in-cse.sp.example.com:0"));
+      CHECK(server_seen.has("hello:in-cse.sp.example.com:0"));
+      CHECK(client_seen.has("identity:" + identity + ":0"));
+      CHECK(server_seen.has("identity:" + identity + ":0"));
+      if (known) {
+        CHECK(client_seen.has("established:/in-cse:" + suite));
+        CHECK(server_seen.has("established:/in-cse/C0042:" + suite));
+        client->close();
+        (void)test_channel::pump(*client, *server);
+        CHECK(client_seen.has("alert sent:close_notify:0"));
+        CHECK(server_seen.has("alert received:close_notify:0"));
+      } else {
+        // The server knows why; the client sees only bad_record_mac (20), as for a wrong key.
+        // Over DTLS the refusal is silence (RFC 6347 §4.1.2.7): no alert at all.
+        CHECK(server_seen.has("refused:not found:0"));
+        if (kind == transport::stream) {
+          CHECK(server_seen.has("alert sent:bad_record_mac:20"));
+          CHECK(client_seen.has("alert received:bad_record_mac:20"));
+        }
+        for (const auto& l : client_seen.lines) CHECK(l.rfind("established", 0) != 0);
+      }
+      // Never a key: neither the PSK nor anything shaped like one.
+      for (const auto* s : {&client_seen, &server_seen})
+        for (const auto& l : s->lines) {
+          CHECK(l.find(key_hex) == std::string::npos);
+          CHECK(l.size() < 80);
+        }
+    }
+  }
+  // No observer: the default options are as before.
+  psk_pair p(transport::stream);
+  CHECK(p.handshake());
+}

@@ -216,9 +216,10 @@ TEST_CASE("m2msec connect and serve refuse a wrong key, a wrong identity and bad
   process server({"s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-naccept", "1", "-tls1_2", "-nocert",
                   "-psk", "ff" + psk.substr(2), "-psk_identity", "C0042@sp.example.com"});
   REQUIRE(server.wait_for("ACCEPT"));
-  one_line_error(run({"connect", "127.0.0.1:" + std::to_string(port), "--psk", psk, "--identity", "C0042@sp.example.com",
-                      "--sni", "in-cse.sp.example.com", "--timeout", "5"}),
-                 1);
+  const auto wrong = run({"connect", "127.0.0.1:" + std::to_string(port), "--psk", psk, "--identity",
+                          "C0042@sp.example.com", "--sni", "in-cse.sp.example.com", "--timeout", "5"});
+  one_line_error(wrong, 1);
+  CHECK(wrong.err.find("alert received: bad_record_mac") != std::string::npos);  // the diagnosis, in the one line
   // serve: a client with another identity is refused.
   const int port2 = free_port(tls::transport::stream);
   process ours({"serve", "127.0.0.1:" + std::to_string(port2), "--psk", psk, "--identity", "C0042@sp.example.com", "--sni",
@@ -229,7 +230,22 @@ TEST_CASE("m2msec connect and serve refuse a wrong key, a wrong identity and bad
                   "-tls1_2", "-psk", psk, "-psk_identity", "C0099@sp.example.com"});
   CHECK(ours.wait_exit(15000ms) == 1);
   const auto o = ours.output();
-  CHECK(o.find("m2msec serve: handshake: ") != std::string::npos);
+  CHECK(o.find("m2msec serve: handshake: not found (alert sent: bad_record_mac)") != std::string::npos);
+  // --trace: each stage on stderr, the identity the client asked for among them.
+  const int port3 = free_port(tls::transport::stream);
+  process traced({"serve", "127.0.0.1:" + std::to_string(port3), "--psk", psk, "--identity", "C0042@sp.example.com", "--sni",
+                  "in-cse.sp.example.com", "--timeout", "5", "--trace"},
+                 cli());
+  std::this_thread::sleep_for(300ms);
+  process client3({"s_client", "-connect", "127.0.0.1:" + std::to_string(port3), "-servername", "in-cse.sp.example.com",
+                   "-tls1_2", "-psk", psk, "-psk_identity", "C0042@sp.example.com", "-ign_eof"});
+  CHECK(traced.wait_exit(15000ms) == 0);
+  const auto t = traced.output();
+  INFO(t);
+  CHECK(t.find("m2msec serve: hello in-cse.sp.example.com") != std::string::npos);
+  CHECK(t.find("m2msec serve: identity C0042@sp.example.com") != std::string::npos);
+  CHECK(t.find("m2msec serve: established /in-cse/Cm2msec") != std::string::npos);
+  CHECK(t.find(psk) == std::string::npos);
   // Bad input: exit 2, one line.
   for (std::vector<std::string> args : {
            std::vector<std::string>{"connect", "127.0.0.1", "--psk", psk, "--identity", "a@b.example", "--sni", "x.example"},

@@ -21,7 +21,7 @@ namespace m2msec::cli {
 
 struct tls_args {
   std::string address, psk, identity, sni, usage = "saef", self, peer, send;
-  bool dtls = false;
+  bool dtls = false, trace = false;
   int seconds = 10;
 };
 
@@ -95,6 +95,28 @@ inline int first_peer(int fd, bool dtls, int seconds) {
   return ::dup(fd);
 }
 
+// The channel's events: with --trace each on stderr; the last alert kept for the
+// error line a failed handshake gives.
+struct watcher {
+  const char* command;
+  bool trace;
+  std::string last_alert;
+  tls::channel_observer observer() {
+    return [this](const tls::channel_event& e) {
+      if (trace)
+        std::fprintf(stderr, "m2msec %s: %s %.*s\n", command, to_string(e.stage).data(), static_cast<int>(e.text.size()),
+                     e.text.data());
+      if (e.stage == tls::channel_stage::alert_sent || e.stage == tls::channel_stage::alert_received)
+        last_alert = std::string(to_string(e.stage)) + ": " + std::string(e.text);
+    };
+  }
+  [[nodiscard]] std::string why(std::optional<errc> e, const char* otherwise) const {
+    std::string s = e ? std::string(to_string(*e)) : otherwise;
+    if (!last_alert.empty()) s += " (" + last_alert + ")";
+    return s;
+  }
+};
+
 inline std::string seconds_from_now(time_point t) {
   using namespace std::chrono;
   return std::to_string(duration_cast<seconds>(t - m2msec::system_clock{}.now()).count()) + " s";
@@ -153,6 +175,7 @@ inline void add_tls(CLI::App& app, tls_args& a) {
     c->add_flag("--dtls", a.dtls, "DTLS 1.2 over UDP instead of TLS 1.2 over TCP");
     c->add_option("--send", a.send, "text to send once the handshake is done");
     c->add_option("--timeout", a.seconds, "seconds the handshake may take (default 10)");
+    c->add_flag("--trace", a.trace, "each stage of the handshake and each alert on stderr");
   };
   auto* connect = app.add_subcommand("connect", "a PSK handshake against host:port, as the client");
   connect->add_option("address", a.address, "host:port")->required();
@@ -186,15 +209,16 @@ inline void add_tls(CLI::App& app, tls_args& a) {
                                          requested_lifetime::session(std::chrono::hours(1)), {}, clk);
     if (!psk) bad("--self", "no association: " + std::string(to_string(psk.error())));
     const int fd = open_socket(a.address, a.dtls, false);
-    auto ch = tls::channel<>::psk_client({a.dtls ? tls::transport::datagram : tls::transport::stream, a.sni, {}, u.scope},
-                                         a.identity, *psk, clk);
+    watcher w{"connect", a.trace, {}};
+    auto ch = tls::channel<>::psk_client(
+        {a.dtls ? tls::transport::datagram : tls::transport::stream, a.sni, {}, u.scope, w.observer()}, a.identity, *psk, clk);
     if (!ch) bad("--sni", std::string(to_string(ch.error())));
     auto& c = **ch;
     (void)tls::pump_until<tls::channel<>>({{&c, fd}}, [&] { return c.active() || c.closed(); },
                                           std::chrono::seconds(a.seconds));
     if (!c.active()) {
       ::close(fd);
-      refuse("handshake", c.error() ? std::string(to_string(*c.error())) : "no answer in time");
+      refuse("handshake", w.why(c.error(), "no answer in time"));
     }
     report(c, u, a.sni);
     exchange(c, fd, a.send);
@@ -220,8 +244,9 @@ inline void add_tls(CLI::App& app, tls_args& a) {
     };
     const system_clock clk;
     const int listener = open_socket(a.address, a.dtls, true);
-    auto ch = tls::channel<>::psk_server({a.dtls ? tls::transport::datagram : tls::transport::stream, a.sni, {}, u.scope},
-                                         self, resolve, requested_lifetime::session(std::chrono::hours(1)), {}, clk);
+    watcher w{"serve", a.trace, {}};
+    auto ch = tls::channel<>::psk_server(
+        {a.dtls ? tls::transport::datagram : tls::transport::stream, a.sni, {}, u.scope, w.observer()}, self, resolve, requested_lifetime::session(std::chrono::hours(1)), {}, clk);
     if (!ch) bad("--sni", std::string(to_string(ch.error())));
     auto& c = **ch;
     const int fd = first_peer(listener, a.dtls, a.seconds);
@@ -231,7 +256,7 @@ inline void add_tls(CLI::App& app, tls_args& a) {
       ::close(fd);
       ::close(listener);
       const auto e = c.refusal() ? c.refusal() : c.error();
-      refuse("handshake", e ? std::string(to_string(*e)) : "no handshake in time");
+      refuse("handshake", w.why(e, "no handshake in time"));
     }
     report(c, u, a.sni);
     exchange(c, fd, a.send);

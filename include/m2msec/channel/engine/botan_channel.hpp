@@ -22,6 +22,7 @@
 #include "m2msec/channel/engine/botan_roles.hpp"
 #include "m2msec/channel/engine/tls_policy.hpp"
 #include "m2msec/channel/engine/tls_rng.hpp"
+#include "m2msec/channel/observer.hpp"
 #include "m2msec/kdf/key_schedule.hpp"
 #include "m2msec/sa/registry.hpp"
 
@@ -42,6 +43,9 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     // certificate SAEF), the MEF handshake or the MAF handshake. A key or certificate
     // provisioned for another usage is refused (errc::wrong_usage).
     usage_scope usage = usage_scope::saef;
+    // Told of the handshake's stages, alerts and the reason the channel ended
+    // (channel/observer.hpp); never given a key.
+    channel_observer observer{};
   };
 
   // PSK-SAEF, MAF-SAEF, MAF or MEF handshake, as the client: `identity` is the
@@ -211,7 +215,10 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   // Sends a close_notify.
   void close() {
     we_closed_ = true;
-    if (engine_ && !engine_->is_closed()) (void)run([&] { engine_->close(); });
+    if (engine_ && !engine_->is_closed()) {
+      tell(channel_stage::alert_sent, "close_notify");
+      (void)run([&] { engine_->close(); });
+    }
   }
 
   [[nodiscard]] bool active() const noexcept { return engine_ && engine_->is_active() && !error_ && !ended_; }
@@ -306,6 +313,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     static constexpr byte dtls_alert[] = {21, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 47};
     if (options_.kind == transport::stream) tls_emit_data(tls_alert, sizeof tls_alert);
     else tls_emit_data(dtls_alert, sizeof dtls_alert);
+    tell(channel_stage::alert_sent, "illegal_parameter", 47);
     fail_with(errc::invalid_encoding);
     return false;
   }
@@ -332,6 +340,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   result<void> start_client() {
     using V = Botan::TLS::Protocol_Version;
     const V version = options_.kind == transport::stream ? V::TLS_V12 : V::DTLS_V12;
+    tell(channel_stage::hello, options_.server_name);
     return run([&] {
       Botan::TLS::Callbacks& callbacks = *this;
       Botan::Credentials_Manager& credentials = *this;
@@ -360,6 +369,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     try {
       f();
     } catch (const Botan::TLS::TLS_Exception& e) {
+      tell(channel_stage::alert_sent, Botan::TLS::Alert(e.type()).type_string(), static_cast<std::uint16_t>(e.type()));
       fail_with(tls_detail::from_alert(e.type()));
     } catch (const Botan::Invalid_Authentication_Tag&) {
       fail_with(errc::auth_failed);
@@ -378,7 +388,15 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   // The first failure names the channel's end; a refused PSK identity names it
   // whatever the engine then reports (the bad_record_mac the client was shown).
   void fail_with(errc e) {
-    if (!error_) error_ = refusal_.value_or(e);
+    if (error_) return;
+    error_ = refusal_.value_or(e);
+    if (!refusal_) tell(channel_stage::refused, to_string(*error_), 0, error_);  // a refusal was told when decided
+  }
+  void tell(channel_stage s, std::string_view text, std::uint16_t code = 0, std::optional<errc> e = std::nullopt) const {
+    if (options_.observer) options_.observer(channel_event{s, text, code, e});
+  }
+  void tell_established() {
+    if (security_association* sa = association()) tell(channel_stage::established, to_string(sa->who().peer), suite_);
   }
 
   // The association is checked before each record is sent or delivered.
@@ -393,6 +411,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   // The association refused: a close alert to the peer, and the channel is over.
   result<void> end_with(errc e) {
     if (!engine_->is_closed()) {
+      tell(channel_stage::alert_sent, "close_notify");
       try {
         engine_->close();
       } catch (...) {
@@ -414,6 +433,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     received_.insert(received_.end(), data, data + size);
   }
   void tls_alert(Botan::TLS::Alert alert) override {
+    tell(channel_stage::alert_received, alert.type_string(), static_cast<std::uint16_t>(alert.type()));
     if (alert.type() == Botan::TLS::Alert::CLOSE_NOTIFY) {
       peer_closed_ = true;
       return;
@@ -435,10 +455,10 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
       r->established.emplace(std::move(*r->pending));
       r->pending.reset();
       identity_ = std::move(pending_identity_);
-      return;
+      return tell_established();
     }
     auto* r = std::get_if<tls_detail::certificate_server_role>(&role_);
-    if (r == nullptr) return;
+    if (r == nullptr) return tell_established();
     const auto& setup = r->setup;
     result<security_association> sa = fail(errc::security_association_required);
     if (r->verified)
@@ -456,11 +476,13 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
       throw Botan::TLS::TLS_Exception(tls_detail::to_alert(sa.error()), "no security association");
     }
     r->sa.emplace(std::move(*sa));
+    tell_established();
   }
   // TS-0003 §10.2.1: SNI is mandatory; the server checks it against its own name.
   void tls_examine_extensions(const Botan::TLS::Extensions& ext, Botan::TLS::Connection_Side side) override {
     if (side != Botan::TLS::CLIENT || !is_server()) return;
     const auto* sni = ext.get<Botan::TLS::Server_Name_Indicator>();
+    tell(channel_stage::hello, sni ? std::string_view(sni->host_name()) : std::string_view());
     if (!sni || !iequal_ascii(sni->host_name(), options_.server_name)) {
       fail_with(errc::name_mismatch);
       throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::UNRECOGNIZED_NAME, "server name");
@@ -487,7 +509,10 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   }
 
   // ---- Botan::Credentials_Manager ----
-  std::string psk_identity(const std::string&, const std::string&, const std::string&) override { return identity_; }
+  std::string psk_identity(const std::string&, const std::string&, const std::string&) override {
+    tell(channel_stage::identity, identity_);
+    return identity_;
+  }
   Botan::SymmetricKey psk(const std::string& type, const std::string& context, const std::string& identity) override {
     if (type == "tls-client") {
       auto* client = std::get_if<tls_detail::psk_client_role>(&role_);
@@ -505,9 +530,11 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     // TS-0003 §8.2.2: the identity names the credential; an unknown or unusable one fails the handshake.
     auto* server = std::get_if<tls_detail::psk_server_role>(&role_);
     if (server == nullptr) return Botan::SymmetricKey();
+    tell(channel_stage::identity, identity);
     auto key = server->key_for(identity, context, options_.usage, *clock_);
     if (!key) {
       refusal_ = key.error();
+      tell(channel_stage::refused, to_string(*refusal_), 0, refusal_);
       return Botan::SymmetricKey();  // the engine goes on with a random key (hide_unknown_users)
     }
     pending_identity_ = identity;
