@@ -4,7 +4,7 @@
 // from the buffer as it goes. The buffer's page is wiped in a forked child
 // (MADV_WIPEONFORK), whose first draw then refills it, so parent and child
 // never hand out the same bytes; where the kernel cannot promise that, every
-// draw goes to the kernel. Keys and other secrets use rng<>::fill directly.
+// draw goes to the kernel. Keys and other secrets use `rng<>::fill` directly.
 #pragma once
 
 #include <cstddef>

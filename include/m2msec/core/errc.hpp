@@ -113,5 +113,7 @@ class error_category_impl final : public std::error_category {
 
 }  // namespace m2msec
 
+namespace std {
 template <>
-struct std::is_error_code_enum<m2msec::errc> : std::true_type {};
+struct is_error_code_enum<m2msec::errc> : true_type {};
+}  // namespace std
