@@ -204,8 +204,59 @@ TEST_CASE("m2msec connect against openssl s_server -psk, serve against openssl s
       exporters += !exported.empty() && upper(exported) == client.keying_material();
     }
   }
-  CHECK(exporters == 4);
-  WARN("m2msec connect/serve: " << exporters << " exporter values equal to OpenSSL's");
+  // The same with certificates: the MAF handshake's AE-ID certificate client, the MEF's
+  // FQDN-certificate server (tests/channel/pki).
+  using openssl_test::pki;
+  for (bool dtls : {false, true}) {
+    INFO((dtls ? "DTLS, certificates" : "TLS, certificates"));
+    const auto kind = dtls ? tls::transport::datagram : tls::transport::stream;
+    const std::string cipher = dtls ? "ECDHE-ECDSA-AES128-CCM8" : "ECDHE-ECDSA-AES128-SHA256";
+    {
+      const int port = free_port(kind);
+      process server({"s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-naccept", "1", dtls ? "-dtls1_2" : "-tls1_2",
+                      "-cipher", cipher, "-cert", pki("server.pem"), "-key", pki("server.key"), "-CAfile", pki("ca.pem"),
+                      "-Verify", "1", "-verify_return_error", "-keymatexport", "EXPORTER-oneM2M-Connection",
+                      "-keymatexportlen", "48"});
+      REQUIRE(server.wait_for("ACCEPT"));
+      std::vector<std::string> args = {"connect", "127.0.0.1:" + std::to_string(port), "--cert", pki("client.pem"), "--key",
+                                       pki("client.key"), "--ca", pki("ca.pem"), "--self", "//sp.example.com/in-cse/C0042",
+                                       "--sni", "in-cse.sp.example.com", "--usage", "maf"};
+      if (dtls) args.push_back("--dtls");
+      const auto r = run(args);
+      INFO(r.out << r.err << server.output());
+      REQUIRE(r.code == 0);
+      CHECK(field(r.out, "suite") == (dtls ? "0xC0AE" : "0xC023"));
+      CHECK(field(r.out, "association").rfind("//sp.example.com/in-cse/C0042 -> /in-cse, ends in", 0) == 0);
+      REQUIRE(server.wait_for("Keying material: "));
+      const std::string exported = field(r.out, "exporter EXPORTER-oneM2M-Connection");
+      CHECK(upper(exported) == server.keying_material());
+      exporters += upper(exported) == server.keying_material();
+    }
+    {
+      const int port = free_port(kind);
+      std::vector<std::string> args = {"serve", "127.0.0.1:" + std::to_string(port), "--cert", pki("server.pem"), "--key",
+                                       pki("server.key"), "--ca", pki("ca.pem"), "--expect", "//sp.example.com/in-cse/C0042",
+                                       "--sni", "in-cse.sp.example.com", "--usage", "mef"};
+      if (dtls) args.push_back("--dtls");
+      process ours(args, cli());
+      std::this_thread::sleep_for(300ms);
+      process client({"s_client", "-connect", "127.0.0.1:" + std::to_string(port), "-servername", "in-cse.sp.example.com",
+                      dtls ? "-dtls1_2" : "-tls1_2", "-cipher", cipher, "-cert", pki("client.pem"), "-key", pki("client.key"),
+                      "-CAfile", pki("ca.pem"), "-keymatexport", "EXPORTER-oneM2M-Bootstrap", "-keymatexportlen", "48",
+                      "-ign_eof"});
+      REQUIRE(client.wait_for("Keying material: "));
+      const int code = ours.wait_exit(15000ms);
+      const auto o = ours.output();
+      INFO(o << client.output());
+      CHECK(code == 0);
+      CHECK(field(o, "association").rfind("/in-cse -> //sp.example.com/in-cse/C0042, ends in", 0) == 0);
+      const std::string exported = field(o, "exporter EXPORTER-oneM2M-Bootstrap");
+      CHECK(upper(exported) == client.keying_material());
+      exporters += !exported.empty() && upper(exported) == client.keying_material();
+    }
+  }
+  CHECK(exporters == 8);
+  WARN("m2msec connect/serve: " << exporters << " exporter values equal to OpenSSL's (PSK and certificates)");
 }
 
 TEST_CASE("m2msec connect and serve refuse a wrong key, a wrong identity and bad input", "[cli][interop]") {
@@ -255,6 +306,9 @@ TEST_CASE("m2msec connect and serve refuse a wrong key, a wrong identity and bad
            {"connect", "127.0.0.1:1", "--psk", psk, "--identity", "a@b.example", "--sni", "x.example", "--usage", "esprim"},
            {"serve", "127.0.0.1:0", "--psk", psk, "--identity", "a@b.example", "--sni", "x.example", "--peer", "nobody"},
            {"serve", "127.0.0.1:0", "--identity", "a@b.example", "--sni", "x.example"},
+           {"connect", "127.0.0.1:1", "--psk", psk, "--cert", "c.pem", "--key", "k.pem", "--ca", "ca.pem", "--sni", "x.example"},
+           {"connect", "127.0.0.1:1", "--cert", "c.pem", "--sni", "x.example"},
+           {"connect", "127.0.0.1:1", "--cert", "/nonexistent.pem", "--key", "k", "--ca", "ca", "--sni", "x.example"},
        }) {
     INFO(args[0] << " " << args[1] << " " << args[3]);
     one_line_error(run(args), 2);

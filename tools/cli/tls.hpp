@@ -1,5 +1,5 @@
-// m2msec connect / serve: one PSK handshake (PSK-SAEF, or the MEF or MAF
-// handshake) against a host or for one peer, over TLS 1.2 or DTLS 1.2; prints the
+// m2msec connect / serve: one handshake, PSK or certificate (SAEF, or the MEF or
+// MAF handshake), against a host or for one peer, over TLS 1.2 or DTLS 1.2; prints the
 // suite, the association and, for the MEF and MAF handshakes, the oneM2M exporter
 // value with its two parts (TS-0003 §10.3.1).
 #pragma once
@@ -20,7 +20,7 @@
 namespace m2msec::cli {
 
 struct tls_args {
-  std::string address, psk, identity, sni, usage = "saef", self, peer, send;
+  std::string address, psk, identity, sni, usage = "saef", self, peer, send, cert, key, ca, expect;
   bool dtls = false, trace = false;
   int seconds = 10;
 };
@@ -29,14 +29,19 @@ namespace tls_detail_cli {
 
 struct usage_of {
   usage_scope scope;
-  suid provisioned;
+  suid provisioned, certified;
   credential_id_type id_type;
   std::string_view label;  // the exporter, none for SAEF
 };
 inline usage_of usage(const std::string& name) {
-  if (name == "saef") return {usage_scope::saef, suid::preprovisioned_saef, credential_id_type::kpsa_or_kc_id, {}};
-  if (name == "mef") return {usage_scope::mef, suid::preprovisioned_mef, credential_id_type::kpm_id, exporter_label::bootstrap};
-  if (name == "maf") return {usage_scope::maf, suid::preprovisioned_maf, credential_id_type::km_id, exporter_label::connection};
+  if (name == "saef")
+    return {usage_scope::saef, suid::preprovisioned_saef, suid::certificate_saef, credential_id_type::kpsa_or_kc_id, {}};
+  if (name == "mef")
+    return {usage_scope::mef, suid::preprovisioned_mef, suid::certificate_mef, credential_id_type::kpm_id,
+            exporter_label::bootstrap};
+  if (name == "maf")
+    return {usage_scope::maf, suid::preprovisioned_maf, suid::certificate_maf, credential_id_type::km_id,
+            exporter_label::connection};
   bad("--usage", "not saef, mef or maf: " + name);
 }
 inline void check_sni(const std::string& sni) {
@@ -168,58 +173,128 @@ inline void exchange(tls::channel<>& ch, int fd, const std::string& send) {
 
 }  // namespace tls_detail_cli
 
+namespace tls_detail_cli {
+
+// The name a certificate carries: an absolute AE-ID (AE-ID certificate) or an
+// FQDN (a CSE's public domain name, or an MEF's or MAF's name).
+inline expected_name certificate_name(const std::string& text, const std::string& where) {
+  if (auto e = ae_id::parse(text); e && e->is_absolute()) return *expected_name::ae(*e);
+  if (auto f = fqdn::parse(text)) return expected_name::cse(*f);
+  bad(where, "not an absolute AE-ID or an FQDN: " + text);
+}
+
+// What a channel needs to outlive it: the credential, the association, the anchors.
+struct held {
+  std::optional<symmetric_credential> psk_credential;
+  std::optional<sa::bound<secret>> psk;
+  std::optional<certificate_credential> own;
+  std::optional<security_association> sa;
+  trust_anchors anchors;
+  tls::own_certificate files;
+};
+
+inline bool certificate_mode(const tls_args& a) {
+  const int given = !a.cert.empty() + !a.key.empty() + !a.ca.empty();
+  if (given != 0 && given != 3) bad("--cert", "--cert, --key and --ca go together");
+  if ((given == 3) == !a.psk.empty()) bad("--psk", "either --psk or --cert/--key/--ca");
+  return given == 3;
+}
+inline void load_certificates(const tls_args& a, held& h) {
+  h.files = {read_text(a.cert, "--cert"), read_text(a.key, "--key")};
+  if (!h.anchors.add(as_bytes(read_text(a.ca, "--ca")))) bad("--ca", "no trust anchor in " + a.ca);
+}
+inline symmetric_credential psk_credential(const tls_args& a, const usage_of& u, entity_id holder) {
+  auto id = credential_id::make(u.id_type, a.identity);
+  if (!id) bad("--identity", "not a key identifier: " + a.identity);
+  const time_point now = system_clock{}.now();
+  auto cred = symmetric_credential::make(hex_secret(a.psk, "--psk"), std::move(*id), u.provisioned, std::move(holder),
+                                         *validity::make(now - std::chrono::minutes(1), now + std::chrono::hours(24)));
+  if (!cred) bad("--psk", std::string(to_string(cred.error())));
+  return std::move(*cred);
+}
+
+// Until the handshake is done (true) or over (false); the channel says why.
+inline void handshake(tls::channel<>& c, int fd, int seconds, const watcher& w, const char* otherwise) {
+  (void)tls::pump_until<tls::channel<>>({{&c, fd}}, [&] { return c.active() || c.closed(); },
+                                        std::chrono::seconds(seconds));
+  if (c.active()) return;
+  ::close(fd);
+  refuse("handshake", w.why(c.refusal() ? c.refusal() : c.error(), otherwise));
+}
+
+}  // namespace tls_detail_cli
+
 inline void add_tls(CLI::App& app, tls_args& a) {
   auto common = [&a](CLI::App* c) {
-    c->add_option("--psk", a.psk, "the pre-shared key, hex")->required();
-    c->add_option("--usage", a.usage, "saef (PSK-SAEF, default), mef (MEF handshake) or maf (MAF handshake)");
+    c->add_option("--psk", a.psk, "the pre-shared key, hex (PSK profiles)");
+    c->add_option("--cert", a.cert, "our certificate chain, PEM (certificate profiles, with --key and --ca)");
+    c->add_option("--key", a.key, "our private key, PKCS#8 PEM");
+    c->add_option("--ca", a.ca, "the trust anchors, PEM");
+    c->add_option("--expect", a.expect, "the name the peer's certificate must carry: an absolute AE-ID or an FQDN");
+    c->add_option("--usage", a.usage, "saef (default), mef (MEF handshake) or maf (MAF handshake)");
     c->add_flag("--dtls", a.dtls, "DTLS 1.2 over UDP instead of TLS 1.2 over TCP");
     c->add_option("--send", a.send, "text to send once the handshake is done");
     c->add_option("--timeout", a.seconds, "seconds the handshake may take (default 10)");
     c->add_flag("--trace", a.trace, "each stage of the handshake and each alert on stderr");
   };
-  auto* connect = app.add_subcommand("connect", "a PSK handshake against host:port, as the client");
+  auto* connect = app.add_subcommand("connect", "one handshake against host:port, as the client");
   connect->add_option("address", a.address, "host:port")->required();
-  connect->add_option("--identity", a.identity, "the psk_identity (KpsaID, KmID, KpmID, ...)")->required();
+  connect->add_option("--identity", a.identity, "the psk_identity (KpsaID, KmID, KpmID, ...)");
   connect->add_option("--sni", a.sni, "the server name (SNI, an FQDN)")->required();
-  connect->add_option("--self", a.self, "our own CSE-ID or AE-ID (default /in-cse/Cm2msec)");
-  connect->add_option("--peer", a.peer, "the server's CSE-ID or FQDN (default /in-cse)");
+  connect->add_option("--self", a.self, "our own AE-ID or CSE-ID (default /in-cse/Cm2msec); with --cert, the absolute "
+                                        "AE-ID or FQDN our certificate names");
+  connect->add_option("--peer", a.peer, "the server's CSE-ID (default /in-cse)");
   common(connect);
-  auto* serve = app.add_subcommand("serve", "a PSK handshake for one peer on host:port, as the server");
+  auto* serve = app.add_subcommand("serve", "one handshake for one peer on host:port, as the server");
   serve->add_option("address", a.address, "host:port to listen on")->required();
-  serve->add_option("--identity", a.identity, "the psk_identity the client must use")->required();
+  serve->add_option("--identity", a.identity, "the psk_identity the client must use");
   serve->add_option("--sni", a.sni, "the server name this server answers to (an FQDN)")->required();
-  serve->add_option("--self", a.self, "this server's CSE-ID or FQDN (default /in-cse)");
-  serve->add_option("--peer", a.peer, "the CSE-ID or AE-ID the association binds to (default /in-cse/Cm2msec)");
+  serve->add_option("--self", a.self, "this server's CSE-ID (default /in-cse)");
+  serve->add_option("--peer", a.peer, "the CSE-ID or AE-ID a PSK client is bound to (default /in-cse/Cm2msec)");
   common(serve);
 
   connect->callback([&a] {
     using namespace tls_detail_cli;
     const auto u = usage(a.usage);
     check_sni(a.sni);
-    const auto self = entity(a.self.empty() ? "/in-cse/Cm2msec" : a.self, "--self");
+    const bool certs = certificate_mode(a);
+    const std::string self_text = a.self.empty() ? "/in-cse/Cm2msec" : a.self;
     const auto peer = bound(a.peer.empty() ? "/in-cse" : a.peer, "--peer");
-    auto id = credential_id::make(u.id_type, a.identity);
-    if (!id) bad("--identity", "not a key identifier: " + a.identity);
-    const time_point now = system_clock{}.now();
-    auto cred = symmetric_credential::make(hex_secret(a.psk, "--psk"), std::move(*id), u.provisioned, self,
-                                           *validity::make(now - std::chrono::minutes(1), now + std::chrono::hours(24)));
-    if (!cred) bad("--psk", std::string(to_string(cred.error())));
     const system_clock clk;
-    auto psk = sa::bound<secret>::create(*cred->key().clone(), {self, peer}, *cred,
-                                         requested_lifetime::session(std::chrono::hours(1)), {}, clk);
-    if (!psk) bad("--self", "no association: " + std::string(to_string(psk.error())));
-    const int fd = open_socket(a.address, a.dtls, false);
+    held h;
     watcher w{"connect", a.trace, {}};
-    auto ch = tls::channel<>::psk_client(
-        {a.dtls ? tls::transport::datagram : tls::transport::stream, a.sni, {}, u.scope, w.observer()}, a.identity, *psk, clk);
-    if (!ch) bad("--sni", std::string(to_string(ch.error())));
-    auto& c = **ch;
-    (void)tls::pump_until<tls::channel<>>({{&c, fd}}, [&] { return c.active() || c.closed(); },
-                                          std::chrono::seconds(a.seconds));
-    if (!c.active()) {
-      ::close(fd);
-      refuse("handshake", w.why(c.error(), "no answer in time"));
+    tls::channel<>::options opts{a.dtls ? tls::transport::datagram : tls::transport::stream, a.sni, {}, u.scope,
+                                 w.observer()};
+    result<std::unique_ptr<tls::channel<>>> ch = fail(errc::invalid_argument);
+    if (certs) {
+      load_certificates(a, h);
+      const auto own_name = certificate_name(self_text, "--self");
+      auto leaf = certificate::parse(as_bytes(h.files.chain_pem));
+      if (!leaf) bad("--cert", std::string(to_string(leaf.error())));
+      auto own = certificate_credential::verify(std::move(*leaf), own_name, h.anchors, clk.now(), {}, u.certified);
+      if (!own) bad("--cert", "our certificate: " + std::string(to_string(own.error())));
+      h.own.emplace(std::move(*own));
+      entity_id self = own_name.type() == expected_name::flavour::ae_id ? entity_id{*ae_id::parse(self_text)}
+                                                                         : entity_id{*fqdn::parse(self_text)};
+      auto sa = security_association::create({self, peer}, *h.own, requested_lifetime::session(std::chrono::hours(1)), {}, clk);
+      if (!sa) bad("--cert", "no association: " + std::string(to_string(sa.error())));
+      h.sa.emplace(std::move(*sa));
+      const auto expect = a.expect.empty() ? expected_name::cse(*fqdn::parse(a.sni)) : certificate_name(a.expect, "--expect");
+      ch = tls::channel<>::certificate_client(opts, h.files, h.anchors, expect, *h.sa, clk);
+    } else {
+      if (a.identity.empty()) bad("--identity", "a PSK handshake needs the psk_identity");
+      const auto self = entity(self_text, "--self");
+      h.psk_credential.emplace(psk_credential(a, u, self));
+      auto psk = sa::bound<secret>::create(*h.psk_credential->key().clone(), {self, peer}, *h.psk_credential,
+                                           requested_lifetime::session(std::chrono::hours(1)), {}, clk);
+      if (!psk) bad("--self", "no association: " + std::string(to_string(psk.error())));
+      h.psk.emplace(std::move(*psk));
+      ch = tls::channel<>::psk_client(opts, a.identity, *h.psk, clk);
     }
+    if (!ch) bad("--sni", std::string(to_string(ch.error())));
+    const int fd = open_socket(a.address, a.dtls, false);
+    auto& c = **ch;
+    handshake(c, fd, a.seconds, w, "no answer in time");
     report(c, u, a.sni);
     exchange(c, fd, a.send);
     ::close(fd);
@@ -228,40 +303,40 @@ inline void add_tls(CLI::App& app, tls_args& a) {
     using namespace tls_detail_cli;
     const auto u = usage(a.usage);
     check_sni(a.sni);
+    const bool certs = certificate_mode(a);
     const auto self = entity(a.self.empty() ? "/in-cse" : a.self, "--self");
-    const auto peer_text = a.peer.empty() ? "/in-cse/Cm2msec" : a.peer;
-    const auto holder = entity(peer_text, "--peer");
-    const auto peer = bound(peer_text, "--peer");
-    auto id = credential_id::make(u.id_type, a.identity);
-    if (!id) bad("--identity", "not a key identifier: " + a.identity);
-    const time_point now = system_clock{}.now();
-    auto cred = symmetric_credential::make(hex_secret(a.psk, "--psk"), std::move(*id), u.provisioned, holder,
-                                           *validity::make(now - std::chrono::minutes(1), now + std::chrono::hours(24)));
-    if (!cred) bad("--psk", std::string(to_string(cred.error())));
-    auto resolve = [&](std::string_view identity, std::string_view) -> result<tls::psk_entry> {
-      if (identity != a.identity) return fail(errc::not_found);
-      return tls::psk_entry{&*cred, peer};
-    };
     const system_clock clk;
-    const int listener = open_socket(a.address, a.dtls, true);
+    held h;
     watcher w{"serve", a.trace, {}};
-    auto ch = tls::channel<>::psk_server(
-        {a.dtls ? tls::transport::datagram : tls::transport::stream, a.sni, {}, u.scope, w.observer()}, self, resolve, requested_lifetime::session(std::chrono::hours(1)), {}, clk);
+    tls::channel<>::options opts{a.dtls ? tls::transport::datagram : tls::transport::stream, a.sni, {}, u.scope,
+                                 w.observer()};
+    result<std::unique_ptr<tls::channel<>>> ch = fail(errc::invalid_argument);
+    std::optional<bound_identity> peer;
+    if (certs) {
+      load_certificates(a, h);
+      if (a.expect.empty()) bad("--expect", "a certificate server needs the name the client's certificate carries");
+      ch = tls::channel<>::certificate_server(opts, self, h.files, h.anchors, certificate_name(a.expect, "--expect"),
+                                              requested_lifetime::session(std::chrono::hours(1)), {}, clk);
+    } else {
+      if (a.identity.empty()) bad("--identity", "a PSK handshake needs the psk_identity");
+      const auto peer_text = a.peer.empty() ? "/in-cse/Cm2msec" : a.peer;
+      peer = bound(peer_text, "--peer");
+      h.psk_credential.emplace(psk_credential(a, u, entity(peer_text, "--peer")));
+      auto resolve = [&](std::string_view identity, std::string_view) -> result<tls::psk_entry> {
+        if (identity != a.identity) return fail(errc::not_found);
+        return tls::psk_entry{&*h.psk_credential, *peer};
+      };
+      ch = tls::channel<>::psk_server(opts, self, resolve, requested_lifetime::session(std::chrono::hours(1)), {}, clk);
+    }
     if (!ch) bad("--sni", std::string(to_string(ch.error())));
+    const int listener = open_socket(a.address, a.dtls, true);
     auto& c = **ch;
     const int fd = first_peer(listener, a.dtls, a.seconds);
-    (void)tls::pump_until<tls::channel<>>({{&c, fd}}, [&] { return c.active() || c.closed(); },
-                                          std::chrono::seconds(a.seconds));
-    if (!c.active()) {
-      ::close(fd);
-      ::close(listener);
-      const auto e = c.refusal() ? c.refusal() : c.error();
-      refuse("handshake", w.why(e, "no handshake in time"));
-    }
+    ::close(listener);
+    handshake(c, fd, a.seconds, w, "no handshake in time");
     report(c, u, a.sni);
     exchange(c, fd, a.send);
     ::close(fd);
-    ::close(listener);
   });
 }
 
