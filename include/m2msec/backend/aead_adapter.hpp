@@ -10,6 +10,7 @@
 
 namespace m2msec::crypto {
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 template <class Alg, std::uint64_t MaxMessage>
 struct aead_adapter {
   static constexpr std::size_t key_size = Alg::key_size, nonce_size = Alg::nonce_size, tag_size = Alg::tag_size;

@@ -171,6 +171,7 @@ inline bool has_clmul() noexcept { return false; }
 // GHASH keyed with H; `tag` gives GHASH_H(A, C) xor `mask` (SP 800-38D §7.1
 // steps 5-6, with mask = E(K, J0)); `portable` forces the integer path (tests
 // compare the two). Copies keep the key; each is wiped when it goes.
+// Thread safety: immutable once made; any number of threads may use one object.
 class ghash {
  public:
   ghash() noexcept = default;

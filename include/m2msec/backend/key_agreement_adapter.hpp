@@ -5,6 +5,7 @@
 
 namespace m2msec::crypto {
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 template <std::size_t PrivateKeySize, std::size_t PublicKeySize, std::size_t SharedSize>
 struct key_agreement_adapter {
   // public_key: a private key of the curve's size, room for the public key.

@@ -77,6 +77,7 @@ class public_pool {
 
 }  // namespace random_detail
 
+// Thread safety: no state; use it from any thread.
 struct public_random {
   [[nodiscard]] static result<void> fill(mutable_bytes out) noexcept {
     thread_local random_detail::public_pool pool;

@@ -78,6 +78,7 @@ inline std::size_t host_names(bytes_view body, bool datagram) noexcept {
 // Over TLS the message may span records and reads (at most 64 KiB are held);
 // over DTLS each datagram is read alone, and a ClientHello sent in fragments is
 // refused (docs/decisions.md: the oneM2M suites' ClientHello fits one datagram).
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class client_hello_reader {
  public:
   explicit client_hello_reader(bool datagram) noexcept : datagram_(datagram) {}

@@ -20,6 +20,7 @@ enum class channel_stage : std::uint8_t {
   refused,         // the channel is over. error: why; text: to_string(error)
 };
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct channel_event {
   channel_stage stage;
   std::string_view text;       // valid during the call only

@@ -15,22 +15,27 @@ namespace m2msec::tls {
 
 // Each profile names its psk_identity type and the usage (SUID scope) of its key;
 // the certificate SAEF has no identity.
+// Thread safety: no state; use it from any thread.
 struct psk_saef {        // TS-0003 §8.2.2.1: psk_identity = KpsaID, psk = Kpsa
   using identity_type = kpsa_id;
   static constexpr usage_scope usage = usage_scope::saef;
 };
+// Thread safety: no state; use it from any thread.
 struct mef_handshake {   // TS-0003 §8.3.2.1: psk_identity = KpmID, psk = Kpm
   using identity_type = kpm_id;
   static constexpr usage_scope usage = usage_scope::mef;
 };
+// Thread safety: no state; use it from any thread.
 struct maf_handshake {   // TS-0003 §8.8.2: psk_identity = KmID, psk = Km
   using identity_type = km_id;
   static constexpr usage_scope usage = usage_scope::maf;
 };
+// Thread safety: no state; use it from any thread.
 struct maf_saef {        // TS-0003 §8.2.2.3: psk_identity = HEX(KcID)@MAF-FQDN, psk = Kc
   using identity_type = kc_id;
   static constexpr usage_scope usage = usage_scope::saef;
 };
+// Thread safety: no state; use it from any thread.
 struct certificate_saef {  // TS-0003 §8.2.2.2: ECDHE-ECDSA, exact SAN match
   static constexpr usage_scope usage = usage_scope::saef;
 };
@@ -53,6 +58,7 @@ template <psk_profile Profile, clock Clock = system_clock, tls_rng_policy Rng = 
 }
 
 // What the exporter gives after a handshake with the MEF or the MAF.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 template <class Id>
 struct exported_key {
   Id id;       // KeID = hexBinary(RelativeKeID)@MEF-FQDN, or hexBinary(KcID)@MAF-FQDN
@@ -89,6 +95,7 @@ template <class Channel>
 // identity a function did not know is remembered for a while (negative cache,
 // oldest dropped first), and fetches are rate-limited per function (a token
 // bucket). A lookup refused by either is errc::not_found, as an unknown one is.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct router_limits {
   std::size_t negative_entries = 4096;
   duration negative_for = std::chrono::seconds(60);
@@ -100,6 +107,7 @@ struct router_limits {
 // known MEF or MAF fetches the key from that function; other identities go to the
 // Target's own credentials. The resolvers are the seam to the MEF/MAF clients.
 // Copies share one state (resolver() hands out a copy). Not thread-safe.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <clock Clock = system_clock>
 class psk_router {
  public:

@@ -15,6 +15,7 @@ namespace m2msec::tls {
 
 // What a server knows of a PSK identity: the credential, and the identity the
 // association will be bound to (TS-0003 §8.2.1).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct psk_entry {
   const symmetric_credential* credential = nullptr;
   bound_identity peer;
@@ -32,6 +33,7 @@ using registered_ae = std::function<bool(const ae_id&)>;
 // TS-0003 §10.1.2: what a server knows of a raw public key, found by its
 // Credential-ID (type 30): the key, with the lifetime and usage configuration gave
 // it, and the identity the association will be bound to.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct raw_key_entry {
   const raw_public_key* key = nullptr;
   bound_identity peer;
@@ -40,6 +42,7 @@ using raw_key_resolver = std::function<result<raw_key_entry>(const credential_id
 // Registered peers of either kind: a raw public key the resolver knows (tried
 // first; decisions: "Raw public keys"), else a registered AE's AE-ID certificate.
 // Either may be empty.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct registered_peers {
   registered_ae certificates;
   raw_key_resolver raw_keys;
@@ -58,6 +61,7 @@ inline constexpr std::size_t max_psk_identity = 512;
 }
 
 // Our own certificate chain (PEM, leaf first) and its PKCS#8 private key (PEM).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct own_certificate {
   std::string chain_pem;
   std::string key_pem;

@@ -32,12 +32,14 @@ concept clock = requires(const C& c) {
 };
 
 // The wall clock.
+// Thread safety: no state; use it from any thread.
 struct system_clock {
   [[nodiscard]] time_point now() const noexcept { return std::chrono::system_clock::now(); }
 };
 static_assert(clock<system_clock>);
 
 // A clock that moves only when told to; for tests.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class manual_clock {
  public:
   explicit manual_clock(time_point start = time_point{}) noexcept : now_(start) {}

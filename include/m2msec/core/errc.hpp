@@ -96,6 +96,7 @@ inline constexpr auto all_errc = [] {
 
 // errc as a std::error_code: category "m2msec", message to_string(e), so that
 // code that reports std::error_code (Asio, std::filesystem) carries m2msec's too.
+// Thread safety: immutable once made; any number of threads may use one object.
 class error_category_impl final : public std::error_category {
  public:
   [[nodiscard]] const char* name() const noexcept override { return "m2msec"; }

@@ -29,6 +29,7 @@ concept secret_storage = requires(void* p, std::size_t n, bool& locked) {
 // core dumps. If the lock is refused (RLIMIT_MEMLOCK) the secret still works
 // and locked() says false. Each secret owns whole pages, so unlocking one
 // never unlocks another.
+// Thread safety: no state; use it from any thread.
 struct locked_pages {
   static std::size_t rounded(std::size_t n) noexcept {
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
@@ -50,6 +51,7 @@ struct locked_pages {
 };
 static_assert(secret_storage<locked_pages>);
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <secret_storage Storage>
 class basic_secret {
  public:

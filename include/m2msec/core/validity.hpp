@@ -8,6 +8,7 @@
 
 namespace m2msec {
 
+// Thread safety: immutable once made; any number of threads may use one object.
 class validity {
  public:
   // A non-empty interval (not_before <= not_after), or errc::invalid_validity.

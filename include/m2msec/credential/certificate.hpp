@@ -62,6 +62,7 @@ inline credential_id key_credential_id(credential_id_type t, bytes_view spki) {
 
 // TS-0003 §10.1.2, RFC 7250: a raw P-256 public key, named by its RFC 6920 digest.
 // It has no lifetime nor usage of its own; configuration gives them (SAEF by default).
+// Thread safety: immutable once made; any number of threads may use one object.
 class raw_public_key {
  public:
   // A SubjectPublicKeyInfo in DER, or in a PEM "PUBLIC KEY" block.
@@ -103,6 +104,7 @@ class raw_public_key {
 // The identity a peer's certificate must name, one per certificate flavour of
 // TS-0003 §8.1.2.1. Matching is exact: the expected text equals one
 // subjectAltName entry of the right type, byte for byte (DNS names in lower case).
+// Thread safety: immutable once made; any number of threads may use one object.
 class expected_name {
  public:
   enum class flavour { device, cse_id, ae_id, node_id, fqdn };
@@ -137,6 +139,7 @@ class expected_name {
 // A certificate that passed the oneM2M profile: P-256 key in uncompressed form,
 // signed with ECDSA-SHA-256, keyUsage with digitalSignature, no wildcard names.
 // Not yet trusted: certificate_credential::verify() does that.
+// Thread safety: immutable once made; any number of threads may use one object.
 class certificate {
  public:
   [[nodiscard]] static result<certificate> parse(bytes_view der_or_pem) {
@@ -192,6 +195,7 @@ class certificate {
 };
 
 // The trust anchors a node is configured with (TS-0003 §8.1.2.5).
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class trust_anchors {
  public:
   [[nodiscard]] result<void> add(bytes_view der_or_pem) noexcept { return store_.add(der_or_pem); }
@@ -204,6 +208,7 @@ class trust_anchors {
 // A certificate a peer presented, trusted: its name matched exactly and its path
 // validated to a trust anchor at a given time. Its lifetime is the part of the
 // path's validity common to every certificate on it.
+// Thread safety: immutable once made; any number of threads may use one object.
 class certificate_credential {
  public:
   // TS-0003 §8.1.2.2, §8.1.2.5: exact name match, then RFC 5280 path validation.

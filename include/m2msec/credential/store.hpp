@@ -24,6 +24,7 @@ namespace m2msec {
 
 // The system calls of a write, so tests can fail or kill each one. Every path
 // is relative to the store's folder, opened once.
+// Thread safety: no state; use it from any thread.
 struct posix_io {
   int openat(int dir, const char* name, int flags, mode_t mode) noexcept { return ::openat(dir, name, flags, mode); }
   ssize_t write(int fd, const void* p, std::size_t n) noexcept { return ::write(fd, p, n); }
@@ -41,6 +42,7 @@ struct posix_io {
 // change that returns an error changed nothing on disk, unless the error came
 // after the rename (the folder could not be synced), when memory and file both
 // hold the new state. One object is not thread-safe.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <class Io = posix_io>
 class basic_credential_store {
  public:

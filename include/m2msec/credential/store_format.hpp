@@ -31,6 +31,7 @@ inline constexpr std::size_t max_field = 65535;  // u16 lengths: Credential-ID, 
 // One record, big-endian:
 //   u16 len | Credential-ID | u8 SUID | u8 holder kind | u16 len | holder |
 //   i64 not_before | i64 not_after (ns since 1970) | u16 len | key
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class writer {
  public:
   explicit writer(mutable_bytes out) noexcept : out_(out) {}
@@ -59,6 +60,7 @@ class writer {
   std::size_t n_ = 0;
 };
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class reader {
  public:
   explicit reader(bytes_view in) noexcept : in_(in) {}

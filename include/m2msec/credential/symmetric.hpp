@@ -12,6 +12,7 @@ namespace m2msec {
 
 // A secret key with its identifier, its usage (SUID), its holder and its
 // lifetime. TS-0001 §11.2.1: provisioned credentials are stored with a lifetime.
+// Thread safety: immutable once made; any number of threads may use one object.
 class symmetric_credential {
  public:
   static constexpr std::size_t min_key_size = 16;
@@ -49,6 +50,7 @@ class symmetric_credential {
 // a MAF distributed. One that names the key itself (psk = Kc or Kpsa, a
 // pairwiseESPrimKey, an ESData key) needs one key: all of it. One that needs two
 // (encryption and integrity) takes the first half and the second half.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct key_halves {
   secret first, second;
 };

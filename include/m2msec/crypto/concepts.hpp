@@ -13,6 +13,7 @@
 namespace m2msec::crypto {
 
 // A private key (wiped) and its public key (public bytes).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct keypair {
   secret private_key;
   byte_vector public_key;
@@ -108,6 +109,7 @@ concept signature_policy = requires(typename P::signer& s, const typename P::ver
 };
 
 // sign() and verify() in one call each, for any policy with signer and verifier types.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 template <class P>
 struct one_shot_signature {
   [[nodiscard]] static result<std::size_t> sign(bytes_view private_key, bytes_view msg, mutable_bytes sig) noexcept {
@@ -140,6 +142,7 @@ concept key_encryption_policy = requires(const typename P::encryptor& e, const t
 };
 
 // encrypt() and decrypt() in one call each, for any policy with encryptor and decryptor types.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 template <class P>
 struct one_shot_key_encryption {
   [[nodiscard]] static result<std::size_t> encrypt(bytes_view public_key, bytes_view label, bytes_view plaintext,

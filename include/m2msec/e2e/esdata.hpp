@@ -33,6 +33,7 @@ enum class content_security : std::uint8_t {
 
 // TS-0004 §6.3.3: contentInfo = <mediaType>:<encodingType>[:<contentSecurity>],
 // e.g. "application/json:0:1".
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct content_info {
   std::string media_type;
   int encoding_type = 0;  // m2m:encodingType: 0 plain, 1 base64 on a string, 2 base64 on binary
@@ -88,10 +89,12 @@ template <credential C, clock Clock>
 // How to protect a value. No recipients: signature-only. A signer and
 // recipients: nested sign-then-encrypt (the JWS compact is the JWE plaintext,
 // "cty":"JOSE", RFC 7516 §A.4 style).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct recipient {
   bound_key* key = nullptr;
   jose::alg algorithm = jose::alg::a256kw;
 };
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct protection {
   std::vector<recipient> recipients{};
   jose::enc encryption = jose::enc::a256gcm;
@@ -101,11 +104,13 @@ struct protection {
 };
 
 // A protected attribute value and the contentInfo that goes with it.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct sealed_value {
   std::string value;
   std::string content_info;
 };
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct opened_value {
   byte_vector data;
   content_info info;     // as received (security code included)
@@ -114,6 +119,7 @@ struct opened_value {
 };
 
 // What the Target requires, and which keys it holds.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct expectation {
   std::span<bound_key* const> decryption_keys{};
   std::span<bound_key* const> verification_keys{};

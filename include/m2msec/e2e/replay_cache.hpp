@@ -20,6 +20,7 @@
 
 namespace m2msec {
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class replay_cache {
  public:
   // What names one accepted object: for a JWE, its IV and tag (12 + 16 bytes),

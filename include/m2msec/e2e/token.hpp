@@ -23,6 +23,7 @@ namespace m2msec::token {
 using jose::json;
 
 // TS-0003 §7.3.2.4: the oneM2M token, by claim name.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct claims {
   std::string version;                  // tkvr
   std::string id;                       // jti: Token-ID, unique while valid
@@ -138,12 +139,14 @@ template <clock Clock>
 // ---- verifying ---------------------------------------------------------------------------------
 
 // An issuer the Hosting CSE trusts, and the key its tokens are signed with.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct trusted_issuer {
   std::string name;
   bound_jwk* key = nullptr;
 };
 
 // What the Hosting CSE knows when a token is presented.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct context {
   std::string_view originator;                 // the request's From: must be the holder (azp)
   std::string_view hosting_cse;                // must be in aud

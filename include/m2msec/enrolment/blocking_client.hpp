@@ -16,6 +16,7 @@
 namespace m2msec::mef {
 
 // A connected TCP socket, closed when it goes.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class tcp_socket {
  public:
   // To an IPv4 address and port; io_error when it cannot connect.

@@ -113,6 +113,7 @@ inline bool json_content(std::string_view type) {
 // What a reader gives for one message: a primitive, or a refusal. A refusal
 // that framing caused (`fatal`) ends the connection; one of a whole message
 // (a wrong content type, a missing header) does not.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 template <class Primitive>
 struct reading {
   std::optional<Primitive> message;
@@ -125,6 +126,7 @@ struct reading {
 // Reads HTTP messages from the bytes a channel delivered, one parser per message
 // (Beast's rule). `Body` is where the message body goes: wiping memory for a
 // client, which reads keys.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <bool IsRequest, class Body>
 class reader {
  public:
@@ -169,6 +171,7 @@ class reader {
 };
 
 // The server's side: request primitives from HTTP requests.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class request_reader {
  public:
   [[nodiscard]] std::optional<reading<request>> read(bytes_view in, std::size_t& used) {
@@ -204,6 +207,7 @@ class request_reader {
 };
 
 // The client's side: response primitives from HTTP responses.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class response_reader {
  public:
   [[nodiscard]] std::optional<reading<response>> read(bytes_view in, std::size_t& used) {

@@ -19,6 +19,7 @@ namespace m2msec::maf {
 
 // One connection the MAF's channel authenticated: whom its association is bound
 // to, the KmID it used (assignedSymmKeyID), and Kc/KcID from its handshake.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct connection {
   bound_identity peer;
   std::optional<entity_id> who;        // the CSE or AE the association is bound to
@@ -31,6 +32,7 @@ struct connection {
 
 // The MAF. Holds its clients' Km in memory, registrations and keys in `Store`.
 // Not copyable, not movable (its resolver refers to it); not thread-safe.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <maf_store Store, clock Clock = system_clock>
 class server {
  public:
@@ -256,6 +258,7 @@ class server {
 // A key the Source End-Point registered: its identifier (RelativeKeyID@MAF-FQDN,
 // the psk_identity or pairwiseESPrimKeyID it presents), the key and what the MAF
 // recorded.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct registered_key {
   kc_id id;
   secret key;

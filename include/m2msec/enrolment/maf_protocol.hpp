@@ -25,6 +25,7 @@ inline constexpr std::size_t relative_id_size = 32;  // hexBinary of 16 bytes (A
 // TS-0003 §8.8.2.7 (Key Registration) and §8.8.2.9 (its Update): SUID, targetIDs,
 // expirationTime, labels, adminFQDN and the Key Value; an update carries
 // expirationTime, labels and targetIDs only.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct key_request {
   std::optional<suid> usage;
   std::optional<std::vector<entity_id>> targets;
@@ -36,6 +37,7 @@ struct key_request {
 
 // TS-0003 §8.8.2.7/8: what the MAF answers about a registered key; `key` is set
 // in Key Retrieval's answer only.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct key_answer {
   std::string relative_id;
   entity_id source;
@@ -124,6 +126,7 @@ inline result<secret> key_of(const Json& o) {
 }
 
 // What a Key Registration or Update asked; the Key Value, when sent, in `key`.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct parsed_key_request {
   key_request asked;
   std::optional<secret> key;

@@ -17,6 +17,7 @@ namespace m2msec {
 
 // TS-0003 §8.8.2.7, MAF Key Registration: one registered key. `lifetime` ends at
 // its expirationTime; no Target gets the key after it.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct key_registration {
   std::string relative_id;         // RelativeKeyID: 32 upper-case hex digits (A8: hexBinary(KcID))
   secret key;                      // 32 bytes: Kc from the exporter, or the value the source gave
@@ -54,6 +55,7 @@ concept maf_store = requires(S& s, const S& cs, key_registration k, std::string_
 };
 
 // The store of the tests: maps. Not thread-safe.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class memory_maf_store : public memory_client_registrations {
  public:
   [[nodiscard]] result<void> put_key(key_registration k) {

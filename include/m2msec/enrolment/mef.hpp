@@ -24,6 +24,7 @@ namespace m2msec::mef {
 // TS-0003 §8.3.1.2, Bootstrap Instruction Configuration: what the MEF knows of
 // one Enrolee before it enrols: its Enrolment Targets, the Enrolment Expiry, and
 // the instructions it hands out when asked.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct enrolee_profile {
   std::vector<entity_id> targets;
   time_point expiry;  // Enrolment Expiry: no key from this enrolment outlives it
@@ -38,6 +39,7 @@ struct enrolee_profile {
 
 // One connection the MEF's channel authenticated: whom its association is bound
 // to, and Ke/KeID from its handshake's exporter.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct connection {
   bound_identity peer;
   std::optional<entity_id> who;  // whom the MEF serves it as: the CSE or AE bound, or a MAF by its FQDN
@@ -59,6 +61,7 @@ struct connection {
 // The MEF. Holds its bootstrap credentials (Kpm) and profiles in memory, its
 // enrolments in `Store`. Not copyable, not movable (its resolver refers to it);
 // not thread-safe: one thread serves all connections.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <mef_store Store, clock Clock = system_clock>
 class server {
  public:
@@ -260,6 +263,7 @@ class server {
 // ---- the clients ---------------------------------------------------------------------
 
 // What an Enrolee holds after the Enrolment Exchange: Ke under its KeID, and what the MEF answered.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct enrolment {
   enrolment_answer answer;
   secret ke;

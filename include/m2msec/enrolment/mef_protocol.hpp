@@ -29,6 +29,7 @@ namespace m2msec::mef {
 enum class operation : std::uint8_t { create = 1, retrieve = 2, update = 3, del = 4 };
 
 // A request primitive, as far as the MEF reads it: op, to, fr, rqi and the content.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct request {
   operation op = operation::retrieve;
   std::string to;    // CSE-relative, e.g. "mef/enrolment"
@@ -38,6 +39,7 @@ struct request {
 };
 // A response primitive: rsc, rqi and the content: wiping memory, as a key may
 // travel in it.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct response {
   rsc code = rsc::ok;
   std::string rqi;
@@ -58,6 +60,7 @@ inline constexpr std::size_t max_targets = 64;
 inline constexpr std::size_t max_labels = 16, max_label = 128;
 
 // TS-0003 Table 8.3.2.1-1: what the Enrolee asks for besides Ke.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct indications {
   bool certificate = false;        // Certificate Enrolment Indication (cei)
   bool maf = false;                // MAF Enrolment Indication (mei)
@@ -65,6 +68,7 @@ struct indications {
 };
 
 // TS-0003 Table 8.3.2.1-3: the MAF Enrolment instruction, which the MAF consumes.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct maf_instruction {
   suid credential = suid::rspf_maf;  // Credential Type (crt)
   std::string key_registration_uri;  // kru
@@ -77,6 +81,7 @@ struct maf_instruction {
 // What the MEF gives the Enrolee (TS-0003 Tables 8.3.2.1-2…5): its KeID and the
 // lifetime of Ke, the Enrolee-ID and Targets the MEF recorded, and the instructions
 // it was asked for and has.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct enrolment_answer {
   ke_id id;
   entity_id enrolee;
@@ -88,6 +93,7 @@ struct enrolment_answer {
 };
 
 // TS-0003 §8.3.2.1: {Status=True, Credential, EnroleeID, Lifetime} from fetchCredentials.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct released_key {
   ke_id id;
   suid usage;

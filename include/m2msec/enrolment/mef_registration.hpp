@@ -9,6 +9,7 @@ namespace m2msec::mef {
 
 // What a client asks in a registration or its update: FQDN, expirationTime,
 // labels, adminFQDN; an update carries expirationTime and labels only.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct registration_request {
   std::optional<fqdn> client_fqdn;
   std::optional<time_point> expiration;

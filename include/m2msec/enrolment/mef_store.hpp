@@ -20,6 +20,7 @@ namespace m2msec {
 
 // TS-0003 §8.3.2.1: one enrolment. `lifetime` ends no later than the Enrolment
 // Expiry: no key the MEF releases from Ke outlives it.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct enrolment_record {
   ke_id id;                        // hex(RelativeKeID)@MEF-FQDN
   secret ke;                       // 32 bytes, from EXPORTER-oneM2M-Bootstrap
@@ -36,6 +37,7 @@ struct enrolment_record {
 
 // TS-0003 §8.3.5.2, MEF Client Registration: what the MEF keeps of a registered
 // client. One registration per client: registering again replaces it.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct client_registration {
   std::string id;                   // clientRegID: 32 hex digits, random
   entity_id client;                 // the client ID: who its channel authenticated
@@ -119,6 +121,7 @@ concept mef_store = requires(S& s, const S& cs, enrolment_record r, const ke_id&
 }
 
 // Client registrations in memory, for the stores of the tests: one per client.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class memory_client_registrations {
  public:
   [[nodiscard]] result<void> put_client(client_registration c) {
@@ -154,6 +157,7 @@ class memory_client_registrations {
 };
 
 // The store of the tests: a map. Not thread-safe.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class memory_mef_store : public memory_client_registrations {
  public:
   [[nodiscard]] result<void> put(enrolment_record r) {

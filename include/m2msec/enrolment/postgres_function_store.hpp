@@ -20,6 +20,7 @@
 
 namespace m2msec {
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class postgres_function_store {
  public:
   // TS-0003 §8.3.5.2: a client registration, replacing the client's earlier one.

@@ -9,6 +9,7 @@
 
 namespace m2msec {
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class postgres_mef_store : public postgres_function_store {
  public:
   // `conninfo`: a libpq connection string or URI; `table`: lower-case letters,

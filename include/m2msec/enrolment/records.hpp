@@ -17,6 +17,7 @@ namespace m2msec {
 
 // TS-0001 §11.1: the contract under which an owner enrols Nodes with an M2M
 // Service Provider; it lists the Nodes, the services and the App-IDs allowed.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class service_subscription {
  public:
   explicit service_subscription(sub_id id) : id_(std::move(id)) {}
@@ -50,6 +51,7 @@ class service_subscription {
 };
 
 // The subscriptions an M2M Service Provider holds, and which one enrols a Node.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class subscription_registry {
  public:
   service_subscription& add(service_subscription s) {
@@ -77,6 +79,7 @@ class subscription_registry {
 // TS-0001 §11.2.2: each App-ID is associated with a credential that grants its
 // instances an approved list of services; revoking the App-ID revokes every
 // instance at once.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class application_enrolment {
  public:
   struct record {
@@ -128,6 +131,7 @@ class application_enrolment {
 // TS-0001 §11.3.2: a Registrar that retained a Registree's subscription and
 // CSE-ID or AE-ID from an earlier registration uses them again; otherwise it
 // determines them (TS-0001 §10.1.1.2), and retains the result.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class retained_registrations {
  public:
   struct registration {

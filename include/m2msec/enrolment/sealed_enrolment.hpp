@@ -16,6 +16,7 @@
 namespace m2msec {
 
 // The columns of one enrolment as a store keeps them.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct enrolment_row {
   std::string id;       // KeID, the primary key
   std::string enrolee;  // entity_text
@@ -26,6 +27,7 @@ struct enrolment_row {
 
 // A secret column sealed at rest: XChaCha20-Poly1305 under the 32-byte store
 // key, a fresh nonce per row, the row's other columns as associated data.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class column_sealer {
  public:
   using aead = crypto::aead<crypto::xchacha20_poly1305, backend::sodium>;
@@ -88,6 +90,7 @@ class column_sealer {
   return out;
 }
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class enrolment_sealer {
  public:
   static constexpr std::string_view ad_label = "m2msec mef enrolment v1:";

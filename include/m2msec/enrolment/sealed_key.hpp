@@ -11,6 +11,7 @@
 namespace m2msec {
 
 // The columns of one registered key as a store keeps them.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct key_row {
   std::string id;       // RelativeKeyID, the primary key
   std::string source;   // entity_text
@@ -22,6 +23,7 @@ struct key_row {
   byte_vector sealed;   // nonce || key sealed
 };
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class key_sealer {
  public:
   static constexpr std::string_view ad_label = "m2msec maf key v1:";

@@ -18,6 +18,7 @@
 
 namespace m2msec {
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class sqlite_function_store {
  public:
   // TS-0003 §8.3.5.2: a client registration, replacing the client's earlier one.

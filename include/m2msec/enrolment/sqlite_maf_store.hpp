@@ -9,6 +9,7 @@
 
 namespace m2msec {
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class sqlite_maf_store : public sqlite_function_store {
  public:
   [[nodiscard]] static result<sqlite_maf_store> open(const std::filesystem::path& file, const secret& store_key,

@@ -66,6 +66,7 @@ enum class credential_id_type : std::uint8_t {
 
 // TS-0003 §10.4: Credential-ID = <credIDTypeID> "-" <value>, the value made of
 // letters, digits, '.', '_', '-' and '@' (e.g. 10-thiskey@mymef.com).
+// Thread safety: immutable once made; any number of threads may use one object.
 class credential_id {
  public:
   [[nodiscard]] static result<credential_id> make(credential_id_type t, std::string_view value) {

@@ -61,6 +61,7 @@ constexpr bool is_dns_label(std::string_view l) noexcept {
 // characters, no trailing dot, no wildcard, and a last label that is not all
 // digits (so an IPv4 address is not a name). Kept in lower case, so two names
 // that DNS treats as one compare equal (docs/decisions.md).
+// Thread safety: immutable once made; any number of threads may use one object.
 class fqdn {
  public:
   static constexpr std::size_t max_size = 253;

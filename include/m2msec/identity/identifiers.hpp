@@ -13,6 +13,7 @@
 namespace m2msec {
 
 // TS-0001 §7.2: M2M-SP-ID = "//" FQDN.
+// Thread safety: immutable once made; any number of threads may use one object.
 class sp_id {
  public:
   [[nodiscard]] static result<sp_id> parse(std::string_view s) {
@@ -55,6 +56,7 @@ inline result<std::pair<std::optional<sp_id>, std::string_view>> split_sp(std::s
 
 // TS-0001 §7.2: CSE-ID, SP-relative ("/" + unreserved characters, e.g. /CSE090112)
 // or absolute (SP-ID + SP-relative CSE-ID, e.g. //m2m.thingscompany.com/ab3f124a).
+// Thread safety: immutable once made; any number of threads may use one object.
 class cse_id {
  public:
   [[nodiscard]] static result<cse_id> parse(std::string_view s) {
@@ -83,6 +85,7 @@ class cse_id {
 
 // TS-0001 §7.2: AE-ID-Stem. 'C' stems are assigned by the Registrar CSE, 'S'
 // stems by the M2M Service Provider; the rest is unreserved characters.
+// Thread safety: immutable once made; any number of threads may use one object.
 class ae_id_stem {
  public:
   enum class kind : char { registrar_assigned = 'C', sp_assigned = 'S' };
@@ -106,6 +109,7 @@ class ae_id_stem {
 // TS-0001 §7.2: AE-ID. A 'C' stem lives under its Registrar CSE
 // (/CSE090112/C190XX7T), an 'S' stem directly under the SP (/S190XX7T); either
 // may be absolute (//m2m.prov.com/CSE3219/C9886, //m2m.things.com/S98821).
+// Thread safety: immutable once made; any number of threads may use one object.
 class ae_id {
  public:
   [[nodiscard]] static result<ae_id> parse(std::string_view s) {
@@ -155,6 +159,7 @@ class ae_id {
 // TS-0001 §7.1.3: App-ID. Registered: R{authority-ID}.{reverse DNS}.{name}
 // (Ra01.com.company.smartcity; a lower-case 'r' is tolerated until Release 4);
 // non-registered: N followed by anything unreserved (Nk836-t071-fc022).
+// Thread safety: immutable once made; any number of threads may use one object.
 class app_id {
  public:
   enum class kind { registered, non_registered };
@@ -186,6 +191,7 @@ class app_id {
 // OID in dotted decimal (0.2.481.1.100.3030.10011), an IMEI (15 digits with a
 // valid Luhn check digit), or any other unreserved text (a Node-ID may equal
 // the CSE-ID); the kind says which.
+// Thread safety: immutable once made; any number of threads may use one object.
 class node_id {
  public:
   enum class kind { oid, imei, other };
@@ -243,6 +249,7 @@ class node_id {
 // TS-0001 §7.1.7: M2M-Sub-ID. Owned by the Service Provider and never exposed on
 // any interface, so it has no str(): reveal() is the one, greppable, way to the
 // text, and redacted() is what logs get.
+// Thread safety: immutable once made; any number of threads may use one object.
 class sub_id {
  public:
   [[nodiscard]] static result<sub_id> parse(std::string_view s) {

@@ -13,12 +13,15 @@ namespace m2msec {
 
 namespace key_id_kind {
 // How the relative part is written and compared, per identifier.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct text_exact {   // letters, digits, '.', '_', '-'; compared exactly
   static constexpr bool case_sensitive = true, hex16 = false;
 };
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct text_nocase {  // same characters, compared without regard to case
   static constexpr bool case_sensitive = false, hex16 = false;
 };
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct hex_bytes {    // 16 bytes as 32 upper-case hex digits (decision A5)
   static constexpr bool case_sensitive = true, hex16 = true;
 };
@@ -26,6 +29,7 @@ struct hex_bytes {    // 16 bytes as 32 upper-case hex digits (decision A5)
 
 // relative@FQDN. The FQDN names the issuer, MEF or MAF, and so where a Target
 // fetches the key (TS-0003 §8.3.4.3, §8.2.2.3).
+// Thread safety: immutable once made; any number of threads may use one object.
 template <class Kind, int Tag>
 class basic_key_id {
  public:

@@ -69,6 +69,7 @@ inline constexpr std::string_view enc_names[] = {"A128GCM", "A192GCM", "A256GCM"
 }
 
 // A set of algorithms: what a key may be used for, or what a decoder accepts.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <class E, std::size_t N>
 class basic_set {
  public:

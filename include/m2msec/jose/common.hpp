@@ -19,6 +19,7 @@ namespace m2msec::jose {
 enum class serialization { compact, flattened, general };
 
 // What a decoder accepts, decided before any key is touched.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct policy {
   alg_set algs = secured_algs;          // `none` only when listed here and allow_unsecured
   enc_set encs = enc_set::all();

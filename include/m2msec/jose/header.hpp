@@ -16,6 +16,7 @@
 namespace m2msec::jose {
 
 // Bounds decided before any key is touched.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct limits {
   std::size_t max_object = std::size_t{16} << 20;  // a whole serialized JWE/JWS
   std::size_t max_header = 4096;                    // each header, decoded
@@ -28,6 +29,7 @@ struct limits {
 // bounded size and depth) into a flat list of members over one buffer. String
 // members are read where they lie; nested values (epk, crit, oro) are handed
 // to nlohmann-json on request (json.hpp). RFC 7515 §4, RFC 7516 §4.
+// Thread safety: immutable once made; any number of threads may use one object.
 class header {
  public:
   enum class kind : std::uint8_t { null, boolean, number, string, array, object };

@@ -27,6 +27,7 @@ using json = nlohmann::json;
 
 // An allocator that wipes what it frees, for documents that hold private key
 // members (JWK export): no copy of a key is left in freed memory.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 template <class T>
 struct wiping_allocator {
   using value_type = T;

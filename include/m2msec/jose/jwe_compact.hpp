@@ -15,6 +15,7 @@ namespace m2msec::jose {
 
 // The sealed content of a JWE: a fresh IV, then ciphertext || tag in one buffer
 // (uninitialised: every byte is written by the AEAD, no memset of a megabyte).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct sealed_content {
   std::array<byte, iv_size> iv{};
   std::unique_ptr<byte[]> bytes;

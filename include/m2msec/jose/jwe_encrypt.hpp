@@ -15,12 +15,14 @@ namespace m2msec::jose {
 
 // One recipient: its key, the algorithm for it, and extra members for its
 // per-recipient unprotected header (JSON serializations only).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct recipient {
   const jwk* key = nullptr;
   alg algorithm = alg::dir;
   json header = nullptr;
 };
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct jwe_options {
   enc encryption = enc::a256gcm;
   json protected_header = json::object();  // extra members: kid, cty, typ, apu, apv, ...

@@ -111,6 +111,7 @@ template <class Header>
 
 }  // namespace detail
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct epk_check {
   [[nodiscard]] static result<void> check(const header& joint, alg a) {
     auto epk = detail::parse_epk(joint, a);

@@ -92,6 +92,7 @@ template <class Epk>
 // request; when the next object starts with the same bytes, their parse (a
 // function of those bytes and the policy alone) is reused and only the IV,
 // ciphertext and tag are decoded.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <class Epk = epk_check>
 class compact_jwe_reader {
  public:

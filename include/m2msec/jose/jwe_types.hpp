@@ -19,12 +19,14 @@ struct epk_check;
 
 // "dir" and "ECDH-ES": the CEK is the key itself or the one agreed; no encrypted key.
 [[nodiscard]] constexpr bool is_direct(alg a) noexcept { return a == alg::dir || a == alg::ecdh_es; }
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct no_key_agreement {
   [[nodiscard]] static result<void> check(const header&, alg) noexcept { return fail(errc::alg_not_allowed); }
 };
 
 // One recipient as parsed: its joint header (protected ∪ shared ∪ its own),
 // algorithm and encrypted key.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct jwe_recipient {
   jose::header header;
   alg algorithm = alg::dir;
@@ -32,6 +34,7 @@ struct jwe_recipient {
 };
 
 // A JWE whose structure and headers passed every check; no key touched yet.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct parsed_jwe {
   serialization form = serialization::compact;
   jose::header protected_header;  // as sent, authenticated
@@ -42,6 +45,7 @@ struct parsed_jwe {
   std::string aad;     // the AEAD's AAD: BASE64URL(protected) [ '.' BASE64URL(aad) ]
 };
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct decrypted {
   byte_vector plaintext;
   jose::header header;  // the joint header of the recipient that matched

@@ -104,6 +104,7 @@ inline result<byte_vector> public_field(const Json& j, std::string_view name, st
 inline wiping_string encode_secret(bytes_view in) { return base64url_encode<wiping_string>(in); }
 }  // namespace jwk_detail
 
+// Thread safety: immutable once made; any number of threads may use one object.
 class jwk {
  public:
   // ---- making keys ----------------------------------------------------------

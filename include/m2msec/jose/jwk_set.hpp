@@ -13,6 +13,7 @@
 
 namespace m2msec::jose {
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class jwk_set {
  public:
   static constexpr std::size_t max_keys = 256;

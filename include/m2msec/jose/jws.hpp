@@ -20,6 +20,7 @@ namespace m2msec::jose {
 
 // One signer: its key, algorithm, extra protected members, and an unprotected
 // header (JSON serializations only).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct signer {
   const jwk* key = nullptr;
   alg algorithm = alg::hs256;
@@ -27,6 +28,7 @@ struct signer {
   json header = nullptr;
 };
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct jws_signature {
   jose::header header;  // the joint header (protected ∪ unprotected)
   alg algorithm = alg::hs256;
@@ -38,6 +40,7 @@ struct jws_signature {
 };
 
 // A JWS whose structure and headers passed every check; no key touched yet.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct parsed_jws {
   serialization form = serialization::compact;
   byte_vector payload;
@@ -47,6 +50,7 @@ struct parsed_jws {
 // What became of one signature: verified by `key`, or why not (its entry was
 // refused, no key has its kid, its algorithm is not one a key allows, or the
 // signature is wrong).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct signature_verdict {
   std::optional<errc> error;
   std::size_t key = 0;
@@ -57,6 +61,7 @@ struct signature_verdict {
 // a named key, verify with that key alone.
 enum class require { any, all };
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct verified {
   byte_vector payload;
   jose::header header;

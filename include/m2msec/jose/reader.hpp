@@ -34,6 +34,7 @@ namespace m2msec::jose {
   return true;
 }
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class json_reader {
  public:
   explicit json_reader(std::string_view text, bool refuse_duplicates = true)

@@ -14,6 +14,7 @@ namespace m2msec::jose {
 // (malformed), alg_not_allowed or policy_refused (well-formed, refused by the
 // caller's or m2msec's rules). Set where a refusal is decided, cleared when a
 // parse starts; for logs and tools.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct refusal {
   std::string_view member;  // "alg", "enc", "iv", "protected", "crit", "json", ...
   std::string_view check;   // "not implemented", "not in the policy", "length", ...

@@ -11,6 +11,7 @@ namespace m2msec {
 //   Ke2e_master = HMAC-Hash(Salt, Kpsa)   (an absent salt is HashLen zero bytes)
 //   T(i) = HMAC-Hash(Ke2e_master, T(i-1) | label(i) | i), T(0) empty
 // `out` receives master | msg_auth | msg_conf | att_auth | att_conf, Hash::size bytes each.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 template <class Hash = crypto::sha256, class Backend = crypto::default_backend_t<crypto::hmac<Hash>>>
 struct ke2e_chain {
   static constexpr std::size_t key_size = Hash::size, output_size = 5 * Hash::size;

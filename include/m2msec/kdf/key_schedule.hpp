@@ -69,6 +69,7 @@ inline result<void> hmac256(bytes_view key, std::initializer_list<bytes_view> pa
 }  // namespace ks_detail
 
 // The two parts of one exporter output (decision A1).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct exporter_parts {
   std::array<byte, exporter_id_size> relative_id;  // RelativeKeID, KcID or pairwiseE2EKeyID
   secret key;                                      // Ke, Kc or pairwiseE2EKey
@@ -129,6 +130,7 @@ template <class Backend = backend::sodium>
 }
 
 // TS-0004 §6.3.5.50/51: an ESPrim rand object, originator's or receiver's.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct esprim_rand_object {
   static constexpr std::size_t value_size = 16;  // esprimRandValue: 128 bits
   std::string id;                                // esprimRandID (esri)

@@ -12,6 +12,7 @@ namespace m2msec::sa {
 
 // One granted use of a bound key: the key, and whether a rekey is due. It lives
 // no longer than the statement that uses it; keep the bound, not the grant.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <class Key>
 class grant {
  public:
@@ -27,6 +28,7 @@ class grant {
 };
 
 // A key and the association that owns it. Move-only when Key is (a secret, a JWK).
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <class Key>
 class bound {
  public:

@@ -14,6 +14,7 @@
 namespace m2msec {
 
 // How the request arrived, and who checks it.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct request_context {
   bool create_ae = false;     // the request is CREATE <AE> (a registration)
   bool ae_registered = false; // the originating AE is registered with this CSE
@@ -98,6 +99,7 @@ inline bool same_entity(const Id& bound, const Id& from, const std::optional<sp_
 // replaces the old one (a rekey). Peers of different kinds never share a slot
 // (the CSE /Sabc and the AE /Sabc are two peers). A revoked credential stays
 // revoked: an association made with it later is closed as it is inserted.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class sa_registry {
  public:
   // `own_sp`: this CSE's SP-ID, for the From check (see request_context).

@@ -19,6 +19,7 @@ namespace m2msec {
 // The lifetime asked for an association. TS-0001 §11.3.2: one communication
 // session, the validity period of the protected data, or (between two AEs) a
 // period agreed by contract. Whatever is asked, the credential caps it.
+// Thread safety: immutable once made; any number of threads may use one object.
 class requested_lifetime {
  public:
   enum class kind { session, data_validity, contract };
@@ -50,6 +51,7 @@ class requested_lifetime {
 
 // Soft and hard limits on an association's use. The soft limit asks for a new
 // handshake or key; the hard limit refuses every operation. A zero means "none".
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct usage_limits {
   static constexpr std::uint64_t none = 0;
   std::uint64_t soft_bytes = none, hard_bytes = none;
@@ -60,6 +62,7 @@ struct usage_limits {
 // The number of messages one key may protect with an AEAD and random 96-bit
 // nonces: 2^32 (NIST SP 800-38D §8.3) for AES-GCM, AES-CCM and ChaCha20-Poly1305;
 // XChaCha20-Poly1305's 192-bit nonces put the bound at 2^64 (none here).
+// Thread safety: immutable once made; any number of threads may use one object.
 template <class Alg> struct aead_usage_limit {
   static constexpr std::uint64_t messages = std::uint64_t{1} << 32;
 };
@@ -91,6 +94,7 @@ concept credential = requires(const C& c) {
 
 class sa_registry;
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class security_association {
  public:
   struct parties {

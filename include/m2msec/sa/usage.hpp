@@ -13,6 +13,7 @@ namespace m2msec {
 
 // The scopes a use accepts: usually one; a nested ESData signature accepts two
 // (decision A14).
+// Thread safety: immutable once made; any number of threads may use one object.
 class usages {
  public:
   constexpr usages(usage_scope s) noexcept : mask_(bit(s)) {}  // NOLINT: one scope reads as a set of one

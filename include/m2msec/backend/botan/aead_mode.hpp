@@ -10,6 +10,7 @@
 
 namespace m2msec::crypto {
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <class Mode, class Alg, std::uint64_t MaxMessage>
 class botan_aead_mode : public aead_adapter<Alg, MaxMessage> {
   using base = aead_adapter<Alg, MaxMessage>;

@@ -22,9 +22,11 @@ namespace m2msec::backend::botan_jose {
 // RFC 7518 §3.3, §4.3: 2048 bits or more; m2msec's buffers stop at 4096.
 inline constexpr std::size_t rsa_min_bits = 2048, rsa_max_bits = 8 * crypto::rsa_max_modulus_bytes;
 
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct rsa_public_parts {
   byte_vector n, e;
 };
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct rsa_private_parts {
   byte_vector n, e;
   secret d, p, q, dp, dq, qi;

@@ -74,6 +74,7 @@ class mac<hmac<Hash>, backend::botan> {
 // that finds it busy copies. So one prepared key serves any number of threads
 // and messages without keying again, and one thread allocates nothing. Botan
 // keeps keys and states in its wiped (secure_vector) buffers.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <class Hash>
 class prepared_hmac {
  public:

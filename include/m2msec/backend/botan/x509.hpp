@@ -23,6 +23,7 @@
 namespace m2msec::backend::x509 {
 
 // What m2msec needs from a certificate, read once.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct certificate_fields {
   byte_vector der;
   byte_vector spki;                  // SubjectPublicKeyInfo, DER
@@ -136,6 +137,7 @@ inline void read_other_names(const Botan::X509_Certificate& cert,
 // RFC 5280 path validation to the trust anchors at time `at`, SHA-256 only
 // (TS-0003 §10.1.1). Returns the intersection of the validity of every
 // certificate on the path.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class trust_store {
  public:
   [[nodiscard]] result<void> add(bytes_view der_or_pem) noexcept {

@@ -30,6 +30,7 @@ namespace m2msec::tls {
 
 // One (D)TLS connection of one oneM2M profile. Not movable (Botan holds
 // references to it): made by the factories as a unique_ptr. Not thread-safe.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 template <clock Clock = system_clock, tls_rng_policy Rng = system_rng>
 class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
  public:

@@ -22,6 +22,7 @@ inline constexpr std::uint16_t ecdhe_ecdsa_aes128_ccm8 = 0xC0AE;         // DTLS
 // TS-0003 §10.2.1: TLS 1.2 or DTLS 1.2 only; for PSK the two PSK suites, for
 // certificates the two ECDHE-ECDSA suites on P-256 with SHA-256, the one named for
 // the transport preferred; no session tickets; client certificates required.
+// Thread safety: immutable once made; any number of threads may use one object.
 class onem2m_policy final : public Botan::TLS::Policy {
  public:
   // `ccm_first` puts the CCM_8 suite first (a server picks by its own order); by

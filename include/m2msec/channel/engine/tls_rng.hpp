@@ -13,11 +13,13 @@
 namespace m2msec::tls {
 
 // getrandom(2) through Botan's System_RNG: no state of its own.
+// Thread safety: no state; use it from any thread.
 struct system_rng {
   [[nodiscard]] static Botan::RandomNumberGenerator& get() noexcept { return Botan::system_rng(); }
 };
 
 // libsodium's random policy behind Botan's interface.
+// Thread safety: no state; use it from any thread.
 struct sodium_rng {
   using policy = crypto::rng<backend::sodium>;
   class engine final : public Botan::RandomNumberGenerator {

@@ -32,6 +32,7 @@ inline constexpr int op_notify = 5;
 
 // Why a Receiver or Originator refused: the code to send (TS-0004 Table
 // 7.6.2-1) and m2msec's reason.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct error {
   rsc code;
   errc reason;

@@ -68,6 +68,7 @@ using jose::json;
 // What a Receiver advertises in the e2eSecInfo attribute of its <CSEBase>,
 // <remoteCSE> or <AE>: the end-to-end features it supports (esf, as SUIDs),
 // certificates (escert, base64) and its shared receiver rand object (esro).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct e2e_sec_info {
   std::vector<suid> features;
   std::vector<std::string> certificates{};

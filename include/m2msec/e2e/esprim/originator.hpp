@@ -16,6 +16,7 @@ namespace m2msec::esprim {
 // ---- the Originator ---------------------------------------------------------------------------
 
 // One ESPrim session as the Originator holds it.
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class originator {
  public:
   // TS-0003 §8.4.2 phase B: checks the receiver's object (unexpired, HMAC-SHA256

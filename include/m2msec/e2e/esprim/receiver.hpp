@@ -26,6 +26,7 @@ namespace m2msec::esprim {
 // The Receiver's tables are shared by every pairwise key, each key with a
 // share of its own, so that one originator flooding them cannot lock the
 // others out (docs/decisions.md).
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct receiver_options {
   std::size_t max_sessions = 4096;
   std::size_t max_sessions_per_key = 256;
@@ -43,6 +44,7 @@ struct receiver_options {
 };
 
 // A request that passed every check.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct request {
   byte_vector primitive;  // the inner primitive, as sent (JSON)
   std::string from;       // its From, checked against the pairwise key
@@ -50,6 +52,7 @@ struct request {
   jose::enc encryption = jose::enc::a256gcm;
 };
 
+// Thread safety: one thread at a time per object; distinct objects are independent.
 class receiver {
  public:
   explicit receiver(entity_id self, receiver_options opt = {})

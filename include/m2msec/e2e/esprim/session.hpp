@@ -101,6 +101,7 @@ inline std::optional<std::string> from_of(std::string_view primitive) {
 
 // The pairwiseESPrimKey as a credential, and the `From` of the originator it is
 // bound to (TS-0003 §7.2.2): an ESPrim request whose inner From differs is refused.
+// Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct pairwise_key {
   symmetric_credential credential;  // id().value() is the pairwiseESPrimKeyID ("kid")
   std::string originator;           // the From it authenticates
