@@ -414,3 +414,60 @@ TEST_CASE("Token keys: issuer keys sign only as signature keys, within their SA"
   CHECK(token::issue(c, issuer, alg::es256, w.clock).error() == errc::sa_expired);
   CHECK_FALSE(token::verify(*t, ctx, w.clock));
 }
+
+TEST_CASE("Encrypted-only tokens: the issuer's shared key proves it; keys anyone can encrypt to do not (issue 14 item 14)",
+          "[token]") {
+  world w;
+  w.data = *validity::make(t0 - 2h, t0 + 2h);
+  manual_clock& clock = w.clock;
+  auto issuer_sig = w.make({alg::es256}, "issuer-1");
+  auto shared = w.make({alg::a256kw}, "in-cse~mn-cse-1");  // the IN-CSE and this Hosting CSE only
+  auto other_shared = w.make({alg::a256kw}, "other~mn-cse-1");
+  auto hosting_key = w.make({alg::ecdh_es_a256kw}, "mn-cse-1");
+  auto hosting_pub = w.public_of(hosting_key);
+  const token::trusted_issuer issuers[] = {{"/in-cse", &issuer_sig, &shared}, {"/other-cse", nullptr, &other_shared}};
+  token::bound_jwk* dec[] = {&hosting_key};
+  token::context ctx{"Cae-meter-7", "/mn-cse-1", issuers, dec};
+  const auto c = sample_claims();
+
+  auto t = token::issue_encrypted(c, shared, alg::a256kw, clock);
+  REQUIRE(t);
+  const auto header = jose::to_json(jose::parse_jwe(*t)->protected_header);
+  CHECK(header["typ"] == "JWT");
+  CHECK_FALSE(header.contains("cty"));
+  auto got = token::verify(*t, ctx, clock);
+  REQUIRE(got);
+  CHECK(got->id == c.id);
+  CHECK(got->permissions == c.permissions);
+  // The claims still decide: holder, audience, time.
+  token::context wrong = ctx;
+  wrong.originator = "Cother";
+  CHECK(token::verify(*t, wrong, clock).error() == errc::not_authorized);
+  wrong = ctx;
+  wrong.hosting_cse = "/mn-cse-3";
+  CHECK(token::verify(*t, wrong, clock).error() == errc::not_authorized);
+  clock.set(t0 + 1h);
+  CHECK(token::verify(*t, ctx, clock).error() == errc::expired);
+  clock.set(t0);
+  // Another issuer's shared key cannot speak for /in-cse.
+  auto forged = token::issue_encrypted(c, other_shared, alg::a256kw, clock);
+  REQUIRE(forged);
+  CHECK(token::verify(*forged, ctx, clock).error() == errc::not_authorized);
+  // An issuer the Hosting CSE does not share a key with: no key opens it.
+  const token::trusted_issuer without[] = {{"/in-cse", &issuer_sig, nullptr}};
+  token::context no_shared = ctx;
+  no_shared.issuers = without;
+  CHECK_FALSE(token::verify(*t, no_shared, clock));
+  // Encrypted to the Hosting CSE's public key, unsigned: anyone could have made it.
+  CHECK(token::issue_encrypted(c, hosting_pub, alg::ecdh_es_a256kw, clock).error() == errc::alg_not_allowed);
+  jose::jwe_options o;
+  o.protected_header["typ"] = "JWT";
+  auto anyone = jose::encrypt(as_bytes(token::to_json(c).dump()),
+                              hosting_pub.use(e2e::encryption_usage, clock, 0, 0)->key(), alg::ecdh_es_a256kw, o);
+  REQUIRE(anyone);
+  CHECK(token::verify(*anyone, ctx, clock).error() == errc::alg_not_allowed);
+  // A nested token still goes the nested way.
+  auto nested = token::issue_nested(c, issuer_sig, alg::es256, hosting_pub, alg::ecdh_es_a256kw, clock);
+  REQUIRE(nested);
+  CHECK(token::verify(*nested, ctx, clock));
+}

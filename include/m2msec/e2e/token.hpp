@@ -1,6 +1,7 @@
 // m2msec: oneM2M dynamic-authorization tokens as JWTs (TS-0003 §7.3.2.4-7.3.2.6):
 // the claims tkvr, jti, iss, azp, nbf, exp, tknm, aud, tkps and tkex, issued
-// signed (JWS), nested (a JWS inside a JWE with "cty":"JWT"), or unsecured
+// signed (JWS), nested (a JWS inside a JWE with "cty":"JWT"), encrypted only
+// (a JWE under a key the issuer shares with the Hosting CSE alone), or unsecured
 // ("alg":"none") when the issuer asks for it explicitly; and verified as a
 // Hosting CSE does: holder = Originator, a trusted issuer, nbf/exp against the
 // clock, the Hosting CSE in aud.
@@ -130,6 +131,23 @@ template <clock Clock>
   o.protected_header["cty"] = "JWT";
   return jose::encrypt(as_bytes(*inner), g->key(), key_alg, o);
 }
+// TS-0003 §7.3.2.4: an encrypted-only token (ESData encryption, no signature):
+// the claims in a JWE, "typ":"JWT", under a symmetric key the issuer shares with
+// the Hosting CSE alone (dir or A*KW), which is what proves the issuer. A key
+// anyone can encrypt to (ECDH-ES, RSA-OAEP) proves nothing: alg_not_allowed.
+template <clock Clock>
+[[nodiscard]] result<std::string> issue_encrypted(const claims& c, bound_jwk& shared, jose::alg key_alg,
+                                                  const Clock& clk, jose::enc e = jose::enc::a256gcm) {
+  if (key_alg != jose::alg::dir && jose::wrap_key_size(key_alg) == 0) return fail(errc::alg_not_allowed);
+  if (jose::is_ecdh(key_alg)) return fail(errc::alg_not_allowed);
+  const std::string body = to_json(c).dump();
+  auto g = shared.use(e2e::encryption_usage, clk, body.size());
+  if (!g) return fail(g.error());
+  jose::jwe_options o;
+  o.encryption = e;
+  o.protected_header["typ"] = "JWT";
+  return jose::encrypt(as_bytes(body), g->key(), key_alg, o);
+}
 // TS-0003 §7.3.2.4: an unsecured token, only when the issuer asks for one.
 [[nodiscard]] inline result<std::string> issue_unsecured(const claims& c) {
   const std::string body = to_json(c).dump();
@@ -138,11 +156,13 @@ template <clock Clock>
 
 // ---- verifying ---------------------------------------------------------------------------------
 
-// An issuer the Hosting CSE trusts, and the key its tokens are signed with.
+// An issuer the Hosting CSE trusts: the key its tokens are signed with and, for
+// encrypted-only tokens, the symmetric key it shares with this Hosting CSE alone.
 // Thread safety: a value; threads may read one object at once, a writer needs the caller's lock.
 struct trusted_issuer {
   std::string name;
   bound_jwk* key = nullptr;
+  bound_jwk* shared_key = nullptr;
 };
 
 // What the Hosting CSE knows when a token is presented.
@@ -156,6 +176,57 @@ struct context {
   bool allow_unsecured = false;                // accept "alg":"none" (no key proves anything)
   jose::limits bounds{};
 };
+
+namespace detail {
+// TS-0003 §7.3.2.6: a token that verified applies to this request: within its
+// time (with the leeway), presented by its holder, from a trusted issuer, for
+// this Hosting CSE.
+template <clock Clock>
+result<claims> applies(claims c, const context& ctx, const Clock& clk) {
+  const time_point now = clk.now();
+  if (saturating_add(now, ctx.leeway) < c.not_before) return fail(errc::not_yet_valid);
+  if (saturating_sub(now, ctx.leeway) >= c.not_after) return fail(errc::expired);
+  if (c.holder != ctx.originator) return fail(errc::not_authorized);
+  if (std::none_of(ctx.issuers.begin(), ctx.issuers.end(), [&](const auto& i) { return i.name == c.issuer; }))
+    return fail(errc::not_authorized);
+  if (std::find(c.audience.begin(), c.audience.end(), ctx.hosting_cse) == c.audience.end())
+    return fail(errc::not_authorized);
+  return c;
+}
+}  // namespace detail
+
+// An encrypted-only token: opened with the issuers' shared keys only, under a
+// symmetric algorithm, and then it must name as iss the issuer whose key opened it.
+template <clock Clock>
+[[nodiscard]] result<claims> verify_encrypted_only(jose::parsed_jwe&& p, const context& ctx, const Clock& clk) {
+  for (const auto& r : p.recipients)
+    if (r.algorithm != jose::alg::dir && (jose::wrap_key_size(r.algorithm) == 0 || jose::is_ecdh(r.algorithm)))
+      return fail(errc::alg_not_allowed);
+  std::vector<bound_jwk*> shared;
+  std::vector<const trusted_issuer*> owner;
+  for (const auto& i : ctx.issuers)
+    if (i.shared_key != nullptr) {
+      shared.push_back(i.shared_key);
+      owner.push_back(&i);
+    }
+  std::vector<bound_jwk*> which;
+  const auto keys = e2e::usable(shared, e2e::encryption_usage, clk, which);
+  auto d = jose::decrypt(std::move(p), keys);
+  if (!d) return fail(d.error());
+  const auto at = static_cast<std::size_t>(std::find(shared.begin(), shared.end(), which[d->key]) - shared.begin());
+  if (auto u = which[d->key]->use(e2e::encryption_usage, clk, d->plaintext.size()); !u) {
+    ct::wipe(d->plaintext);
+    return fail(u.error());
+  }
+  auto body = jose::parse_object({reinterpret_cast<const char*>(d->plaintext.data()), d->plaintext.size()},
+                                 ctx.bounds.max_header * 4, ctx.bounds.max_depth);
+  ct::wipe(d->plaintext);
+  if (!body) return fail(body.error());
+  auto c = claims_from_json(*body);
+  if (!c) return fail(c.error());
+  if (c->issuer != owner[at]->name) return fail(errc::not_authorized);  // another issuer's key
+  return detail::applies(std::move(*c), ctx, clk);
+}
 
 // TS-0003 §7.3.2.6: the token's claims when it verifies and applies to this
 // request: errc::auth_failed (signature or decryption), errc::not_yet_valid,
@@ -171,9 +242,12 @@ template <clock Clock>
     pol.allow_unsecured = true;
   }
   std::string nested;
-  if (jose::is_compact_jwe(token)) {  // a JWE: must carry a JWT
+  if (jose::is_compact_jwe(token)) {  // a JWE: a nested JWT, or the claims themselves
     auto p = jose::parse_jwe(token, pol);
     if (!p) return fail(p.error());
+    auto outer_cty = jose::string_member(p->protected_header, "cty");
+    if (!outer_cty) return fail(outer_cty.error());
+    if (!*outer_cty) return verify_encrypted_only(std::move(*p), ctx, clk);
     std::vector<bound_jwk*> which;
     const auto keys = e2e::usable(ctx.decryption_keys, e2e::encryption_usage, clk, which);
     auto d = jose::decrypt(std::move(*p), keys);
@@ -213,15 +287,7 @@ template <clock Clock>
     if (v->key >= which.size()) return fail(errc::auth_failed);
     if (auto u = which[v->key]->use(e2e::signature_usage, clk, body_size); !u) return fail(u.error());
   }
-  const time_point now = clk.now();
-  if (saturating_add(now, ctx.leeway) < c->not_before) return fail(errc::not_yet_valid);
-  if (saturating_sub(now, ctx.leeway) >= c->not_after) return fail(errc::expired);
-  if (c->holder != ctx.originator) return fail(errc::not_authorized);
-  if (std::none_of(ctx.issuers.begin(), ctx.issuers.end(), [&](const auto& i) { return i.name == c->issuer; }))
-    return fail(errc::not_authorized);
-  if (std::find(c->audience.begin(), c->audience.end(), ctx.hosting_cse) == c->audience.end())
-    return fail(errc::not_authorized);
-  return c;
+  return detail::applies(std::move(*c), ctx, clk);
 }
 
 }  // namespace m2msec::token
