@@ -720,3 +720,16 @@ TEST_CASE("The compact reader that keeps the last header parses exactly as parse
   }
   CHECK(refused > 0);
 }
+
+// The key was moved into the call while its size was still to be read, in the
+// order clang evaluates arguments (found by the m2msec command's test under clang).
+TEST_CASE("jwk: an oct key without alg keeps the algorithms its size serves, on every compiler", "[jose][jwk]") {
+  const std::string text = R"({"kty":"oct","k":"HkltcZsYXVn5_ieObPlrZqkyrJlOoelsCGLa9MrJorM"})";  // 32 bytes
+  auto k = jose::jwk::parse(text, jose::secured_algs, {}, true);
+  REQUIRE(k);
+  CHECK(k->allows(jose::alg::a256kw));
+  CHECK(k->allows(jose::alg::dir));
+  CHECK(k->allows(jose::alg::hs256));
+  CHECK_FALSE(k->allows(jose::alg::hs512));  // needs 64 bytes
+  CHECK_FALSE(k->allows(jose::alg::a128kw));
+}

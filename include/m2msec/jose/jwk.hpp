@@ -347,8 +347,9 @@ class jwk {
     if (**t == "oct") {
       if (!priv.k) return fail(refuse(errc::invalid_key, "k", "missing"));
       if (named_enc && priv.k->size() != key_size(*named_enc)) return fail(errc::invalid_key_size);
-      return symmetric(std::move(*priv.k), fit(uses, fitting && !*a, kty::oct, curve::p256, priv.k->size()),
-                       std::move(id));
+      // The size first: the key is moved into the call (arguments have no order).
+      const alg_set kept = fit(uses, fitting && !*a, kty::oct, curve::p256, priv.k->size());
+      return symmetric(std::move(*priv.k), kept, std::move(id));
     }
     if (**t == "EC") {
       auto crv = string_member(j, "crv");
