@@ -31,6 +31,12 @@ inline jose::jwk key(const jose_args& a) {
   if (!k) bad("--jwk", why(k.error()));
   return std::move(*k);
 }
+// A JOSE object from the input, without the line end a shell adds.
+inline std::string read_object(const std::string& in) {
+  auto text = read_text(in, "--in");
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
 inline void write_bytes(bytes_view b) {
   if (!b.empty()) std::fwrite(b.data(), 1, b.size(), stdout);
 }
@@ -76,8 +82,7 @@ inline void add_jose(CLI::App& app, jose_args& a) {
   keyed(unprotect, false);
   unprotect->callback([&a] {
     const auto k = jose_detail::key(a);
-    auto text = read_text(a.in, "--in");
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    const auto text = jose_detail::read_object(a.in);
     auto p = jose::parse_jwe(text);
     if (!p) bad("--in", why(p.error()));
     auto d = jose::decrypt(std::move(*p), std::span<const jose::jwk>(&k, 1));
@@ -87,8 +92,7 @@ inline void add_jose(CLI::App& app, jose_args& a) {
   auto* jwe_inspect = jwe->add_subcommand("inspect", "the structure and headers, no key needed");
   input(jwe_inspect);
   jwe_inspect->callback([&a] {
-    auto text = read_text(a.in, "--in");
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    const auto text = jose_detail::read_object(a.in);
     auto p = jose::parse_jwe(text);
     if (!p) bad("--in", why(p.error()));
     out(std::string("JWE, ") + jose_detail::form_name(p->form) + ", enc " + std::string(to_string(p->encryption)) +
@@ -113,8 +117,7 @@ inline void add_jose(CLI::App& app, jose_args& a) {
   keyed(verify, false);
   verify->callback([&a] {
     const auto k = jose_detail::key(a);
-    auto text = read_text(a.in, "--in");
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    const auto text = jose_detail::read_object(a.in);
     auto p = jose::parse_jws(text);
     if (!p) bad("--in", why(p.error()));
     auto v = jose::verify(std::move(*p), std::span<const jose::jwk>(&k, 1));
@@ -124,8 +127,7 @@ inline void add_jose(CLI::App& app, jose_args& a) {
   auto* jws_inspect = jws->add_subcommand("inspect", "the structure and headers, no key needed");
   input(jws_inspect);
   jws_inspect->callback([&a] {
-    auto text = read_text(a.in, "--in");
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    const auto text = jose_detail::read_object(a.in);
     auto p = jose::parse_jws(text);
     if (!p) bad("--in", why(p.error()));
     out(std::string("JWS, ") + jose_detail::form_name(p->form) + ", " + std::to_string(p->payload.size()) +
