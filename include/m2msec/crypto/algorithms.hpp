@@ -2,7 +2,7 @@
 // backend specialises. A tag carries the algorithm's sizes; a backend decides how.
 // Thread safety: the tags and traits have no state (use them from any thread);
 // a primitive a backend specialises (aead, mac, keywrap, ...) is a keyed object:
-// one thread at a time per object, distinct objects independent; rng<>::fill may
+// one thread at a time per object, distinct objects independent; `rng<>::fill` may
 // be called from any thread.
 #pragma once
 
