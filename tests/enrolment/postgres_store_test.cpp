@@ -30,7 +30,7 @@ struct table {
   table() : admin(PQconnectdb(conninfo().c_str())) {
     REQUIRE(PQstatus(admin) == CONNECTION_OK);
     std::random_device rd;
-    name = "t" + std::to_string(rd());
+    name = std::string("t").append(std::to_string(rd()));  // not "t" + string&&: g++ 12 -O3 -Wrestrict
   }
   ~table() {
     exec("DROP TABLE IF EXISTS " + name + ", " + name + "_client, " + name + "_replay");

@@ -117,8 +117,9 @@ void batch_behaviour(Open open) {
 // The MAF's: a registered key, and what every MAF store does alike.
 inline key_registration registered(int n, time_point end = t0 + 24h) {
   return {std::string(31, 'A') + static_cast<char>('0' + n), key_of(static_cast<byte>(0x10 + n)),
-          *ae_id::parse("/in-cse/C00" + std::to_string(n)), n % 2 ? suid::maf_saef : suid::maf_esdata_encryption,
-          {*cse_id::parse("//sp.example.com/mn-cse")}, *validity::make(t0, end), {"meter", "n" + std::to_string(n)},
+          *ae_id::parse(std::string("/in-cse/C00").append(std::to_string(n))),
+          n % 2 ? suid::maf_saef : suid::maf_esdata_encryption, {*cse_id::parse("//sp.example.com/mn-cse")},
+          *validity::make(t0, end), {"meter", std::string("n").append(std::to_string(n))},
           n % 2 ? std::optional<fqdn>(*fqdn::parse("adm.example.com")) : std::nullopt};
 }
 
