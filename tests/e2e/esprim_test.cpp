@@ -710,3 +710,115 @@ TEST_CASE("ESPrim session keys: refused after the session, after the pairwise ke
     CHECK(o.session().use(usage_scope::esprim, p.clock, 0, 0).error() == errc::sa_expired);
   }
 }
+
+// TS-0003 §8.4.3.2 "rro" (issue 14 item 14): the Receiver re-keys in band.
+TEST_CASE("In-band re-keying: a response's rro moves the Originator to a new session; requests sent before still get "
+          "their answers",
+          "[esprim][rekey]") {
+  pair p;  // the receiver's shared object lives 1 h
+  auto orig = p.originator(jose::enc::a256gcm, 3h);
+  const std::string first_ori = orig.own_rand_object().id;
+  auto send = [&](const std::string& rqi) {
+    auto jwe = orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, rqi)), p.clock);
+    REQUIRE(jwe);
+    auto got = p.rx.unprotect(*jwe, p.clock);
+    REQUIRE(got);
+    return std::pair{*jwe, *got};
+  };
+  const auto [req1, got1] = send("req-1");
+  const auto [req2, got2] = send("req-2");
+  auto rekeying = p.rx.protect_response_rekeying(got1, as_bytes(esprim_support::response("req-1")), 2h, p.clock);
+  REQUIRE(rekeying);
+  const json h = jose::to_json(jose::parse_jwe(*rekeying)->protected_header);
+  REQUIRE(h.contains("rro"));
+  const std::string new_rri = h["rro"]["esri"].get<std::string>();
+  CHECK(new_rri != p.receiver_object.id);
+  CHECK(h["ori"] == first_ori);  // the response itself is under the session of its request
+  CHECK(h["rri"] == p.receiver_object.id);
+
+  REQUIRE(orig.unprotect_response(*rekeying, p.clock, "req-1"));
+  CHECK_FALSE(orig.rekey_refused());
+  CHECK(orig.receiver_rand_object().id == new_rri);
+  CHECK(orig.own_rand_object().id != first_ori);
+  CHECK(orig.own_rand_object().expiry <= orig.receiver_rand_object().expiry);
+  // The answer to request 2, sealed under the old session, still opens once.
+  auto resp2 = p.rx.protect_response(got2, as_bytes(esprim_support::response("req-2")), p.clock);
+  REQUIRE(resp2);
+  CHECK(orig.unprotect_response(*resp2, p.clock, "req-2"));
+  CHECK(orig.unprotect_response(*resp2, p.clock).error() == esprim::error{rsc::bad_request, errc::replayed});
+
+  // The next request goes under the new objects, with the new originator object.
+  const auto [req3, got3] = send("req-3");
+  const json h3 = jose::to_json(jose::parse_jwe(req3)->protected_header);
+  CHECK(h3["rri"] == new_rri);
+  CHECK(h3["ori"] == orig.own_rand_object().id);
+  CHECK(h3.contains("oro"));
+  auto resp3 = p.rx.protect_response(got3, as_bytes(esprim_support::response("req-3")), p.clock);
+  REQUIRE(resp3);
+  CHECK(orig.unprotect_response(*resp3, p.clock));
+  // The new session outlives the first receiver object.
+  p.clock.advance(90min);
+  const auto [req4, got4] = send("req-4");
+  CHECK(got4.rri == new_rri);
+  // What went before is not taken again, on either side.
+  CHECK(p.rx.unprotect(req1, p.clock).error().code != rsc::ok);
+  CHECK_FALSE(orig.unprotect_response(*rekeying, p.clock));
+}
+
+TEST_CASE("An rro the Originator cannot use leaves its session as it was; an rro not sealed by the Receiver is refused",
+          "[esprim][rekey]") {
+  pair p;
+  auto orig = p.originator();
+  const std::string ori = orig.own_rand_object().id;
+  int n = 0;
+  auto exchange = [&](auto&& answer) {
+    const std::string rqi = "req-" + std::to_string(++n);
+    auto jwe = orig.protect_request(as_bytes(esprim_support::request(esprim_support::originator_from, rqi)), p.clock);
+    REQUIRE(jwe);
+    auto got = p.rx.unprotect(*jwe, p.clock);
+    REQUIRE(got);
+    return answer(*got, rqi);
+  };
+  // An object that has already expired: the response is given, the session stays.
+  auto expired = exchange([&](const esprim::request& r, const std::string& rqi) {
+    return *p.rx.protect_response_rekeying(r, as_bytes(esprim_support::response(rqi)), 0s, p.clock);
+  });
+  REQUIRE(orig.unprotect_response(expired, p.clock));
+  CHECK(orig.rekey_refused() == errc::expired);
+  CHECK(orig.own_rand_object().id == ori);
+  // A malformed one, sealed under the session key (a faulty Receiver): the same.
+  const secret& sk = orig.session().use(usage_scope::esprim, p.clock, 0, 0)->key();
+  auto malformed = exchange([&](const esprim::request& r, const std::string& rqi) {
+    auto resp = p.rx.protect_response(r, as_bytes(esprim_support::response(rqi)), p.clock);
+    return reheader(*resp, sk, [](json& h) { h["rro"] = {{"esri", 5}}; });
+  });
+  REQUIRE(orig.unprotect_response(malformed, p.clock));
+  CHECK(orig.rekey_refused().has_value());
+  CHECK(orig.own_rand_object().id == ori);
+  // An on-path attacker who adds an rro, or strips one, breaks the tag: the header is authenticated.
+  auto inject = [](const std::string& jwe, const std::function<void(json&)>& f) {
+    json h = jose::to_json(jose::parse_jwe(jwe)->protected_header);
+    f(h);
+    const std::string text = h.dump();
+    return base64url_encode(as_bytes(text)) + jwe.substr(jwe.find('.'));
+  };
+  auto plain = exchange([&](const esprim::request& r, const std::string& rqi) {
+    return *p.rx.protect_response(r, as_bytes(esprim_support::response(rqi)), p.clock);
+  });
+  auto forged_rro = p.rx.issue_rand_object(1h, false, p.clock);
+  REQUIRE(forged_rro);
+  CHECK(orig.unprotect_response(inject(plain, [&](json& h) { h["rro"] = esprim::to_json(*forged_rro, esprim::role::receiver); }),
+                                p.clock)
+            .error()
+            .code == rsc::esprim_bad_mac);
+  auto rekeying = exchange([&](const esprim::request& r, const std::string& rqi) {
+    return *p.rx.protect_response_rekeying(r, as_bytes(esprim_support::response(rqi)), 1h, p.clock);
+  });
+  CHECK(orig.unprotect_response(inject(rekeying, [](json& h) { h.erase("rro"); }), p.clock).error().code ==
+        rsc::esprim_bad_mac);
+  CHECK(orig.own_rand_object().id == ori);
+  // Untouched, both are taken, and the second re-keys.
+  CHECK(orig.unprotect_response(plain, p.clock));
+  CHECK(orig.unprotect_response(rekeying, p.clock));
+  CHECK(orig.own_rand_object().id != ori);
+}

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "m2msec/e2e/esprim/session.hpp"
@@ -22,31 +23,19 @@ class originator {
   // TS-0003 §8.4.2 phase B: checks the receiver's object (unexpired, HMAC-SHA256
   // offered, `e` offered), makes the originator object (expiry no later than the
   // receiver's, nor than now + lifetime), derives sessionESPrimKey into an SA
-  // with `limits` (and AES-GCM's usage limit).
+  // with `limits` (and AES-GCM's usage limit). The pairwise key is kept for a
+  // re-keying the Receiver asks for in band (`rro`).
   template <clock Clock>
   [[nodiscard]] static outcome<originator> start(const pairwise_key& key, entity_id self, const rand_object& receiver,
                                                  jose::enc e, duration lifetime, const Clock& clk,
                                                  usage_limits limits = {}) {
-    const time_point now = clk.now();
     if (auto u = check_usage(key.credential.usage(), usage_scope::esprim); !u)
       return refuse(rsc::esprim_unknown_key_id, u.error());
-    if (receiver.expiry <= now) return refuse(rsc::esprim_unknown_recv_rand_id, errc::expired);
-    const auto& gens = receiver.key_gen_alg_ids;
-    if (std::find(gens.begin(), gens.end(), key_gen_hmac_sha256) == gens.end())
-      return refuse(rsc::esprim_unsupported_option, errc::unsupported);
-    const auto& protos = receiver.protocol_and_alg_ids;
-    if (std::find(protos.begin(), protos.end(), protocol_id(e)) == protos.end())
-      return refuse(rsc::esprim_unsupported_option, errc::unsupported);
-    auto mine = make_rand_object('o', std::min(receiver.expiry, saturating_add(now, lifetime)), {key_gen_hmac_sha256}, {protocol_id(e)});
-    if (!mine) return refuse(rsc::esprim_encryption_error, mine.error());
-    if (mine->expiry <= now) return refuse(rsc::esprim_encryption_error, errc::invalid_validity);
-    auto k = detail::session_key(key.credential.key(), receiver, *mine, e);
-    if (!k) return refuse(rsc::esprim_encryption_error, k.error());
-    auto session = sa::bound<secret>::create(std::move(*k), {std::move(self), key.credential.id()}, key.credential,
-                                             requested_lifetime::session(mine->expiry - now),
-                                             with_aead_limit<crypto::aes256_gcm>(limits), clk);
-    if (!session) return refuse(rsc::esprim_unknown_key_id, session.error());
-    return originator(key.credential.id().value(), std::move(*mine), receiver, e, std::move(*session));
+    auto s = open(key.credential, self, receiver, e, lifetime, clk, limits);
+    if (!s) return tl::unexpected(s.error());
+    auto kept = key.credential.clone();
+    if (!kept) return refuse(rsc::esprim_encryption_error, kept.error());
+    return originator(pairwise_key{std::move(*kept), key.originator}, std::move(self), e, lifetime, limits, std::move(*s));
   }
 
   // Requests sent and not answered yet are remembered by their rqi, up to this
@@ -63,14 +52,15 @@ class originator {
                                                      std::string_view cty = "application/json") {
     auto fields = detail::fields_of({reinterpret_cast<const char*>(primitive.data()), primitive.size()});
     if (!fields || !fields->request() || !fields->request_id ||
-        std::find(pending_.begin(), pending_.end(), *fields->request_id) != pending_.end())
+        std::find_if(pending_.begin(), pending_.end(), [&](const auto& p) { return p.rqi == *fields->request_id; }) !=
+            pending_.end())
       return refuse(rsc::bad_request, errc::invalid_argument);
-    auto g = session_.use(usage_scope::esprim, clk, primitive.size());
+    auto g = now_.key.use(usage_scope::esprim, clk, primitive.size());
     if (!g) return refuse(rsc::esprim_encryption_error, g.error());
     auto jwe = jose::seal_compact(primitive, g->key().expose(), enc_, header(cty));
     if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
     if (pending_.size() == max_pending) pending_.pop_front();
-    pending_.push_back(std::move(*fields->request_id));
+    pending_.push_back({std::move(*fields->request_id), now_.mine.id});
     return std::move(*jwe);
   }
 
@@ -81,6 +71,13 @@ class originator {
   // (errc::replayed when none is: answered already, or never sent), and, when
   // `request_id` is given, to that request (errc::not_found). Each response is
   // accepted once.
+  //
+  // TS-0003 §8.4.3.2: a response that carries a receiver object ("rro") re-keys
+  // the session in band: the next requests go under a new originator object
+  // ("oro" again) and the key derived from both; responses to requests sent
+  // before still open under the key they were sent with. An "rro" that cannot
+  // serve (malformed, expired, without this session's algorithms) leaves the
+  // session as it was, and rekey_refused() says why; the response is still given.
   template <clock Clock>
   [[nodiscard]] outcome<byte_vector> unprotect_response(std::string_view jwe, const Clock& clk,
                                                         std::string_view request_id = {}) {
@@ -92,12 +89,15 @@ class originator {
       return v && *v && **v == want;
     };
     if (p->form != jose::serialization::compact) return refuse(rsc::bad_request, errc::invalid_encoding);
-    if (!same("kid", kid_)) return refuse(rsc::esprim_unknown_key_id, errc::not_found);
-    if (!same("ori", mine_.id)) return refuse(rsc::esprim_unknown_orig_rand_id, errc::not_found);
-    if (!same("rri", theirs_.id)) return refuse(rsc::esprim_unknown_recv_rand_id, errc::not_found);
+    if (!same("kid", key_.credential.id().value())) return refuse(rsc::esprim_unknown_key_id, errc::not_found);
+    keyed* s = same("ori", now_.mine.id) ? &now_ : before_ && same("ori", before_->mine.id) ? &*before_ : nullptr;
+    if (s == nullptr) return refuse(rsc::esprim_unknown_orig_rand_id, errc::not_found);
+    if (!same("rri", s->theirs.id)) return refuse(rsc::esprim_unknown_recv_rand_id, errc::not_found);
     if (p->encryption != enc_) return refuse(rsc::esprim_unsupported_option, errc::alg_not_allowed);
-    auto g = session_.use(usage_scope::esprim, clk, p->sealed.size());
+    auto g = s->key.use(usage_scope::esprim, clk, p->sealed.size());
     if (!g) return refuse(rsc::esprim_unknown_key_id, g.error());
+    std::optional<std::string> rro;  // the header goes with *p into the decryption
+    if (auto r = h.raw("rro")) rro.emplace(*r);
     auto out = jose::decrypt_direct(std::move(*p), g->key().expose());
     if (!out) return refuse(rsc::esprim_bad_mac, out.error());
     auto refused = [&](errc e) {
@@ -107,23 +107,91 @@ class originator {
     const auto fields = detail::fields_of({reinterpret_cast<const char*>(out->data()), out->size()});
     if (!fields || !fields->response() || !fields->request_id) return refused(errc::invalid_encoding);
     if (!request_id.empty() && *fields->request_id != request_id) return refused(errc::not_found);
-    const auto waiting = std::find(pending_.begin(), pending_.end(), *fields->request_id);
+    const auto waiting = std::find_if(pending_.begin(), pending_.end(), [&](const auto& q) {
+      return q.rqi == *fields->request_id && q.ori == s->mine.id;
+    });
     if (waiting == pending_.end()) return refused(errc::replayed);
     pending_.erase(waiting);
-    answered_ = true;
+    if (s == &now_) {
+      answered_ = true;
+      if (rro) rekey(*rro, clk);
+    }
     return std::move(*out);
   }
 
-  [[nodiscard]] const rand_object& own_rand_object() const noexcept { return mine_; }
-  [[nodiscard]] const security_association& association() const noexcept { return session_.association(); }
+  [[nodiscard]] const rand_object& own_rand_object() const noexcept { return now_.mine; }
+  [[nodiscard]] const rand_object& receiver_rand_object() const noexcept { return now_.theirs; }
+  [[nodiscard]] const security_association& association() const noexcept { return now_.key.association(); }
   // The sessionESPrimKey, reached only through a checked use of the session's association.
-  [[nodiscard]] sa::bound<secret>& session() noexcept { return session_; }
+  [[nodiscard]] sa::bound<secret>& session() noexcept { return now_.key; }
+  // Why the last "rro" a response carried did not re-key the session; nothing once one did.
+  [[nodiscard]] std::optional<errc> rekey_refused() const noexcept { return rekey_refused_; }
   // Ends the session now: every later request or response is refused.
-  void close() noexcept { session_.association().close(); }
+  void close() noexcept {
+    now_.key.association().close();
+    if (before_) before_->key.association().close();
+  }
 
  private:
-  originator(std::string kid, rand_object mine, rand_object theirs, jose::enc e, sa::bound<secret> session)
-      : kid_(std::move(kid)), mine_(std::move(mine)), theirs_(std::move(theirs)), enc_(e), session_(std::move(session)) {}
+  // One sessionESPrimKey and the two rand objects it comes from.
+  struct keyed {
+    rand_object mine, theirs;
+    sa::bound<secret> key;
+  };
+  struct waiting {
+    std::string rqi, ori;  // a request sent, and the originator object it went under
+  };
+
+  template <clock Clock>
+  static outcome<keyed> open(const symmetric_credential& key, const entity_id& self, const rand_object& receiver,
+                             jose::enc e, duration lifetime, const Clock& clk, usage_limits limits) {
+    const time_point now = clk.now();
+    if (receiver.expiry <= now) return refuse(rsc::esprim_unknown_recv_rand_id, errc::expired);
+    const auto& gens = receiver.key_gen_alg_ids;
+    if (std::find(gens.begin(), gens.end(), key_gen_hmac_sha256) == gens.end())
+      return refuse(rsc::esprim_unsupported_option, errc::unsupported);
+    const auto& protos = receiver.protocol_and_alg_ids;
+    if (std::find(protos.begin(), protos.end(), protocol_id(e)) == protos.end())
+      return refuse(rsc::esprim_unsupported_option, errc::unsupported);
+    auto mine = make_rand_object('o', std::min(receiver.expiry, saturating_add(now, lifetime)), {key_gen_hmac_sha256}, {protocol_id(e)});
+    if (!mine) return refuse(rsc::esprim_encryption_error, mine.error());
+    if (mine->expiry <= now) return refuse(rsc::esprim_encryption_error, errc::invalid_validity);
+    auto k = detail::session_key(key.key(), receiver, *mine, e);
+    if (!k) return refuse(rsc::esprim_encryption_error, k.error());
+    auto session = sa::bound<secret>::create(std::move(*k), {self, key.id()}, key,
+                                             requested_lifetime::session(mine->expiry - now),
+                                             with_aead_limit<crypto::aes256_gcm>(limits), clk);
+    if (!session) return refuse(rsc::esprim_unknown_key_id, session.error());
+    return keyed{std::move(*mine), receiver, std::move(*session)};
+  }
+
+  originator(pairwise_key key, entity_id self, jose::enc e, duration lifetime, usage_limits limits, keyed first)
+      : key_(std::move(key)), self_(std::move(self)), enc_(e), lifetime_(lifetime), limits_(limits), now_(std::move(first)) {}
+
+  // The Receiver's new object, from an authenticated response: a new session
+  // under it; the one it replaces stays for the responses still due under it.
+  template <clock Clock>
+  void rekey(std::string_view rro, const Clock& clk) {
+    auto theirs = parse_rand_object(rro, role::receiver);
+    if (!theirs) {
+      rekey_refused_ = theirs.error();
+      return;
+    }
+    auto next = open(key_.credential, self_, *theirs, enc_, lifetime_, clk, limits_);
+    if (!next) {
+      rekey_refused_ = next.error().reason;
+      return;
+    }
+    if (before_) {
+      const std::string gone = before_->mine.id;
+      std::erase_if(pending_, [&](const waiting& q) { return q.ori == gone; });
+    }
+    before_.emplace(std::move(now_));
+    now_ = std::move(*next);
+    answered_ = false;
+    header_.clear();
+    rekey_refused_.reset();
+  }
 
   // The encoded protected header (TS-0003 §8.4.3.2), with "oro" while the
   // Receiver may not have it. It is the same for every request with the same
@@ -131,8 +199,8 @@ class originator {
   [[nodiscard]] const std::string& header(std::string_view cty) {
     const bool oro = !answered_;
     if (header_.empty() || header_oro_ != oro || header_cty_ != cty) {
-      std::string members = detail::esprim_members(kid_, mine_.id, theirs_.id, cty);
-      if (oro) members += ",\"oro\":" + rand_object_text(mine_, role::originator);
+      std::string members = detail::esprim_members(key_.credential.id().value(), now_.mine.id, now_.theirs.id, cty);
+      if (oro) members += ",\"oro\":" + rand_object_text(now_.mine, role::originator);
       header_ = jose::direct_header(enc_, members);
       header_oro_ = oro;
       header_cty_ = cty;
@@ -140,13 +208,17 @@ class originator {
     return header_;
   }
 
-  std::string kid_;
-  rand_object mine_, theirs_;
+  pairwise_key key_;  // kept for re-keying; its id is the "kid"
+  entity_id self_;
   jose::enc enc_;
-  sa::bound<secret> session_;  // sessionESPrimKey
+  duration lifetime_;
+  usage_limits limits_;
+  keyed now_;                    // the session requests go under
+  std::optional<keyed> before_;  // the one an "rro" replaced, for the responses due under it
+  std::optional<errc> rekey_refused_;
   // ESPrim objects are "dir" alone (its policy allows no other alg): no EC or RSA code.
   jose::compact_jwe_reader<jose::no_key_agreement> reader_{detail::esprim_policy()};
-  std::deque<std::string> pending_;  // rqi of each request sent and not answered, oldest first
+  std::deque<waiting> pending_;  // each request sent and not answered, oldest first
   bool answered_ = false;
   std::string header_, header_cty_;  // the last header written, and its cty
   bool header_oro_ = false;           // whether it carries "oro"

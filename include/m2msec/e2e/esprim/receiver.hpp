@@ -207,14 +207,24 @@ class receiver {
   template <clock Clock>
   [[nodiscard]] outcome<std::string> protect_response(const request& req, bytes_view primitive, const Clock& clk,
                                                       std::string_view cty = "application/json") {
-    auto s = sessions_.find(std::tie(req.kid, req.rri, req.ori));
-    if (s == sessions_.end()) return refuse(rsc::esprim_encryption_error, errc::not_found);
-    auto g = s->second.key.use(usage_scope::esprim, clk, primitive.size());
-    if (!g) return refuse(rsc::esprim_encryption_error, g.error());
-    auto jwe = jose::seal_direct(primitive, g->key().expose(), s->second.encryption,
-                                         detail::esprim_members(req.kid, req.ori, req.rri, cty));
-    if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
-    return std::move(*jwe);
+    return seal_response(req, primitive, clk, detail::esprim_members(req.kid, req.ori, req.rri, cty));
+  }
+
+  // TS-0003 §8.4.3.2, in-band re-keying: the response to `req`, as above, whose
+  // protected header also carries a new receiver object ("rro") of this
+  // Receiver's, valid for `lifetime`. The Originator's next requests come under
+  // it with a new originator object; the current session serves until then.
+  template <clock Clock>
+  [[nodiscard]] outcome<std::string> protect_response_rekeying(const request& req, bytes_view primitive,
+                                                               duration lifetime, const Clock& clk,
+                                                               std::string_view cty = "application/json") {
+    auto next = issue_rand_object(lifetime, false, clk);
+    if (!next) return refuse(rsc::esprim_encryption_error, next.error());
+    auto jwe = seal_response(req, primitive, clk,
+                             detail::esprim_members(req.kid, req.ori, req.rri, cty) + ",\"rro\":" +
+                                 rand_object_text(*next, role::receiver));
+    if (!jwe) rands_.erase(next->id);
+    return jwe;
   }
 
   // TS-0001 §11.4.2 C.6a: the response to a request that was refused with
@@ -287,6 +297,18 @@ class receiver {
   [[nodiscard]] const replay_cache& replays() const noexcept { return replays_; }
 
  private:
+  template <clock Clock>
+  [[nodiscard]] outcome<std::string> seal_response(const request& req, bytes_view primitive, const Clock& clk,
+                                                   const std::string& members) {
+    auto s = sessions_.find(std::tie(req.kid, req.rri, req.ori));
+    if (s == sessions_.end()) return refuse(rsc::esprim_encryption_error, errc::not_found);
+    auto g = s->second.key.use(usage_scope::esprim, clk, primitive.size());
+    if (!g) return refuse(rsc::esprim_encryption_error, g.error());
+    auto jwe = jose::seal_direct(primitive, g->key().expose(), s->second.encryption, members);
+    if (!jwe) return refuse(rsc::esprim_encryption_error, jwe.error());
+    return std::move(*jwe);
+  }
+
   // Drops a kid's sessions and cached originator objects.
   void forget(std::string_view kid) {
     std::erase_if(sessions_, [&](const auto& e) { return std::get<0>(e.first) == kid; });
