@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 
+#include "m2msec/channel/asio_pump.hpp"
 #include "m2msec/enrolment/http_binding.hpp"
 #include "m2msec/enrolment/maf.hpp"
 #include "m2msec/enrolment/mef.hpp"
@@ -141,7 +142,8 @@ Endpoint endpoint_of(const std::string& text) {
 
 template <class Engine>
 struct session {
-  std::unique_ptr<channel> ch;
+  channel* ch = nullptr;  // owned by the connection's pump (TCP) or by `owned` (DTLS)
+  std::unique_ptr<channel> owned;
   std::optional<typename Engine::connection_type> conn;
   mef::http::request_reader reader;
   std::string peer_text;  // for the log
@@ -234,9 +236,9 @@ class daemon {
     for (auto& a : acceptors_) a.socket.close();
     for (auto& u : udps_) u.socket.close();
     sweep_.cancel();
-    // close() forgets the connection (erases it from tcp_): close from a copy.
+    // A pump's end forgets its connection (erases it from tcp_): stop from a copy.
     auto open = std::exchange(tcp_, {});
-    for (auto& [id, c] : open) c->close();
+    for (auto& [id, c] : open) c->io->stop("stopped");
     dtls_.clear();
   }
 
@@ -253,56 +255,31 @@ class daemon {
   };
   using peer_key = std::pair<udp_listener*, udp::endpoint>;
 
-  struct tcp_conn : std::enable_shared_from_this<tcp_conn> {
-    tcp_conn(tcp::socket s, daemon& d) : sock(std::move(s)), owner(d), started(std::chrono::steady_clock::now()) {}
-    tcp::socket sock;
-    daemon& owner;
+  // A TCP connection: its session, on the library's pump (channel/asio_pump.hpp).
+  using pump = tls::asio_pump<channel>;
+  struct tcp_conn {
     session<Engine> s;
-    std::array<unsigned char, 16384> buf{};
-    std::deque<std::string> out;
-    std::chrono::steady_clock::time_point started, last;
-    std::uint64_t id = 0;
-
-    void read() {
-      sock.async_read_some(asio::buffer(buf), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
-        self->last = std::chrono::steady_clock::now();
-        if (ec) {
-          (void)self->s.ch->transport_closed();
-          self->s.finish(ec == asio::error::eof ? "peer closed" : ec.message());
-          return self->owner.forget(self->id);
-        }
-        self->owner.before_requests();
-        (void)self->s.ch->feed(bytes_view(self->buf.data(), n));
-        self->s.progress(self->owner.engine_);
-        self->flush();
-        self->owner.after_requests([self](bool committed) {
-          self->s.release(committed);
-          self->flush();
-        });
-        if (!self->s.done) self->read();
-      });
-    }
-    void flush() {
-      const bool idle = out.empty();
-      s.ch->drain_outgoing([&](bytes_view d) { out.emplace_back(reinterpret_cast<const char*>(d.data()), d.size()); });
-      if (idle && !out.empty()) write();
-      else if (out.empty() && s.done && s.held.empty()) close();
-    }
-    void write() {
-      asio::async_write(sock, asio::buffer(out.front()), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
-        if (ec) return self->close();
-        self->out.pop_front();
-        if (!self->out.empty()) return self->write();
-        if (self->s.done && self->s.held.empty()) self->close();
-      });
-    }
-    void close() {
-      boost::system::error_code ignored;
-      sock.shutdown(tcp::socket::shutdown_both, ignored);
-      sock.close(ignored);
-      owner.forget(id);
-    }
+    std::shared_ptr<pump> io;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   };
+  // After bytes came in: requests answered, their answers sent once the store
+  // committed what they wrote; a finished session ends when its answers are written.
+  void tcp_input(std::uint64_t id) {
+    auto it = tcp_.find(id);
+    if (it == tcp_.end()) return;
+    auto& c = *it->second;
+    before_requests();
+    c.s.progress(engine_);
+    c.io->flush();
+    after_requests([this, id](bool committed) {
+      auto at = tcp_.find(id);
+      if (at == tcp_.end()) return;
+      auto& conn = *at->second;
+      conn.s.release(committed);
+      conn.io->flush();
+      if (conn.s.done && conn.s.held.empty()) conn.io->close_when_written(false);
+    });
+  }
 
   struct dtls_conn {
     session<Engine> s;
@@ -326,21 +303,28 @@ class daemon {
         } else if (auto ch = new_channel(tls::transport::stream, l.certificate)) {
           boost::system::error_code e2;
           sock.set_option(tcp::no_delay(true), e2);  // handshake flights and answers are small: no Nagle wait
-          auto c = std::make_shared<tcp_conn>(std::move(sock), *this);
-          const auto ep = c->sock.remote_endpoint(e2);
-          c->s.ch = std::move(ch);
+          const auto ep = sock.remote_endpoint(e2);
+          auto c = std::make_shared<tcp_conn>();
+          c->s.ch = ch.get();
           c->s.peer_text = std::string(l.certificate ? "tcp-cert:" : "tcp:") +
                            (e2 ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port()));
-          c->id = ++next_id_;
-          c->last = c->started;
-          tcp_[c->id] = c;
-          c->read();
+          const auto id = ++next_id_;
+          tcp_[id] = c;
+          // The handlers find the connection by its number: it may be gone by then.
+          c->io = pump::start(std::move(sock), std::move(ch),
+                              {[this, id](pump&) { tcp_input(id); },
+                               [this, id](pump&, std::string_view why) {
+                                 auto it = tcp_.find(id);
+                                 if (it == tcp_.end()) return;
+                                 auto gone = std::move(it->second);  // alive until this handler returns
+                                 tcp_.erase(it);
+                                 gone->s.finish(std::string(why));
+                               }});
         }
       }
       accept(l);
     });
   }
-  void forget(std::uint64_t id) { tcp_.erase(id); }
 
   // Group commit: the writes of every request handled until the event loop comes
   // back to this round's end are one transaction of the store, and their answers
@@ -401,7 +385,8 @@ class daemon {
       auto ch = new_channel(tls::transport::datagram, u.certificate);
       if (!ch) return;
       it = dtls_.emplace(key, dtls_conn{}).first;
-      it->second.s.ch = std::move(ch);
+      it->second.s.ch = ch.get();
+      it->second.s.owned = std::move(ch);
       it->second.s.peer_text = std::string(u.certificate ? "udp-cert:" : "udp:") + u.from.address().to_string() + ":" +
                                std::to_string(u.from.port());
       it->second.started = now;
@@ -440,11 +425,8 @@ class daemon {
       };
       std::vector<std::shared_ptr<tcp_conn>> drop;
       for (auto& [id, c] : tcp_)
-        if (stale(c->s, c->started, c->last)) drop.push_back(c);
-      for (auto& c : drop) {
-        c->s.finish("timed out");
-        c->close();
-      }
+        if (stale(c->s, c->started, c->io->last_activity())) drop.push_back(c);
+      for (auto& c : drop) c->io->stop("timed out");
       for (auto it = dtls_.begin(); it != dtls_.end();) {
         if (stale(it->second.s, it->second.started, it->second.last)) {
           it->second.s.finish("timed out");

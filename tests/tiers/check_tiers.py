@@ -34,7 +34,7 @@ SYSTEM = [
     (re.compile(r"#include\s*<sodium"), ("backend/sodium/",)),
     (re.compile(r"#include\s*<botan/"), ("backend/botan/", "channel/engine/")),
     (re.compile(r"#include\s*<sqlite3"), ("enrolment/",)),
-    (re.compile(r"#include\s*<boost/"), ("enrolment/http_binding.hpp",)),
+    (re.compile(r"#include\s*<boost/"), ("enrolment/http_binding.hpp", "channel/asio_pump.hpp")),
     (re.compile(r"#include\s*<libpq"), ("enrolment/postgres_function_store.hpp",)),
 ]
 INCLUDE = re.compile(r'#include\s*"m2msec/([a-z_0-9]+)/')

@@ -1,7 +1,7 @@
 // m2msec: a channel's bytes over connected sockets, for programs without an event
 // loop of their own (examples, tests, small clients): each end is a channel and
 // the POSIX socket it speaks through (TCP, or connected UDP for DTLS). A server
-// with many peers uses its own loop instead (tools/m2msec_mef.cpp uses Asio).
+// with many peers runs an event loop instead (channel/asio_pump.hpp for Asio).
 #pragma once
 
 #include <poll.h>
