@@ -155,8 +155,12 @@ struct session {
   // After bytes came in: the handshake's end, then every whole request answered.
   void progress(Engine& m) {
     if (!ch->active()) {
-      if (ch->error()) finish("channel: " + std::string(to_string(*ch->error())) +
-                              (ch->refusal() ? std::string(", refused: ") + std::string(to_string(*ch->refusal())) : ""));
+      if (ch->error()) {
+        const auto& d = ch->failure();
+        finish("channel: " + std::string(to_string(*ch->error())) +
+               (d.where.empty() ? std::string() : " (" + std::string(d.where) + ": " + std::string(d.what) + ")") +
+               (ch->refusal() ? std::string(", refused: ") + std::string(to_string(*ch->refusal())) : ""));
+      }
       return;
     }
     if (!conn) {

@@ -125,6 +125,10 @@ TEST_CASE("channel: wrong PSK, unknown identity, wrong SNI, expired credential f
       if (kind == transport::stream) {
         CHECK(p.server->error() == errc::not_found);
         CHECK(p.client->error() == errc::auth_failed);
+        // Each channel keeps its own failure's detail (issue 17 item 3).
+        CHECK(p.client->failure().where == "TLS alert received");
+        CHECK(p.client->failure().what == "bad_record_mac");
+        CHECK(p.server->failure().what == "the server refused the client's PSK identity");
       } else {
         CHECK_FALSE(p.client->error());
       }

@@ -1,5 +1,6 @@
 // Core types: errc, secret, ct, clock and validity.
 #include "m2msec/core/errc.hpp"
+#include "m2msec/core/result.hpp"
 #include "m2msec/core/rsc.hpp"
 #include "m2msec/core/secret.hpp"
 #include "m2msec/core/validity.hpp"
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 #include <type_traits>
 
 using namespace m2msec;
@@ -62,6 +64,26 @@ TEST_CASE("errc as std::error_code; rsc by name", "[core][errc]") {
   CHECK(to_string(static_cast<rsc>(1234)) == "UNKNOWN");
   // Every code m2msec sends for an errc has a name.
   for (errc e : all_errc) CHECK(to_string(to_rsc(e)) != "UNKNOWN");
+}
+
+TEST_CASE("Failure details: fail() records where and what; describe() attaches them to their own errc, per thread",
+          "[core][errc][detail]") {
+  auto f = []() -> result<int> { return fail(errc::corrupted, "credential store", "the file does not authenticate"); };
+  auto r = f();
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == errc::corrupted);
+  CHECK(last_failure().where == "credential store");
+  CHECK(describe(r.error()) == "corrupted (credential store: the file does not authenticate)");
+  CHECK(describe(errc::expired) == "expired");  // not this detail's errc
+  // A failure without detail leaves the last one in place, but never on another errc.
+  auto plain = []() -> result<int> { return fail(errc::not_found); }();
+  CHECK(describe(plain.error()) == "not found");
+  // Each thread has its own.
+  std::string other;
+  std::thread([&] { other = describe(errc::corrupted); }).join();
+  CHECK(other == "corrupted");
+  CHECK(note(errc::expired, "a", "b") == errc::expired);
+  CHECK(describe(errc::expired) == "expired (a: b)");
 }
 
 TEST_CASE("secret: move-only, wiped before release, compared in constant time", "[core][secret]") {

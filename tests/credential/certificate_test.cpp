@@ -187,3 +187,23 @@ TEST_CASE("Certificates at the edges of time: since 1950, until 2300 and 3100, a
   // 99991231235959Z: Botan 2.19 parses years 1950 to 3100 only (docs/decisions.md).
   CHECK_FALSE(certificate::parse(file("until_9999.pem")));
 }
+
+TEST_CASE("Failure details: a certificate refused says which check (issue 17 item 3)", "[credential][detail]") {
+  const auto ta = anchors();
+  const auto cse = expected_name::cse(in_cse);
+  auto expired = certificate_credential::verify(cert("expired"), cse, ta, in_2027);
+  REQUIRE_FALSE(expired);
+  CHECK(describe(expired.error()) == "expired (certificate path: Certificate has expired)");
+  auto foreign = certificate_credential::verify(cert("foreign"), cse, ta, in_2027);
+  REQUIRE_FALSE(foreign);
+  CHECK(describe(foreign.error()).starts_with("untrusted (certificate path: "));
+  auto wildcard = certificate::parse(file("wildcard.pem"));
+  REQUIRE_FALSE(wildcard);
+  CHECK(describe(wildcard.error()) == "outside the oneM2M profile (certificate: a wildcard name)");
+  auto other = certificate_credential::verify(cert("cse"), expected_name::cse(*fqdn::parse("mn-cse.sp.example.com")), ta,
+                                              in_2027);
+  REQUIRE_FALSE(other);
+  CHECK(describe(other.error()) == "name mismatch (certificate: no subjectAltName is the identifier expected)");
+  // A detail belongs to its errc: another errc is described alone.
+  CHECK(describe(errc::io_error) == "I/O error");
+}

@@ -168,6 +168,13 @@ TEST_CASE("store: every tampered, truncated or foreign file is refused and left 
   CHECK(credential_store::open(file, storage_key(), t0).error() == errc::corrupted);
   write_file(file, good);
   CHECK(credential_store::open(file, storage_key(0x43), t0).error() == errc::corrupted);
+  // The detail says which check (issue 17 item 3): here the tag, under another key.
+  CHECK(describe(errc::corrupted) ==
+        "corrupted (credential store: the file does not authenticate: another storage key, another file's name, or changed)");
+  write_file(file, bytes_view(good).first(10));
+  CHECK(credential_store::open(file, storage_key(), t0).error() == errc::corrupted);
+  CHECK(describe(errc::corrupted) == "corrupted (credential store: the file is shorter than a header)");
+  write_file(file, good);
   CHECK(on_disk(file).size() == 2);
   WARN("store: " << cases << " tampered and truncated files refused");
   fs::remove_all(dir);

@@ -417,7 +417,9 @@ TEST_CASE("m2msec store: add, list, expire; bad input changes nothing", "[cli][s
                  2);
   one_line_error(with({"store", "expire", "--id", "12-absent@sp.example.com"}), 2);
   std::ofstream(dir / "wrong.key") << "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
-  one_line_error(run({"store", "list", "--file", file, "--storage-key", dir / "wrong.key"}), 2);  // corrupted: wrong key
+  const auto wrong = run({"store", "list", "--file", file, "--storage-key", dir / "wrong.key"});
+  one_line_error(wrong, 2);  // corrupted: wrong key, and the line says which check
+  CHECK(wrong.err.find("corrupted (credential store: the file does not authenticate") != std::string::npos);
   CHECK(with({"store", "list"}).out.find("\n2 credentials\n") != std::string::npos);
   r = with({"store", "expire", "--id", "12-C0042@sp.example.com"});
   CHECK(r.code == 0);

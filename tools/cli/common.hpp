@@ -32,13 +32,9 @@ struct failure {
 [[noreturn]] inline void refuse(std::string where, std::string what) {
   throw failure{refused, std::move(where), std::move(what)};
 }
-// An errc, with the member and check a JOSE refusal names when there is one.
-inline std::string why(errc e) {
-  std::string s(to_string(e));
-  const auto& r = jose::last_refusal();
-  if (!r.member.empty()) s += " (" + std::string(r.member) + ": " + std::string(r.check) + ")";
-  return s;
-}
+// An errc, with the detail its failure left (a JOSE refusal's member and check,
+// the credential store's step, a certificate path's problem) when there is one.
+inline std::string why(errc e) { return describe(e); }
 
 // Hex on the command line into wiped memory; `where` names the option.
 inline secret hex_secret(const std::string& text, const std::string& where) {

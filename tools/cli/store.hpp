@@ -23,7 +23,7 @@ inline credential_store open(const store_args& a) {
   auto key = hex_decode_secret(hex_text);
   if (!key) bad("--storage-key", "not hex");
   auto s = credential_store::open(a.file, std::move(*key), system_clock{}.now());
-  if (!s) bad("--file", a.file + ": " + std::string(to_string(s.error())));
+  if (!s) bad("--file", a.file + ": " + why(s.error()));
   return std::move(*s);
 }
 inline credential_id id_of(const std::string& text) {
@@ -73,21 +73,21 @@ inline void add_store(CLI::App& app, store_args& a) {
     auto life = validity::make(now, *end);
     if (!life) bad("--not-after", "not after now");
     auto c = symmetric_credential::make(hex_secret(a.key, "--key"), store_detail::id_of(a.id), s_value, *holder, *life);
-    if (!c) bad("--key", std::string(to_string(c.error())));
+    if (!c) bad("--key", why(c.error()));
     auto s = store_detail::open(a);
-    if (auto r = s.put(std::move(*c)); !r) bad("--file", a.file + ": " + std::string(to_string(r.error())));
+    if (auto r = s.put(std::move(*c)); !r) bad("--file", a.file + ": " + why(r.error()));
     out("added " + a.id);
   });
   expire->callback([&a] {
     auto s = store_detail::open(a);
     if (a.id.empty()) {
       auto n = s.purge(system_clock{}.now());
-      if (!n) bad("--file", a.file + ": " + std::string(to_string(n.error())));
+      if (!n) bad("--file", a.file + ": " + why(n.error()));
       out("removed " + std::to_string(*n) + " expired");
       return;
     }
     if (auto r = s.erase(store_detail::id_of(a.id)); !r)
-      bad("--id", a.id + ": " + std::string(to_string(r.error())));
+      bad("--id", a.id + ": " + why(r.error()));
     out("removed " + a.id);
   });
 }

@@ -142,7 +142,7 @@ inline void report(tls::channel<>& ch, const usage_of& u, const std::string& sni
     return;
   }
   auto e = ch.export_key(u.label);
-  if (!e) refuse("exporter", std::string(to_string(e.error())));
+  if (!e) refuse("exporter", why(e.error()));
   out("exporter " + std::string(u.label) + " " + hex(e->expose()));
   auto parts = split_exporter(e->expose());
   auto domain = fqdn::parse(sni);
@@ -209,7 +209,7 @@ inline symmetric_credential psk_credential(const tls_args& a, const usage_of& u,
   const time_point now = system_clock{}.now();
   auto cred = symmetric_credential::make(hex_secret(a.psk, "--psk"), std::move(*id), u.provisioned, std::move(holder),
                                          *validity::make(now - std::chrono::minutes(1), now + std::chrono::hours(24)));
-  if (!cred) bad("--psk", std::string(to_string(cred.error())));
+  if (!cred) bad("--psk", why(cred.error()));
   return std::move(*cred);
 }
 
@@ -270,14 +270,14 @@ inline void add_tls(CLI::App& app, tls_args& a) {
       load_certificates(a, h);
       const auto own_name = certificate_name(self_text, "--self");
       auto leaf = certificate::parse(as_bytes(h.files.chain_pem));
-      if (!leaf) bad("--cert", std::string(to_string(leaf.error())));
+      if (!leaf) bad("--cert", why(leaf.error()));
       auto own = certificate_credential::verify(std::move(*leaf), own_name, h.anchors, clk.now(), {}, u.certified);
-      if (!own) bad("--cert", "our certificate: " + std::string(to_string(own.error())));
+      if (!own) bad("--cert", "our certificate: " + why(own.error()));
       h.own.emplace(std::move(*own));
       entity_id self = own_name.type() == expected_name::flavour::ae_id ? entity_id{*ae_id::parse(self_text)}
                                                                          : entity_id{*fqdn::parse(self_text)};
       auto sa = security_association::create({self, peer}, *h.own, requested_lifetime::session(std::chrono::hours(1)), {}, clk);
-      if (!sa) bad("--cert", "no association: " + std::string(to_string(sa.error())));
+      if (!sa) bad("--cert", "no association: " + why(sa.error()));
       h.sa.emplace(std::move(*sa));
       const auto expect = a.expect.empty() ? expected_name::cse(*fqdn::parse(a.sni)) : certificate_name(a.expect, "--expect");
       ch = tls::channel<>::certificate_client(opts, h.files, h.anchors, expect, *h.sa, clk);
@@ -287,11 +287,11 @@ inline void add_tls(CLI::App& app, tls_args& a) {
       h.psk_credential.emplace(psk_credential(a, u, self));
       auto psk = sa::bound<secret>::create(*h.psk_credential->key().clone(), {self, peer}, *h.psk_credential,
                                            requested_lifetime::session(std::chrono::hours(1)), {}, clk);
-      if (!psk) bad("--self", "no association: " + std::string(to_string(psk.error())));
+      if (!psk) bad("--self", "no association: " + why(psk.error()));
       h.psk.emplace(std::move(*psk));
       ch = tls::channel<>::psk_client(opts, a.identity, *h.psk, clk);
     }
-    if (!ch) bad("--sni", std::string(to_string(ch.error())));
+    if (!ch) bad("--sni", why(ch.error()));
     const int fd = open_socket(a.address, a.dtls, false);
     auto& c = **ch;
     handshake(c, fd, a.seconds, w, "no answer in time");
@@ -328,7 +328,7 @@ inline void add_tls(CLI::App& app, tls_args& a) {
       };
       ch = tls::channel<>::psk_server(opts, self, resolve, requested_lifetime::session(std::chrono::hours(1)), {}, clk);
     }
-    if (!ch) bad("--sni", std::string(to_string(ch.error())));
+    if (!ch) bad("--sni", why(ch.error()));
     const int listener = open_socket(a.address, a.dtls, true);
     auto& c = **ch;
     const int fd = first_peer(listener, a.dtls, a.seconds);

@@ -146,14 +146,14 @@ class certificate {
     auto f = backend::x509::read_certificate(der_or_pem);
     if (!f) return fail(f.error());
     // TS-0003 §10.1.1: the common profile.
-    if (f->signature_oid != ecdsa_with_sha256_oid) return fail(errc::profile_violation);
-    if (!f->has_key_usage || !f->digital_signature) return fail(errc::profile_violation);
+    if (f->signature_oid != ecdsa_with_sha256_oid) return fail(errc::profile_violation, "certificate", "not signed with ECDSA-SHA-256");
+    if (!f->has_key_usage || !f->digital_signature) return fail(errc::profile_violation, "certificate", "no keyUsage digitalSignature");
     auto point = crypto::ec_public_key_from_spki<crypto::ecdh_p256>(f->spki);
-    if (!point) return fail(errc::profile_violation);
+    if (!point) return fail(errc::profile_violation, "certificate", "its key is not on P-256");
     // TS-0003 §8.1.2.1: no wildcards in CSE-ID, AE-ID, Node-ID and FQDN certificates.
     for (const auto* list : {&f->dns, &f->uris})
       for (const auto& n : *list)
-        if (n.find('*') != std::string::npos) return fail(errc::profile_violation);
+        if (n.find('*') != std::string::npos) return fail(errc::profile_violation, "certificate", "a wildcard name");
     return certificate(std::move(*f), std::move(*point));
   }
 
@@ -175,7 +175,7 @@ class certificate {
         for (const auto& [arc, v] : f_.other_names) ok = ok || (arc == e.arc() && v == e.value());
         break;
     }
-    if (!ok) return fail(errc::name_mismatch);
+    if (!ok) return fail(errc::name_mismatch, "certificate", "no subjectAltName is the identifier expected");
     return {};
   }
 
@@ -218,7 +218,7 @@ class certificate_credential {
                                                              std::span<const certificate> intermediates = {},
                                                              suid usage = suid::certificate_saef) {
     if (is_symmetric(usage)) return fail(errc::invalid_argument);
-    if (leaf.is_ca()) return fail(errc::profile_violation);
+    if (leaf.is_ca()) return fail(errc::profile_violation, "certificate", "a CA certificate presented as an end entity");
     if (auto r = leaf.match(name); !r) return fail(r.error());
     std::vector<byte_vector> chain;
     for (const auto& c : intermediates) chain.emplace_back(c.der().begin(), c.der().end());

@@ -53,17 +53,17 @@ class basic_credential_store {
   // memory (and from the file at the next write).
   [[nodiscard]] static result<basic_credential_store> open(std::filesystem::path file, secret storage_key,
                                                            time_point now, Io io = {}) {
-    if (storage_key.size() != store_format::aead::key_size) return fail(errc::invalid_key_size);
+    if (storage_key.size() != store_format::aead::key_size) return fail(errc::invalid_key_size, "credential store", "the storage key is not 32 bytes");
     auto aead = store_format::aead::create(storage_key.expose());
     if (!aead) return fail(aead.error());
     if (!file.has_filename()) return fail(errc::invalid_argument);
     const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
     basic_credential_store s(file.filename().string(), std::move(*aead), std::move(io), now);
     s.dir_ = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (s.dir_ < 0) return fail(errc::io_error);
+    if (s.dir_ < 0) return fail(errc::io_error, "credential store", "cannot open its folder");
     const std::string lock = s.name_ + ".lock";
     s.lock_ = ::openat(s.dir_, lock.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (s.lock_ < 0) return fail(errc::io_error);
+    if (s.lock_ < 0) return fail(errc::io_error, "credential store", "cannot open its lock file (a link, or no permission)");
     auto held = s.hold(LOCK_SH);
     if (!held) return fail(held.error());
     auto dropped = s.reload();
@@ -125,17 +125,18 @@ class basic_credential_store {
   // The file's bytes to credentials (exposed for the fuzzer).
   [[nodiscard]] result<std::vector<symmetric_credential>> decode(bytes_view bytes) {
     namespace fmt = store_format;
-    if (bytes.size() < fmt::header_size + fmt::aead::tag_size) return fail(errc::corrupted);
+    if (bytes.size() < fmt::header_size + fmt::aead::tag_size) return fail(errc::corrupted, "credential store", "the file is shorter than a header");
     if (!ct::equal(bytes.first(sizeof fmt::magic), fmt::magic) ||
         (bytes[8] != fmt::version && bytes[8] != fmt::version_unbound) || bytes[9] != fmt::aead_xchacha20_poly1305)
-      return fail(errc::corrupted);
+      return fail(errc::corrupted, "credential store", "not a credential store file of a version this reads");
     const bytes_view header = bytes.first(fmt::header_size);
     const bytes_view nonce = header.subspan(10);
     const bytes_view sealed = bytes.subspan(fmt::header_size);
     auto plain = secret::allocate(sealed.size() - fmt::aead::tag_size);
     if (!plain) return fail(plain.error());
     const byte_vector ad = bytes[8] == fmt::version ? associated_data(header) : byte_vector(header.begin(), header.end());
-    if (auto r = aead_.open(plain->expose(), nonce, ad, sealed); !r) return fail(errc::corrupted);
+    if (auto r = aead_.open(plain->expose(), nonce, ad, sealed); !r)
+      return fail(errc::corrupted, "credential store", "the file does not authenticate: another storage key, another file's name, or changed");
     return fmt::parse_records(plain->expose());
   }
 
@@ -167,7 +168,7 @@ class basic_credential_store {
   };
   [[nodiscard]] result<held_lock> hold(int how) const noexcept {
     while (::flock(lock_, how) != 0)
-      if (errno != EINTR) return fail(errc::io_error);
+      if (errno != EINTR) return fail(errc::io_error, "credential store", "cannot lock");
     return held_lock(lock_);
   }
 
@@ -214,12 +215,12 @@ class basic_credential_store {
     const int fd = ::openat(dir_, name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) return std::vector<symmetric_credential>{};
-      return fail(errc::io_error);
+      return fail(errc::io_error, "credential store", "cannot open the file (a link, or no permission)");
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       ::close(fd);
-      return fail(errc::io_error);
+      return fail(errc::io_error, "credential store", "the file is not a regular file");
     }
     byte_vector bytes;
     byte buf[4096];
@@ -227,12 +228,12 @@ class basic_credential_store {
     while ((n = ::read(fd, buf, sizeof buf)) > 0) {
       if (bytes.size() + static_cast<std::size_t>(n) > fmt::max_file_size) {
         ::close(fd);
-        return fail(errc::corrupted);
+        return fail(errc::corrupted, "credential store", "the file is larger than a store can be");
       }
       bytes.insert(bytes.end(), buf, buf + n);
     }
     ::close(fd);
-    if (n < 0) return fail(errc::io_error);
+    if (n < 0) return fail(errc::io_error, "credential store", "cannot read the file");
     return decode(bytes);
   }
 
@@ -262,7 +263,7 @@ class basic_credential_store {
     if (auto r = crypto::rng<>::fill(suffix); !r) return r;
     const std::string tmp = name_ + ".tmp-" + hex_encode(suffix);
     const int fd = io_.openat(dir_, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return fail(errc::io_error);
+    if (fd < 0) return fail(errc::io_error, "credential store", "cannot create a temporary file beside it");
     bool ok = true;
     for (std::size_t done = 0; ok && done < data.size();) {
       const ssize_t n = io_.write(fd, data.data() + done, data.size() - done);
@@ -274,10 +275,10 @@ class basic_credential_store {
     ok = io_.close(fd) == 0 && ok;
     if (!ok || io_.renameat(dir_, tmp.c_str(), name_.c_str()) != 0) {
       (void)::unlinkat(dir_, tmp.c_str(), 0);
-      return fail(errc::io_error);
+      return fail(errc::io_error, "credential store", "cannot write the new file; the old one stands");
     }
     replaced_ = true;  // the new state is in place from here on
-    if (io_.fsync(dir_) != 0) return fail(errc::io_error);
+    if (io_.fsync(dir_) != 0) return fail(errc::io_error, "credential store", "replaced, but its folder did not sync");
     return {};
   }
 

@@ -106,12 +106,12 @@ inline std::size_t write_records(const Map& records, mutable_bytes out) noexcept
 // store writes is one it can read back.
 template <class Map>
 inline result<std::size_t> checked_size(const Map& records) noexcept {
-  if (records.size() > max_records) return fail(errc::message_too_long);
+  if (records.size() > max_records) return fail(errc::message_too_long, "credential store", "more credentials than a file holds");
   for (const auto& [key, c] : records)
     if (key.size() > max_field || to_string(c.holder()).size() > max_field || c.key().size() > max_field)
-      return fail(errc::message_too_long);
+      return fail(errc::message_too_long, "credential store", "an identifier, holder or key longer than a record holds");
   const std::size_t plain = write_records(records, {});
-  if (header_size + aead::sealed_size(plain) > max_file_size) return fail(errc::message_too_long);
+  if (header_size + aead::sealed_size(plain) > max_file_size) return fail(errc::message_too_long, "credential store", "larger than a file can be");
   return plain;
 }
 
@@ -133,27 +133,27 @@ inline result<entity_id> parse_holder(std::uint64_t kind, std::string_view text)
 inline result<std::vector<symmetric_credential>> parse_records(bytes_view plain) {
   reader r(plain);
   std::uint64_t count;
-  if (!r.be(count, 4) || count > max_records) return fail(errc::corrupted);
+  if (!r.be(count, 4) || count > max_records) return fail(errc::corrupted, "credential store", "a bad record count");
   std::vector<symmetric_credential> out;
   for (std::uint64_t i = 0; i < count; ++i) {
     bytes_view id_text, holder_text, key;
     std::uint64_t usage, kind, nb, na;
     if (!r.chunk(id_text) || !r.be(usage, 1) || !r.be(kind, 1) || !r.chunk(holder_text) || !r.be(nb, 8) ||
         !r.be(na, 8) || !r.chunk(key))
-      return fail(errc::corrupted);
+      return fail(errc::corrupted, "credential store", "a record is cut short");
     auto id = credential_id::parse(as_text(id_text));
     auto s = suid_from_int(static_cast<int>(usage));
     auto holder = parse_holder(kind, as_text(holder_text));
     auto life = validity::make(time_point(duration(static_cast<duration::rep>(nb))),
                                time_point(duration(static_cast<duration::rep>(na))));
-    if (!id || !s || !holder || !life) return fail(errc::corrupted);
+    if (!id || !s || !holder || !life) return fail(errc::corrupted, "credential store", "a record's identifier, usage, holder or lifetime does not parse");
     auto k = secret::copy_of(key);
     if (!k) return fail(k.error());
     auto c = symmetric_credential::make(std::move(*k), std::move(*id), *s, std::move(*holder), *life);
     if (!c) return fail(errc::corrupted);
     out.push_back(std::move(*c));
   }
-  if (!r.done()) return fail(errc::corrupted);
+  if (!r.done()) return fail(errc::corrupted, "credential store", "bytes after the last record");
   return out;
 }
 

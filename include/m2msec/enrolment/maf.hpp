@@ -291,12 +291,15 @@ struct registered_key {
 [[nodiscard]] inline result<registered_key> read_key_registration(const response& r, const entity_id& self,
                                                                   const fqdn& maf, secret key,
                                                                   const std::optional<kc_id>& own = std::nullopt) {
-  if (r.code != rsc::created) return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_authorized);
+  if (r.code != rsc::created)
+    return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_authorized, "the MAF answered",
+                to_string(r.code));
   auto a = parse_key_answer({r.body.data(), r.body.size()});
   if (!a) return fail(a.error());
   auto id = kc_id::parse(a->relative_id + "@" + maf.str());
-  if (!id || a->key || to_string(a->source) != to_string(self)) return fail(errc::auth_failed);
-  if (own && !(*id == *own)) return fail(errc::auth_failed);
+  if (!id || a->key || to_string(a->source) != to_string(self))
+    return fail(errc::auth_failed, "the MAF's answer", "names another source, or carries a key");
+  if (own && !(*id == *own)) return fail(errc::auth_failed, "the MAF's answer", "names another key than this handshake's Kc");
   return registered_key{std::move(*id), std::move(key), std::move(*a)};
 }
 
@@ -323,10 +326,13 @@ struct registered_key {
 // MAF gave, held by the source client the MAF named (TS-0003 §8.2.2.3: the Target
 // binds to it), for the key's lifetime.
 [[nodiscard]] inline result<symmetric_credential> read_retrieved(const response& r, const kc_id& id) {
-  if (r.code != rsc::ok) return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_found);
+  if (r.code != rsc::ok)
+    return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_found, "the MAF answered",
+                to_string(r.code));
   auto a = parse_key_answer({r.body.data(), r.body.size()});
   if (!a) return fail(a.error());
-  if (a->relative_id != id.relative() || !a->key) return fail(errc::auth_failed);
+  if (a->relative_id != id.relative() || !a->key)
+    return fail(errc::auth_failed, "the MAF's answer", "another key than asked, or none");
   auto cid = credential_id::make(credential_id_type::kpsa_or_kc_id, id.str());
   auto k = one_key(*a->key);  // A10: the protocol names the key itself
   if (!cid || !k) return fail(!cid ? cid.error() : k.error());

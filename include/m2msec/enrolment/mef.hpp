@@ -293,11 +293,13 @@ struct enrolment {
 // and the Enrolee itself.
 [[nodiscard]] inline result<enrolment> read_enrolment(const response& r, tls::exported_key<ke_id> own,
                                                       const entity_id& self) {
-  if (r.code != rsc::created) return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_authorized);
+  if (r.code != rsc::created)
+    return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_authorized, "the MEF answered",
+                to_string(r.code));
   auto a = parse_enrolment_answer({r.body.data(), r.body.size()});
   if (!a) return fail(a.error());
   if (!(a->id == own.id) || to_string(a->enrolee) != to_string(self) || a->enrolee.index() != self.index())
-    return fail(errc::auth_failed);
+    return fail(errc::auth_failed, "the MEF's answer", "names another KeID or Enrolee than this handshake's");
   return enrolment{std::move(*a), std::move(own.key)};
 }
 
@@ -308,10 +310,13 @@ struct enrolment {
 // The released key as a credential: named by the KeID, for the SUID asked, held
 // by the Enrolee the MEF named, for the lifetime the MEF gave (strictly inside Ke's).
 [[nodiscard]] inline result<symmetric_credential> read_released(const response& r, const ke_id& id, suid usage) {
-  if (r.code != rsc::ok) return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_found);
+  if (r.code != rsc::ok)
+    return fail(r.code == rsc::internal_server_error ? errc::backend_failure : errc::not_found, "the MEF answered",
+                to_string(r.code));
   auto k = parse_released_key({r.body.data(), r.body.size()});
   if (!k) return fail(k.error());
-  if (!(k->id == id) || k->usage != usage) return fail(errc::auth_failed);
+  if (!(k->id == id) || k->usage != usage)
+    return fail(errc::auth_failed, "the MEF's answer", "a key for another KeID or usage than asked");
   auto cid = credential_id::make(credential_id_type::kpsa_or_kc_id, id.str());
   if (!cid) return fail(cid.error());
   return symmetric_credential::make(std::move(k->key), std::move(*cid), usage, std::move(k->enrolee), k->lifetime);

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "m2msec/core/errc.hpp"
+#include "m2msec/core/result.hpp"
 
 namespace m2msec::jose {
 
@@ -29,7 +30,7 @@ namespace detail {
 // Records why, and gives the errc back: `return fail(refuse(e, "alg", "..."))`.
 inline errc refuse(errc e, std::string_view member, std::string_view check) noexcept {
   last_refusal() = {member, check};
-  return e;
+  return note(e, member, check);
 }
 inline void start_refusals() noexcept { last_refusal() = {}; }
 

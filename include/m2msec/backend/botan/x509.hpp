@@ -158,12 +158,14 @@ class trust_store {
       const Botan::Path_Validation_Restrictions restrictions(false, 128, false, {"SHA-256"});
       const auto r = Botan::x509_path_validate(chain, restrictions, {store_.get()}, "", Botan::Usage_Type::UNSPECIFIED, at);
       if (!r.successful_validation()) {
+        // Botan's own words for the first problem found (a static text).
+        const std::string_view why = Botan::to_string(r.result());
         switch (r.result()) {
-          case Botan::Certificate_Status_Code::CERT_HAS_EXPIRED: return fail(errc::expired);
-          case Botan::Certificate_Status_Code::CERT_NOT_YET_VALID: return fail(errc::not_yet_valid);
-          case Botan::Certificate_Status_Code::NAME_CONSTRAINT_ERROR: return fail(errc::name_mismatch);
-          case Botan::Certificate_Status_Code::CERT_IS_REVOKED: return fail(errc::revoked);
-          default: return fail(errc::untrusted);
+          case Botan::Certificate_Status_Code::CERT_HAS_EXPIRED: return fail(errc::expired, "certificate path", why);
+          case Botan::Certificate_Status_Code::CERT_NOT_YET_VALID: return fail(errc::not_yet_valid, "certificate path", why);
+          case Botan::Certificate_Status_Code::NAME_CONSTRAINT_ERROR: return fail(errc::name_mismatch, "certificate path", why);
+          case Botan::Certificate_Status_Code::CERT_IS_REVOKED: return fail(errc::revoked, "certificate path", why);
+          default: return fail(errc::untrusted, "certificate path", why);
         }
       }
       time_point nb = time_point::min(), na = time_point::max();

@@ -147,7 +147,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     if (ended_ || error_) return error_ ? fail(*error_) : result<void>{};
     ended_ = true;
     if (peer_closed_ || we_closed_) return {};
-    fail_with(errc::truncated);
+    fail_with(errc::truncated, "TLS", "the transport ended before close_notify");
     return fail(errc::truncated);
   }
   // DTLS: call periodically to retransmit a lost handshake flight.
@@ -227,6 +227,9 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     return !engine_ || engine_->is_closed() || error_.has_value() || ended_;
   }
   [[nodiscard]] std::optional<errc> error() const noexcept { return error_; }
+  // The detail of that error (which alert, sent or received, or what else ended
+  // the channel): this channel's own, whatever other channels on the thread did since.
+  [[nodiscard]] const failure_detail& failure() const noexcept { return failure_; }
   // A PSK server's own reason for refusing the client's identity (unknown, expired,
   // another usage, not vouched for), known as soon as the identity is read. The
   // channel goes on as if the key were wrong (the client sees bad_record_mac, or
@@ -315,7 +318,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     if (options_.kind == transport::stream) tls_emit_data(tls_alert, sizeof tls_alert);
     else tls_emit_data(dtls_alert, sizeof dtls_alert);
     tell(channel_stage::alert_sent, "illegal_parameter", 47);
-    fail_with(errc::invalid_encoding);
+    fail_with(errc::invalid_encoding, "TLS alert sent", "illegal_parameter (a ClientHello with two host_names)");
     return false;
   }
 
@@ -371,15 +374,15 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
       f();
     } catch (const Botan::TLS::TLS_Exception& e) {
       tell(channel_stage::alert_sent, Botan::TLS::Alert(e.type()).type_string(), static_cast<std::uint16_t>(e.type()));
-      fail_with(tls_detail::from_alert(e.type()));
+      fail_with(tls_detail::from_alert(e.type()), "TLS alert sent", tls_detail::alert_name(e.type()));
     } catch (const Botan::Invalid_Authentication_Tag&) {
-      fail_with(errc::auth_failed);
+      fail_with(errc::auth_failed, "TLS", "a record does not authenticate");
     } catch (const Botan::Decoding_Error&) {
-      fail_with(errc::invalid_encoding);
+      fail_with(errc::invalid_encoding, "TLS", "a message does not parse");
     } catch (const std::bad_alloc&) {
-      fail_with(errc::out_of_memory);
+      fail_with(errc::out_of_memory, "TLS", "out of memory");
     } catch (const std::exception&) {
-      fail_with(errc::invalid_encoding);
+      fail_with(errc::invalid_encoding, "TLS", "the engine refused the input");
     }
     // Records delivered before the failure stay in received(): each was
     // authenticated and counted by the association.
@@ -388,9 +391,19 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   }
   // The first failure names the channel's end; a refused PSK identity names it
   // whatever the engine then reports (the bad_record_mac the client was shown).
+  // Its detail (static texts) goes to last_failure(); a refused identity's says so.
+  // A failure decided below (a certificate's path, an association) keeps the detail it left.
   void fail_with(errc e) {
+    const auto d = last_failure();
+    if (d.code == e && !d.where.empty()) fail_with(e, d.where, d.what);
+    else fail_with(e, "TLS", "the handshake failed");
+  }
+  void fail_with(errc e, std::string_view where, std::string_view what) {
     if (error_) return;
     error_ = refusal_.value_or(e);
+    if (refusal_) note(*refusal_, "TLS", "the server refused the client's PSK identity");
+    else note(e, where, what);
+    failure_ = last_failure();
     if (!refusal_) tell(channel_stage::refused, to_string(*error_), 0, error_);  // a refusal was told when decided
   }
   void tell(channel_stage s, std::string_view text, std::uint16_t code = 0, std::optional<errc> e = std::nullopt) const {
@@ -418,7 +431,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
       } catch (...) {
       }
     }
-    fail_with(e);
+    fail_with(e, "TLS", "the security association refused the use");
     return fail(e);
   }
 
@@ -439,7 +452,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
       peer_closed_ = true;
       return;
     }
-    if (alert.is_fatal()) fail_with(tls_detail::from_alert(alert.type()));
+    if (alert.is_fatal()) fail_with(tls_detail::from_alert(alert.type()), "TLS alert received", tls_detail::alert_name(alert.type()));
   }
   bool tls_session_established(const Botan::TLS::Session& s) override {
     suite_ = s.ciphersuite_code();
@@ -450,7 +463,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     // once the peer's Finished has been verified.
     if (auto* r = std::get_if<tls_detail::psk_server_role>(&role_)) {
       if (!r->pending || refusal_) {
-        fail_with(errc::auth_failed);
+        fail_with(errc::auth_failed, "TLS", "the client's Finished does not verify under the key of its identity");
         throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::BAD_RECORD_MAC, "no key");
       }
       r->established.emplace(std::move(*r->pending));
@@ -485,7 +498,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
     const auto* sni = ext.get<Botan::TLS::Server_Name_Indicator>();
     tell(channel_stage::hello, sni ? std::string_view(sni->host_name()) : std::string_view());
     if (!sni || !iequal_ascii(sni->host_name(), options_.server_name)) {
-      fail_with(errc::name_mismatch);
+      fail_with(errc::name_mismatch, "TLS", "the client's SNI is not this server's name");
       throw Botan::TLS::TLS_Exception(Botan::TLS::Alert::UNRECOGNIZED_NAME, "server name");
     }
   }
@@ -572,6 +585,7 @@ class botan_channel final : Botan::TLS::Callbacks, Botan::Credentials_Manager {
   byte_vector received_;
   std::size_t head_ = 0;  // received() starts here
   std::optional<client_hello_reader> hello_;  // a server's, until the ClientHello is read
+  failure_detail failure_{};
   std::optional<errc> error_, refusal_;
   bool rekey_due_ = false;
   bool peer_closed_ = false, we_closed_ = false, ended_ = false;  // close_notify in, out; transport ended

@@ -48,6 +48,39 @@ inline errc from_alert(Botan::TLS::Alert::Type t) noexcept {
   }
 }
 
+// An alert's name as RFC 5246 §7.2 writes it (fixed texts, for failure details).
+inline std::string_view alert_name(Botan::TLS::Alert::Type t) noexcept {
+  using A = Botan::TLS::Alert;
+  switch (t) {
+    case A::CLOSE_NOTIFY: return "close_notify";
+    case A::UNEXPECTED_MESSAGE: return "unexpected_message";
+    case A::BAD_RECORD_MAC: return "bad_record_mac";
+    case A::RECORD_OVERFLOW: return "record_overflow";
+    case A::DECOMPRESSION_FAILURE: return "decompression_failure";
+    case A::HANDSHAKE_FAILURE: return "handshake_failure";
+    case A::BAD_CERTIFICATE: return "bad_certificate";
+    case A::UNSUPPORTED_CERTIFICATE: return "unsupported_certificate";
+    case A::CERTIFICATE_REVOKED: return "certificate_revoked";
+    case A::CERTIFICATE_EXPIRED: return "certificate_expired";
+    case A::CERTIFICATE_UNKNOWN: return "certificate_unknown";
+    case A::ILLEGAL_PARAMETER: return "illegal_parameter";
+    case A::UNKNOWN_CA: return "unknown_ca";
+    case A::ACCESS_DENIED: return "access_denied";
+    case A::DECODE_ERROR: return "decode_error";
+    case A::DECRYPT_ERROR: return "decrypt_error";
+    case A::PROTOCOL_VERSION: return "protocol_version";
+    case A::INSUFFICIENT_SECURITY: return "insufficient_security";
+    case A::INTERNAL_ERROR: return "internal_error";
+    case A::INAPPROPRIATE_FALLBACK: return "inappropriate_fallback";
+    case A::USER_CANCELED: return "user_canceled";
+    case A::NO_RENEGOTIATION: return "no_renegotiation";
+    case A::UNSUPPORTED_EXTENSION: return "unsupported_extension";
+    case A::UNRECOGNIZED_NAME: return "unrecognized_name";
+    case A::UNKNOWN_PSK_IDENTITY: return "unknown_psk_identity";
+    default: return "another alert";
+  }
+}
+
 // The alert a server sends when the credential it verified gives no association:
 // an expired one says so; any other refusal (another usage) is access_denied.
 inline Botan::TLS::Alert::Type to_alert(errc e) noexcept {
