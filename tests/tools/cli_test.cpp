@@ -8,6 +8,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "../channel/openssl_support.hpp"
 
@@ -72,6 +75,24 @@ std::string field(const std::string& out, const std::string& name) {
   return out.substr(from, out.find('\n', from) - from);
 }
 // A refusal or bad input: non-zero, nothing on stdout, one line on stderr that names the command.
+// Whether a socket of this machine is bound to 127.0.0.1:`port` (TCP: listening),
+// as /proc/net says, within 5 s: a server is ready without a peer connecting.
+bool bound(int port, bool udp) {
+  char want[32];
+  std::snprintf(want, sizeof want, "0100007F:%04X", port);
+  for (const auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(20ms)) {
+    std::ifstream table(udp ? "/proc/net/udp" : "/proc/net/tcp");
+    for (std::string line; std::getline(table, line);) {
+      std::istringstream f(line);
+      std::string slot, local, remote, state;
+      f >> slot >> local >> remote >> state;
+      if (local == want && (udp || state == "0A")) return true;
+    }
+  }
+  return false;
+}
+
 void one_line_error(const ran& r, int code) {
   INFO(r.err);
   CHECK(r.code == code);
@@ -185,7 +206,7 @@ TEST_CASE("m2msec connect against openssl s_server -psk, serve against openssl s
                                        "--peer", "/in-cse/C0042", "--send", "from m2msec\n"};
       if (dtls) args.push_back("--dtls");
       process ours(args, cli());
-      std::this_thread::sleep_for(300ms);  // it binds, then waits for a peer
+      REQUIRE(bound(port, dtls));  // it binds, then waits for a peer
       process client({"s_client", "-connect", "127.0.0.1:" + std::to_string(port), "-servername", "maf.example.com",
                       dtls ? "-dtls1_2" : "-tls1_2", "-cipher", cipher, "-psk", psk, "-psk_identity", "km1@maf.example.com",
                       "-keymatexport", "EXPORTER-oneM2M-Connection", "-keymatexportlen", "48", "-ign_eof"});
@@ -239,7 +260,7 @@ TEST_CASE("m2msec connect against openssl s_server -psk, serve against openssl s
                                        "--sni", "in-cse.sp.example.com", "--usage", "mef"};
       if (dtls) args.push_back("--dtls");
       process ours(args, cli());
-      std::this_thread::sleep_for(300ms);
+      REQUIRE(bound(port, dtls));
       process client({"s_client", "-connect", "127.0.0.1:" + std::to_string(port), "-servername", "in-cse.sp.example.com",
                       dtls ? "-dtls1_2" : "-tls1_2", "-cipher", cipher, "-cert", pki("client.pem"), "-key", pki("client.key"),
                       "-CAfile", pki("ca.pem"), "-keymatexport", "EXPORTER-oneM2M-Bootstrap", "-keymatexportlen", "48",
@@ -276,7 +297,7 @@ TEST_CASE("m2msec connect and serve refuse a wrong key, a wrong identity and bad
   process ours({"serve", "127.0.0.1:" + std::to_string(port2), "--psk", psk, "--identity", "C0042@sp.example.com", "--sni",
                 "in-cse.sp.example.com", "--timeout", "5"},
                cli());
-  std::this_thread::sleep_for(300ms);
+  REQUIRE(bound(port2, false));
   process client({"s_client", "-connect", "127.0.0.1:" + std::to_string(port2), "-servername", "in-cse.sp.example.com",
                   "-tls1_2", "-psk", psk, "-psk_identity", "C0099@sp.example.com"});
   CHECK(ours.wait_exit(15000ms) == 1);
@@ -287,7 +308,7 @@ TEST_CASE("m2msec connect and serve refuse a wrong key, a wrong identity and bad
   process traced({"serve", "127.0.0.1:" + std::to_string(port3), "--psk", psk, "--identity", "C0042@sp.example.com", "--sni",
                   "in-cse.sp.example.com", "--timeout", "5", "--trace"},
                  cli());
-  std::this_thread::sleep_for(300ms);
+  REQUIRE(bound(port3, false));
   process client3({"s_client", "-connect", "127.0.0.1:" + std::to_string(port3), "-servername", "in-cse.sp.example.com",
                    "-tls1_2", "-psk", psk, "-psk_identity", "C0042@sp.example.com", "-ign_eof"});
   CHECK(traced.wait_exit(15000ms) == 0);
