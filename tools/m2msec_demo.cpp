@@ -17,6 +17,7 @@
 
 #include <cstdio>
 #include <cerrno>
+#include <cstdarg>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -71,10 +72,13 @@ T need(tl::expected<T, E> r, const std::string& what) {
 }
 
 void heading(int n, const char* title) { std::printf("\n%d. %s\n", n, title); }
-template <class... A>
-void say(const char* format, A... a) {
+// One indented line (printf's format, checked by the compiler).
+[[gnu::format(printf, 1, 2)]] void say(const char* format, ...) {
+  std::va_list args;
+  va_start(args, format);
   std::printf("   ");
-  std::printf(format, a...);
+  std::vprintf(format, args);
+  va_end(args);
   std::printf("\n");
   std::fflush(stdout);
 }
