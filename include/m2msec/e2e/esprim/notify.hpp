@@ -94,7 +94,9 @@ struct e2e_sec_info {
   const json* esf = jose::member(j, "esf");
   if (esf == nullptr || !esf->is_array()) return fail(errc::invalid_encoding);
   for (const auto& v : *esf) {
-    if (!v.is_number_unsigned()) return fail(errc::invalid_encoding);
+    // A whole number, however the document was made (parsed: unsigned; built in code: signed).
+    if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<std::int64_t>() < 0))
+      return fail(errc::invalid_encoding);
     auto s = suid_from_int(static_cast<int>(std::min<std::uint64_t>(v.get<std::uint64_t>(), 100)));
     if (!s) return fail(errc::invalid_encoding);
     info.features.push_back(*s);
